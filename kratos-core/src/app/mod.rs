@@ -1,0 +1,406 @@
+//! The application lifecycle, as Go kratos runs it.
+//!
+//! Start: `before_start` hooks, then every server in order (each resolves once it
+//! has bound), then `after_start` hooks. Stop, on SIGTERM/SIGQUIT/SIGINT or
+//! [`AppHandle::stop`]: `before_stop` hooks, then every server in reverse order,
+//! each draining its in-flight calls for up to the stop timeout, then `after_stop`
+//! hooks.
+
+mod server;
+mod signal;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use server::{BoxFuture, Server};
+
+use crate::config::Config;
+use crate::descriptor::ServiceDescriptor;
+use crate::error::Error;
+use crate::service::{IntoService, Service};
+use signal::StopSignals;
+
+/// How long servers may drain in-flight calls on stop, unless set: 10 seconds.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Hook = Box<dyn FnOnce() -> BoxFuture<'static, Result<(), Error>> + Send>;
+
+fn hook<F, Fut>(f: F) -> Hook
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    Box::new(move || Box::pin(f()))
+}
+
+#[derive(Default)]
+struct Hooks {
+    before_start: Vec<Hook>,
+    after_start: Vec<Hook>,
+    before_stop: Vec<Hook>,
+    after_stop: Vec<Hook>,
+}
+
+async fn run_hooks(stage: &str, hooks: Vec<Hook>) -> Result<(), Error> {
+    for hook in hooks {
+        hook().await.inspect_err(|e| tracing::error!(stage, error = %e, "hook failed"))?;
+    }
+    Ok(())
+}
+
+/// Who the application is: reported in logs and, later, to the registry.
+#[derive(Debug, Clone, Default)]
+pub struct AppInfo {
+    /// Instance id; defaults to the host name plus the process id.
+    pub id: String,
+    /// Service name, e.g. `helloworld`.
+    pub name: String,
+    /// Version, e.g. `v1`.
+    pub version: String,
+    /// Free-form instance metadata.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Builds an [`App`]: identity, servers, services, hooks and stop behaviour.
+pub struct AppBuilder {
+    info: AppInfo,
+    config: Config,
+    servers: Vec<Box<dyn Server>>,
+    services: Vec<Box<dyn Service>>,
+    hooks: Hooks,
+    stop_timeout: Duration,
+    signals: bool,
+}
+
+impl Default for AppBuilder {
+    fn default() -> Self {
+        Self {
+            info: AppInfo {
+                id: default_id(),
+                ..AppInfo::default()
+            },
+            config: Config::empty(),
+            servers: Vec::new(),
+            services: Vec::new(),
+            hooks: Hooks::default(),
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            signals: true,
+        }
+    }
+}
+
+fn default_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+impl AppBuilder {
+    /// Sets the instance id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.info.id = id.into();
+        self
+    }
+
+    /// Sets the service name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.info.name = name.into();
+        self
+    }
+
+    /// Sets the version.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.info.version = version.into();
+        self
+    }
+
+    /// Adds one metadata entry.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.info.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the configuration services are built from.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The configuration loaded by `#[kratos::main]` (empty when built by hand).
+    pub fn loaded_config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Adds a server; servers start in the order added and stop in reverse.
+    pub fn server(mut self, server: impl Server) -> Self {
+        self.servers.push(Box::new(server));
+        self
+    }
+
+    /// Adds a service, served on every server whose transport it speaks. A service
+    /// with the same gRPC name added earlier (for instance registered through
+    /// `inventory`) is replaced, so hand-built instances win.
+    pub fn service<M>(mut self, service: impl IntoService<M>) -> Self {
+        let service = service.into_service();
+        let name = service.descriptor().full_name;
+        self.services.retain(|s| s.descriptor().full_name != name);
+        self.services.push(service);
+        self
+    }
+
+    /// Runs before the servers start; an error aborts the start.
+    pub fn before_start<F, Fut>(mut self, f: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.hooks.before_start.push(hook(f));
+        self
+    }
+
+    /// Runs once every server has started; an error stops the app.
+    pub fn after_start<F, Fut>(mut self, f: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.hooks.after_start.push(hook(f));
+        self
+    }
+
+    /// Runs when the stop begins, before the servers drain.
+    pub fn before_stop<F, Fut>(mut self, f: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.hooks.before_stop.push(hook(f));
+        self
+    }
+
+    /// Runs after every server has stopped.
+    pub fn after_stop<F, Fut>(mut self, f: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.hooks.after_stop.push(hook(f));
+        self
+    }
+
+    /// How long each server may drain in-flight calls on stop (default 10s).
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// Whether SIGTERM, SIGQUIT and SIGINT stop the app (default true).
+    pub fn handle_signals(mut self, on: bool) -> Self {
+        self.signals = on;
+        self
+    }
+
+    /// Mounts every service on the servers that speak its transports and returns the app.
+    ///
+    /// A service no server can host is reported when the app starts.
+    pub fn build(mut self) -> App {
+        let mut problem = None;
+        for service in &self.services {
+            let mut mounted = false;
+            for server in &mut self.servers {
+                match service.mount(server.as_any_mut()) {
+                    Ok(m) => mounted |= m,
+                    Err(e) => {
+                        problem.get_or_insert(e);
+                    }
+                }
+            }
+            if !mounted && problem.is_none() {
+                problem = Some(Error::internal_server(
+                    "NO_SERVER",
+                    format!(
+                        "service {} was added but no server can serve it: add an HTTP or gRPC server",
+                        service.descriptor().full_name
+                    ),
+                ));
+            }
+        }
+        let (stop_tx, _) = tokio::sync::watch::channel(false);
+        App {
+            info: self.info,
+            services: self.services.iter().map(|s| s.descriptor()).collect(),
+            servers: self.servers,
+            hooks: self.hooks,
+            stop_timeout: self.stop_timeout,
+            signals: self.signals,
+            handle: AppHandle { stop: Arc::new(stop_tx) },
+            problem,
+        }
+    }
+}
+
+/// Stops a running [`App`] from code; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppHandle {
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl AppHandle {
+    /// Asks the app to stop, as a signal would; returns at once.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    async fn stopped(&self) {
+        let mut rx = self.stop.subscribe();
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+/// An application: servers, services and hooks, ready to run.
+pub struct App {
+    info: AppInfo,
+    services: Vec<&'static ServiceDescriptor>,
+    servers: Vec<Box<dyn Server>>,
+    hooks: Hooks,
+    stop_timeout: Duration,
+    signals: bool,
+    handle: AppHandle,
+    problem: Option<Error>,
+}
+
+impl App {
+    /// Starts building an application by hand.
+    pub fn builder() -> AppBuilder {
+        AppBuilder::default()
+    }
+
+    /// Who this application is.
+    pub fn info(&self) -> &AppInfo {
+        &self.info
+    }
+
+    /// A handle that stops the app from code.
+    pub fn handle(&self) -> AppHandle {
+        self.handle.clone()
+    }
+
+    /// Starts, waits for a stop signal or [`AppHandle::stop`], then stops.
+    pub async fn run(self) -> Result<(), Error> {
+        self.start().await?.wait().await
+    }
+
+    /// Runs the start sequence and returns the running app.
+    pub async fn start(mut self) -> Result<RunningApp, Error> {
+        if let Some(problem) = self.problem.take() {
+            return Err(problem);
+        }
+        let signals = if self.signals { Some(StopSignals::install()?) } else { None };
+        run_hooks("before_start", std::mem::take(&mut self.hooks.before_start)).await?;
+        let mut running = RunningApp {
+            info: self.info,
+            servers: Vec::with_capacity(self.servers.len()),
+            hooks: self.hooks,
+            stop_timeout: self.stop_timeout,
+            signals,
+            handle: self.handle,
+            endpoints: Vec::new(),
+        };
+        for mut server in self.servers {
+            if let Err(e) = server.start().await {
+                tracing::error!(kind = server.kind(), error = %e, "server failed to start");
+                running.stop().await.ok();
+                return Err(e);
+            }
+            if let Some(endpoint) = server.endpoint() {
+                running.endpoints.push(endpoint);
+            }
+            running.servers.push(server);
+        }
+        let after_start = std::mem::take(&mut running.hooks.after_start);
+        if let Err(e) = run_hooks("after_start", after_start).await {
+            running.stop().await.ok();
+            return Err(e);
+        }
+        tracing::info!(
+            id = %running.info.id,
+            name = %running.info.name,
+            version = %running.info.version,
+            endpoints = ?running.endpoints,
+            services = ?self.services.iter().map(|s| s.full_name).collect::<Vec<_>>(),
+            "app started"
+        );
+        Ok(running)
+    }
+}
+
+/// A started application.
+pub struct RunningApp {
+    info: AppInfo,
+    servers: Vec<Box<dyn Server>>,
+    hooks: Hooks,
+    stop_timeout: Duration,
+    signals: Option<StopSignals>,
+    handle: AppHandle,
+    endpoints: Vec<String>,
+}
+
+impl RunningApp {
+    /// Who this application is.
+    pub fn info(&self) -> &AppInfo {
+        &self.info
+    }
+
+    /// Every server's endpoint URL, in server order (`http://127.0.0.1:8000`, `grpc://127.0.0.1:9000`).
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
+    }
+
+    /// The first endpoint with this URL scheme (`"http"`, `"grpc"`).
+    pub fn endpoint(&self, scheme: &str) -> Option<&str> {
+        self.endpoints
+            .iter()
+            .map(String::as_str)
+            .find(|e| e.split_once("://").is_some_and(|(s, _)| s == scheme))
+    }
+
+    /// A handle that stops the app from code.
+    pub fn handle(&self) -> AppHandle {
+        self.handle.clone()
+    }
+
+    /// Waits for a stop signal or [`AppHandle::stop`], then stops.
+    pub async fn wait(mut self) -> Result<(), Error> {
+        let handle = self.handle.clone();
+        match self.signals.as_mut() {
+            Some(signals) => tokio::select! {
+                _ = signals.recv() => {}
+                _ = handle.stopped() => {}
+            },
+            None => handle.stopped().await,
+        }
+        self.stop().await
+    }
+
+    /// Runs the stop sequence now. Every step runs even if an earlier one failed;
+    /// the first error is returned.
+    pub async fn stop(&mut self) -> Result<(), Error> {
+        let mut first_error = run_hooks("before_stop", std::mem::take(&mut self.hooks.before_stop))
+            .await
+            .err();
+        while let Some(mut server) = self.servers.pop() {
+            if let Err(e) = server.stop(self.stop_timeout).await {
+                tracing::error!(kind = server.kind(), error = %e, "server failed to stop cleanly");
+                first_error.get_or_insert(e);
+            }
+        }
+        if let Err(e) = run_hooks("after_stop", std::mem::take(&mut self.hooks.after_stop)).await {
+            first_error.get_or_insert(e);
+        }
+        tracing::info!(name = %self.info.name, "app stopped");
+        first_error.map_or(Ok(()), Err)
+    }
+}

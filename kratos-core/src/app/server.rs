@@ -1,0 +1,32 @@
+//! The [`Server`] trait: what the application starts and stops. The HTTP and gRPC
+//! servers of `kratos-transport` implement it; so can any user type.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// A boxed, sendable future, as the object-safe [`Server`] methods return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A transport server run by the [`crate::App`].
+pub trait Server: Send + 'static {
+    /// The URL scheme of its endpoint: `"http"`, `"grpc"`.
+    fn kind(&self) -> &'static str;
+
+    /// Binds and starts serving; resolves once the server accepts connections, so
+    /// that [`Server::endpoint`] reports the bound address.
+    fn start(&mut self) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Stops accepting, lets in-flight calls finish for up to `timeout`, then drops
+    /// what is left.
+    fn stop(&mut self, timeout: Duration) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// The URL clients reach it at (`http://127.0.0.1:8000`), once started.
+    fn endpoint(&self) -> Option<String>;
+
+    /// The concrete server, so [`crate::Service::mount`] can add adapters to it.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}

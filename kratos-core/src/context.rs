@@ -1,0 +1,121 @@
+//! The per-call [`Context`]: which transport carried the call, which operation it
+//! names, the request headers, the reply headers the handler sets, and the deadline.
+//!
+//! A handler receives `&Context`; reply headers sit behind a lock so a shared
+//! reference can still set them (the lock is per call, so it is never contended).
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::Error;
+
+/// The transport a call arrived on or leaves by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// HTTP/1.1 or HTTP/2 with a codec-encoded body.
+    Http,
+    /// gRPC over HTTP/2.
+    Grpc,
+}
+
+impl Kind {
+    /// The lowercase name Go kratos uses (`"http"`, `"grpc"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Http => "http",
+            Kind::Grpc => "grpc",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a handler knows about the call it serves.
+#[derive(Debug)]
+pub struct Context {
+    kind: Kind,
+    operation: &'static str,
+    request_headers: HeaderMap,
+    reply_headers: Mutex<HeaderMap>,
+    deadline: Option<Instant>,
+}
+
+impl Context {
+    /// Builds the context of one call; transports call this before any middleware runs.
+    pub fn new(kind: Kind, operation: &'static str, request_headers: HeaderMap) -> Self {
+        Self {
+            kind,
+            operation,
+            request_headers,
+            reply_headers: Mutex::new(HeaderMap::new()),
+            deadline: None,
+        }
+    }
+
+    /// Sets the instant by which the call must answer.
+    pub fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The transport of this call.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The operation, `/{package}.{Service}/{Method}`, identical on both transports.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The headers (HTTP) or metadata (gRPC) the caller sent.
+    pub fn request_headers(&self) -> &HeaderMap {
+        &self.request_headers
+    }
+
+    /// One request header as text, if present and valid UTF-8.
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        self.request_headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Sets a header (HTTP) or response metadata entry (gRPC) on the reply.
+    pub fn set_reply_header(&self, name: &str, value: &str) -> Result<(), Error> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| Error::internal_server("", format!("invalid reply header name {name:?}: {e}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|e| Error::internal_server("", format!("invalid reply header value for {name}: {e}")))?;
+        self.reply_headers.lock().unwrap_or_else(|p| p.into_inner()).insert(name, value);
+        Ok(())
+    }
+
+    /// Takes the reply headers set so far; the transport calls it once when it answers.
+    pub fn take_reply_headers(&self) -> HeaderMap {
+        std::mem::take(&mut *self.reply_headers.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The instant by which the call must answer, if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_headers_set_through_shared_reference() {
+        let ctx = Context::new(Kind::Http, "/a.B/C", HeaderMap::new());
+        ctx.set_reply_header("x-trace", "1").unwrap();
+        assert!(ctx.set_reply_header("bad name", "1").is_err());
+        let headers = ctx.take_reply_headers();
+        assert_eq!(headers.get("x-trace").unwrap(), "1");
+        assert!(ctx.take_reply_headers().is_empty());
+    }
+}

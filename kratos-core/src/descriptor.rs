@@ -1,0 +1,85 @@
+//! Static descriptions of services, methods and HTTP routes, written by
+//! `#[kratos::service]` as `'static` data and read by the transports to build
+//! their route tables.
+
+/// An HTTP verb a route binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+}
+
+impl HttpMethod {
+    /// The verb as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// Where a route's request body goes (google.api.http `body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteBody {
+    /// No body: every field not bound by the path comes from the query string.
+    None,
+    /// `body = "*"`: the body is the whole message.
+    All,
+    /// `body = "field"`: the body is that field; the rest comes from the query string.
+    Field(&'static str),
+}
+
+/// One HTTP binding of a method.
+#[derive(Debug)]
+pub struct RouteDescriptor {
+    /// The verb.
+    pub method: HttpMethod,
+    /// The path template, e.g. `/helloworld/{name}`.
+    pub path: &'static str,
+    /// The field paths of the template's variables, in order (`name`, `user.id`).
+    pub params: &'static [&'static str],
+    /// Where the body goes.
+    pub body: RouteBody,
+    /// The status of a successful reply (200 unless the route says otherwise).
+    pub status: u16,
+}
+
+/// One RPC of a service.
+#[derive(Debug)]
+pub struct MethodDescriptor {
+    /// The method name in UpperCamel case, e.g. `SayHello`.
+    pub name: &'static str,
+    /// `/{package}.{Service}/{Method}`: the gRPC path and the operation name on both transports.
+    pub operation: &'static str,
+    /// The Rust name of the request message.
+    pub request: &'static str,
+    /// The Rust name of the reply message.
+    pub reply: &'static str,
+    /// The HTTP bindings; empty for a gRPC-only method.
+    pub routes: &'static [RouteDescriptor],
+}
+
+/// A service: its proto package, its name and its methods.
+#[derive(Debug)]
+pub struct ServiceDescriptor {
+    /// The proto package, e.g. `helloworld.v1`.
+    pub package: &'static str,
+    /// The service name, e.g. `Greeter`.
+    pub name: &'static str,
+    /// `{package}.{name}`, the gRPC service name.
+    pub full_name: &'static str,
+    /// The methods in declaration order.
+    pub methods: &'static [&'static MethodDescriptor],
+}

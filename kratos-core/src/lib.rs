@@ -1,0 +1,25 @@
+//! The transport-agnostic model of kratos.
+//!
+//! Everything here is shared by the HTTP and gRPC transports and by the code that
+//! `kratos-macros` generates: the error type and its wire mapping, the request
+//! [`Context`], the descriptors of services and methods, the traits that tie a
+//! generated method to its message types, the application lifecycle and the
+//! configuration that starts it. This crate never names axum or tonic.
+
+pub mod app;
+pub mod config;
+pub mod context;
+pub mod descriptor;
+pub mod error;
+pub mod message;
+pub mod method;
+pub mod service;
+
+pub use app::{App, AppBuilder, AppHandle, RunningApp, Server};
+pub use config::Config;
+pub use context::{Context, Kind};
+pub use descriptor::{HttpMethod, MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
+pub use error::{Error, Result};
+pub use message::{FieldError, FieldValue, HasField, Message};
+pub use method::{Handler, Method};
+pub use service::{IntoService, Service, ServiceRegistration};

@@ -1,0 +1,239 @@
+//! What a request or reply type must be: a protobuf message (for gRPC and the
+//! `proto` codec), a serde type (for JSON), and settable field by field from text
+//! (for HTTP path and query parameters). `#[kratos::message]` implements all three.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// A request or reply message, as written by `#[kratos::message]`.
+pub trait Message:
+    prost::Message + Default + serde::Serialize + serde::de::DeserializeOwned + FieldValue + Send + Sync + 'static
+{
+}
+
+/// Why a path or query parameter could not be set on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// No field has this name (the message ignores unknown query keys, but not unknown path variables).
+    Unknown(String),
+    /// The field exists but the text is not a value of its type.
+    Invalid {
+        /// The dotted field path.
+        field: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldError::Unknown(field) => write!(f, "unknown field {field:?}"),
+            FieldError::Invalid { field, reason } => write!(f, "invalid value for field {field:?}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+impl FieldError {
+    /// Prefixes the field path with the name of the field that contains it.
+    pub fn within(self, parent: &str) -> Self {
+        match self {
+            FieldError::Unknown(f) if f.is_empty() => FieldError::Unknown(parent.to_owned()),
+            FieldError::Unknown(f) => FieldError::Unknown(format!("{parent}.{f}")),
+            FieldError::Invalid { field, reason } if field.is_empty() => FieldError::Invalid {
+                field: parent.to_owned(),
+                reason,
+            },
+            FieldError::Invalid { field, reason } => FieldError::Invalid {
+                field: format!("{parent}.{field}"),
+                reason,
+            },
+        }
+    }
+}
+
+/// A value that can be set from the text of a path or query parameter.
+///
+/// `path` is what remains of the dotted field path below this value: empty for a
+/// scalar, one or more names for a nested message. A repeated field appends.
+pub trait FieldValue {
+    /// Sets (or, for a repeated field, appends) the value at `path` from `text`.
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError>;
+}
+
+/// Marks a message as having a field whose name hashes to `H` ([`field_hash`]).
+///
+/// `#[kratos::service]` asks for it for every path variable and `body` field, so a
+/// route that names a missing field fails to compile.
+#[diagnostic::on_unimplemented(
+    message = "the route names a field that `{Self}` does not have",
+    label = "no such field in `{Self}`",
+    note = "a path variable `{{x}}` or `body = \"x\"` must name a field of the request message (`a.b` for a nested one): rename it to an existing field, or add the field to the message"
+)]
+pub trait HasField<const H: u64> {
+    /// The field's message type (the `T` of `Option<T>`), or its scalar type.
+    type Type: ?Sized;
+}
+
+/// The hash that names a field in [`HasField`]: FNV-1a, 64-bit.
+pub const fn field_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// The type behind a field, as [`HasField::Type`] reports it: `T` for `Option<T>` and `Box<T>`.
+pub trait FieldTarget {
+    /// The type a nested path continues into.
+    type Target: ?Sized;
+}
+
+impl<T> FieldTarget for Option<T> {
+    type Target = T;
+}
+impl<T> FieldTarget for Box<T> {
+    type Target = T;
+}
+impl<T> FieldTarget for Vec<T> {
+    type Target = Vec<T>;
+}
+impl<K, V> FieldTarget for HashMap<K, V> {
+    type Target = HashMap<K, V>;
+}
+
+fn no_deeper(path: &[&str]) -> Result<(), FieldError> {
+    match path.first() {
+        None => Ok(()),
+        Some(_) => Err(FieldError::Unknown(path.join("."))),
+    }
+}
+
+macro_rules! scalar_field {
+    ($($t:ty),*) => {$(
+        impl FieldTarget for $t {
+            type Target = $t;
+        }
+        impl FieldValue for $t {
+            fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+                no_deeper(path)?;
+                *self = text.parse::<$t>().map_err(|e| FieldError::Invalid {
+                    field: String::new(),
+                    reason: format!("{text:?} is not a {}: {e}", stringify!($t)),
+                })?;
+                Ok(())
+            }
+        }
+    )*};
+}
+
+scalar_field!(i32, i64, u32, u64, f32, f64);
+
+impl FieldTarget for String {
+    type Target = String;
+}
+
+impl FieldValue for String {
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        no_deeper(path)?;
+        text.clone_into(self);
+        Ok(())
+    }
+}
+
+impl FieldTarget for bool {
+    type Target = bool;
+}
+
+impl FieldValue for bool {
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        no_deeper(path)?;
+        *self = match text {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => {
+                return Err(FieldError::Invalid {
+                    field: String::new(),
+                    reason: format!("{text:?} is not a bool (true or false)"),
+                });
+            }
+        };
+        Ok(())
+    }
+}
+
+impl<T: FieldValue + Default> FieldValue for Option<T> {
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        self.get_or_insert_with(T::default).set_text(path, text)
+    }
+}
+
+impl<T: FieldValue + ?Sized> FieldValue for Box<T> {
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        (**self).set_text(path, text)
+    }
+}
+
+impl<T: FieldValue + Default> FieldValue for Vec<T> {
+    /// A repeated key appends: `?id=1&id=2` fills `[1, 2]`.
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        let mut item = T::default();
+        item.set_text(path, text)?;
+        self.push(item);
+        Ok(())
+    }
+}
+
+impl<V> FieldValue for HashMap<String, V> {
+    fn set_text(&mut self, _path: &[&str], _text: &str) -> Result<(), FieldError> {
+        Err(FieldError::Invalid {
+            field: String::new(),
+            reason: "a map field cannot be set from a path or query parameter".to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_parse_and_report() {
+        let mut n = 0i64;
+        n.set_text(&[], "42").unwrap();
+        assert_eq!(n, 42);
+        let err = n.set_text(&[], "x").unwrap_err();
+        assert!(matches!(err, FieldError::Invalid { .. }), "{err}");
+        assert_eq!(n.set_text(&["a"], "1").unwrap_err(), FieldError::Unknown("a".into()));
+        let mut b = false;
+        b.set_text(&[], "true").unwrap();
+        assert!(b);
+    }
+
+    #[test]
+    fn repeated_appends() {
+        let mut v: Vec<u32> = Vec::new();
+        v.set_text(&[], "1").unwrap();
+        v.set_text(&[], "2").unwrap();
+        assert_eq!(v, [1, 2]);
+    }
+
+    #[test]
+    fn error_paths_nest() {
+        let e = FieldError::Invalid { field: String::new(), reason: "r".into() }.within("b").within("a");
+        assert_eq!(e.to_string(), "invalid value for field \"a.b\": r");
+    }
+
+    #[test]
+    fn hash_is_stable() {
+        assert_eq!(field_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_ne!(field_hash("name"), field_hash("nam"));
+    }
+}

@@ -1,0 +1,57 @@
+//! A served service as the application sees it: its descriptor and a way to mount
+//! it on whichever servers the application runs, plus the `inventory` records
+//! through which `#[kratos::service]` impls register themselves.
+
+use std::any::Any;
+
+use crate::config::Config;
+use crate::descriptor::ServiceDescriptor;
+use crate::error::Error;
+
+/// A service ready to be served: the `GreeterServer<T>` that `#[kratos::service]` writes.
+pub trait Service: Send + Sync + 'static {
+    /// The service's names, methods and routes.
+    fn descriptor(&self) -> &'static ServiceDescriptor;
+
+    /// Adds this service's adapter to `server` when the server's transport is one it
+    /// speaks; returns whether it did. `server` is the concrete server behind
+    /// [`crate::Server::as_any_mut`], which keeps this crate free of transports.
+    fn mount(&self, server: &mut dyn Any) -> Result<bool, Error>;
+}
+
+/// Anything [`crate::AppBuilder::service`] accepts: a [`Service`], or a type whose
+/// `impl Trait for Type` block is annotated `#[kratos::service]`.
+///
+/// `M` only disambiguates the impls; it is inferred.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a kratos service",
+    label = "not a service",
+    note = "pass `GreeterServer::new(value)` (the `<Trait>Server` that `#[kratos::service]` writes beside the trait), or annotate the `impl Trait for {Self}` block with `#[kratos::service]`"
+)]
+pub trait IntoService<M> {
+    /// Wraps the value into the service the application serves.
+    fn into_service(self) -> Box<dyn Service>;
+}
+
+impl<S: Service> IntoService<()> for S {
+    fn into_service(self) -> Box<dyn Service> {
+        Box::new(self)
+    }
+}
+
+/// How an annotated `impl Trait for Type` block registers itself for `#[kratos::main]`.
+pub struct ServiceRegistration {
+    /// The gRPC name of the service, e.g. `helloworld.v1.Greeter`.
+    pub service: &'static str,
+    /// The Rust type that implements it.
+    pub implementation: &'static str,
+    /// Builds the value: `Default`, or scanned from a config key.
+    pub build: fn(&Config) -> Result<Box<dyn Service>, Error>,
+}
+
+inventory::collect!(ServiceRegistration);
+
+/// Every service registered with `inventory` in this binary.
+pub fn registered() -> impl Iterator<Item = &'static ServiceRegistration> {
+    inventory::iter::<ServiceRegistration>.into_iter()
+}

@@ -1,0 +1,1 @@
+//! Compile-fail tests for the kratos macros live in `tests/`.
