@@ -19,6 +19,16 @@ pub trait Service: Send + Sync + 'static {
     fn mount(&self, server: &mut dyn Any) -> Result<bool, Error>;
 }
 
+impl Service for Box<dyn Service> {
+    fn descriptor(&self) -> &'static ServiceDescriptor {
+        (**self).descriptor()
+    }
+
+    fn mount(&self, server: &mut dyn Any) -> Result<bool, Error> {
+        (**self).mount(server)
+    }
+}
+
 /// Anything [`crate::AppBuilder::service`] accepts: a [`Service`], or a type whose
 /// `impl Trait for Type` block is annotated `#[kratos::service]`.
 ///

@@ -1,1 +1,19 @@
-//! stub
+//! The transports of kratos: an HTTP server on axum and a gRPC server on tonic,
+//! their clients, and the start-up sequence behind `#[kratos::main]`.
+//!
+//! The code `#[kratos::service]` writes is glue: per method it names a
+//! [`kratos_core::Handler`], and the generic functions here do the decoding,
+//! the call and the encoding, once for every service.
+
+pub mod bootstrap;
+pub mod client;
+pub mod deadline;
+pub mod grpc;
+pub mod http;
+mod mount;
+mod serve;
+
+pub use client::Client;
+pub use grpc::{GrpcClient, GrpcServer};
+pub use http::{HttpClient, HttpServer};
+pub use mount::mount;

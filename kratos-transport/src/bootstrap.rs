@@ -1,0 +1,175 @@
+//! What `#[kratos::main]` runs: parse `-conf`, set up `tracing`, load the config,
+//! build the HTTP and gRPC servers from `server.http` and `server.grpc`, add every
+//! service registered through `inventory`, hand the builder to the user's `main`,
+//! then run the app until a stop signal.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use kratos_core::{App, AppBuilder, Config, Error};
+use serde::Deserialize;
+
+use crate::grpc::{GrpcConfig, GrpcServer};
+use crate::http::{HttpConfig, HttpServer};
+
+/// Where the config is read from when `-conf` is not given.
+pub const DEFAULT_CONF: &str = "./configs";
+
+/// The `server` section of the config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ServerSection {
+    /// `server.http`.
+    pub http: HttpConfig,
+    /// `server.grpc`.
+    pub grpc: GrpcConfig,
+}
+
+/// The command line `#[kratos::main]` accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    /// `-conf <file or dir>`; `None` means [`DEFAULT_CONF`], which may be absent.
+    pub conf: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: [-conf <file or directory>]\n\n  -conf  config file (.yaml, .yml, .json) or directory of them (default ./configs)";
+
+impl Args {
+    /// Parses `-conf X`, `--conf X`, `-conf=X`, `--conf=X`; `-h`/`--help` asks for usage.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Self>, String> {
+        let mut conf = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-h" | "--help" | "-help" => return Ok(None),
+                "-conf" | "--conf" => {
+                    let value = args.next().ok_or("-conf needs a value: -conf ./configs")?;
+                    conf = Some(PathBuf::from(value));
+                }
+                other => match other.strip_prefix("-conf=").or_else(|| other.strip_prefix("--conf=")) {
+                    Some(value) => conf = Some(PathBuf::from(value)),
+                    None => return Err(format!("unknown argument {other:?}")),
+                },
+            }
+        }
+        Ok(Some(Self { conf }))
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A second init (a test calling run twice) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+fn load_config(args: &Args) -> Result<Config, Error> {
+    match &args.conf {
+        Some(path) => Config::load(path),
+        None if std::path::Path::new(DEFAULT_CONF).exists() => Config::load(DEFAULT_CONF),
+        None => {
+            tracing::info!("no -conf given and {DEFAULT_CONF} is absent: using defaults");
+            Ok(Config::empty())
+        }
+    }
+}
+
+/// The builder `#[kratos::main]` hands to the user's `main`: servers from config and
+/// every `inventory`-registered service already added.
+pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuilder, Error> {
+    let servers: ServerSection = config.get("server")?.unwrap_or_default();
+    let mut builder = App::builder()
+        .name(name)
+        .version(version)
+        .server(HttpServer::from_config(servers.http))
+        .server(GrpcServer::from_config(servers.grpc));
+    for registration in kratos_core::service::registered() {
+        let service = (registration.build)(&config).map_err(|e| {
+            Error::internal_server(
+                "SERVICE_BUILD",
+                format!(
+                    "cannot build {} for {}: {}",
+                    registration.implementation, registration.service, e.message
+                ),
+            )
+        })?;
+        builder = builder.service(service);
+    }
+    Ok(builder.config(config))
+}
+
+/// Runs a `#[kratos::main]` program and returns its exit code: 0 after a clean
+/// stop, 1 on a start-up or stop error, 2 on a bad command line.
+pub fn run<F, Fut>(name: &'static str, version: &'static str, main: F) -> ExitCode
+where
+    F: FnOnce(AppBuilder) -> Fut,
+    Fut: Future<Output = Result<App, Error>>,
+{
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{name} {version}\n{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let config = load_config(&args)?;
+        let builder = app_builder(name, version, config)?;
+        main(builder).await?.run().await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "{name} failed");
+            eprintln!("{name}: {}", e.message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
+        Args::parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn conf_flag_forms() {
+        for form in [&["-conf", "x.yaml"][..], &["--conf", "x.yaml"], &["-conf=x.yaml"], &["--conf=x.yaml"]] {
+            assert_eq!(parse(form).unwrap().unwrap().conf, Some(PathBuf::from("x.yaml")), "{form:?}");
+        }
+        assert_eq!(parse(&[]).unwrap().unwrap().conf, None);
+        assert!(parse(&["-h"]).unwrap().is_none());
+        assert!(parse(&["-conf"]).unwrap_err().contains("needs a value"));
+        assert!(parse(&["--port", "1"]).unwrap_err().contains("unknown argument"));
+    }
+
+    #[test]
+    fn server_section_defaults_and_overrides() {
+        let config = Config::from_value(serde_json::json!({
+            "server": {"http": {"addr": "127.0.0.1:0", "timeout": "250ms"}}
+        }));
+        let servers: ServerSection = config.get("server").unwrap().unwrap();
+        assert_eq!(servers.http.addr, "127.0.0.1:0");
+        assert_eq!(servers.http.timeout, std::time::Duration::from_millis(250));
+        assert_eq!(servers.grpc.addr, "0.0.0.0:9000");
+        assert_eq!(servers.grpc.timeout, std::time::Duration::from_secs(1));
+        let bad = Config::from_value(serde_json::json!({"server": {"http": {"timeout": "soon"}}}));
+        assert!(bad.get::<ServerSection>("server").is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! The generic unary call behind every method of a generated gRPC service.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kratos_core::{Context, Handler, Kind, Method};
+use tonic::body::Body;
+use tonic::metadata::MetadataMap;
+use tonic::server::{NamedService, UnaryService};
+
+use super::status::status_from_error;
+use crate::deadline::{CallTimeout, server_timeout};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What a generated `<Trait>Server<T>` is on the gRPC side: a tonic-compatible
+/// tower service with its gRPC name.
+pub trait GrpcService:
+    tower::Service<
+        http::Request<Body>,
+        Response = http::Response<Body>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + NamedService
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> GrpcService for T where
+    T: tower::Service<
+            http::Request<Body>,
+            Response = http::Response<Body>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+struct Call<M, S> {
+    service: Arc<S>,
+    timeout: Duration,
+    method: PhantomData<fn() -> M>,
+}
+
+impl<M, S> UnaryService<M::Request> for Call<M, S>
+where
+    M: Handler<S>,
+    S: Send + Sync + 'static,
+{
+    type Response = M::Reply;
+    type Future = BoxFuture<Result<tonic::Response<M::Reply>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<M::Request>) -> Self::Future {
+        let service = self.service.clone();
+        let server_timeout_after = self.timeout;
+        Box::pin(async move {
+            let (metadata, _, message) = request.into_parts();
+            let headers = metadata.into_headers();
+            // The caller's grpc-timeout shortens the server timeout, never lengthens it.
+            let timeout = headers
+                .get("grpc-timeout")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_grpc_timeout)
+                .map_or(server_timeout_after, |t| t.min(server_timeout_after));
+            let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
+                .with_deadline(Some(Instant::now() + timeout));
+            let result = match tokio::time::timeout(timeout, M::call(&service, &ctx, message)).await {
+                Ok(result) => result,
+                Err(_) => Err(server_timeout(timeout)),
+            };
+            let reply_metadata = MetadataMap::from_headers(ctx.take_reply_headers());
+            match result {
+                Ok(reply) => {
+                    let mut response = tonic::Response::new(reply);
+                    *response.metadata_mut() = reply_metadata;
+                    Ok(response)
+                }
+                Err(error) => {
+                    let mut status = status_from_error(&error);
+                    status.metadata_mut().as_mut().extend(reply_metadata.into_headers());
+                    Err(status)
+                }
+            }
+        })
+    }
+}
+
+/// Serves one unary call of method `M` on `service`; the generated service's
+/// `call` dispatches each gRPC path here.
+pub fn unary<M, S>(service: Arc<S>, request: http::Request<Body>) -> BoxFuture<Result<http::Response<Body>, Infallible>>
+where
+    M: Handler<S>,
+    S: Send + Sync + 'static,
+{
+    Box::pin(async move {
+        let timeout = CallTimeout::of(request.extensions());
+        let call = Call::<M, S> {
+            service,
+            timeout,
+            method: PhantomData,
+        };
+        let codec = tonic_prost::ProstCodec::<<M as Method>::Reply, <M as Method>::Request>::default();
+        Ok(tonic::server::Grpc::new(codec).unary(call, request).await)
+    })
+}
+
+/// The answer to a method the service does not have: status UNIMPLEMENTED.
+pub fn unimplemented() -> BoxFuture<Result<http::Response<Body>, Infallible>> {
+    Box::pin(async { Ok(tonic::Status::unimplemented("unknown method").into_http()) })
+}
+
+/// Parses a `grpc-timeout` header value (`100m`, `5S`, ...), as the gRPC spec defines it.
+fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.checked_mul(3600)?),
+        "M" => Duration::from_secs(amount.checked_mul(60)?),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_header_parses() {
+        assert_eq!(parse_grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("5x"), None);
+        assert_eq!(parse_grpc_timeout("m"), None);
+    }
+}

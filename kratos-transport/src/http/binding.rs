@@ -1,0 +1,222 @@
+//! Binding an HTTP request to a message (body, then query, then path variables)
+//! and, for the client, a message to a URL and body.
+
+use kratos_core::{Error, FieldError, Message, RouteBody, RouteDescriptor};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde_json::{Map, Value};
+
+/// Bytes that must be escaped inside one path segment.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// The axum form of a route's path: variables renamed by position, since a field
+/// path such as `user.id` is not a valid axum parameter name.
+pub(crate) fn axum_path(route: &RouteDescriptor) -> String {
+    let mut out = String::with_capacity(route.path.len());
+    let mut rest = route.path;
+    let mut index = 0;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        out.push_str(&format!("{{p{index}}}"));
+        index += 1;
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+fn codec_error(what: &str, err: FieldError) -> Error {
+    Error::codec(format!("{what}: {err}"))
+}
+
+/// Decodes a JSON body into the message, as the route's `body` says. The body is
+/// bound first, so it replaces the whole (still default) message.
+pub(crate) fn bind_body<T: Message>(message: &mut T, body: RouteBody, bytes: &[u8]) -> Result<(), Error> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let decoded = match body {
+        RouteBody::None => return Ok(()),
+        RouteBody::All => serde_json::from_slice::<T>(bytes),
+        RouteBody::Field(field) => serde_json::from_slice::<Value>(bytes).and_then(|value| {
+            let mut wrapper = Map::new();
+            wrapper.insert(field.to_owned(), value);
+            serde_json::from_value::<T>(Value::Object(wrapper))
+        }),
+    };
+    *message = decoded.map_err(|e| Error::codec(format!("body unmarshal: {e}")).with_cause(e))?;
+    Ok(())
+}
+
+/// Sets every query parameter that names a field; unknown keys are ignored, as in Go kratos.
+pub(crate) fn bind_query<T: Message>(message: &mut T, query: &str) -> Result<(), Error> {
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let path: Vec<&str> = key.split('.').collect();
+        match message.set_text(&path, &value) {
+            Ok(()) => {}
+            Err(FieldError::Unknown(_)) => tracing::debug!(%key, "query parameter names no field; ignored"),
+            Err(e) => return Err(codec_error("query", e)),
+        }
+    }
+    Ok(())
+}
+
+/// Sets the path variables, in template order.
+pub(crate) fn bind_path<'v, T: Message>(
+    message: &mut T,
+    route: &RouteDescriptor,
+    values: impl Iterator<Item = &'v str>,
+) -> Result<(), Error> {
+    for (field, value) in route.params.iter().zip(values) {
+        let path: Vec<&str> = field.split('.').collect();
+        message.set_text(&path, value).map_err(|e| codec_error("path", e))?;
+    }
+    Ok(())
+}
+
+/// lowerCamel of a declared field name (`user_id` -> `userId`), the JSON name.
+pub(crate) fn lower_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Removes and returns the value at a declared field path of a JSON message.
+fn take_field(value: &mut Value, path: &str) -> Option<Value> {
+    let mut parts: Vec<String> = path.split('.').map(lower_camel).collect();
+    let last = parts.pop()?;
+    let mut node = value;
+    for part in &parts {
+        node = node.get_mut(part.as_str())?;
+    }
+    node.as_object_mut()?.remove(&last)
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn is_default(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Bool(b) => !b,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.values().all(is_default),
+    }
+}
+
+fn push_query(out: &mut form_urlencoded::Serializer<'_, String>, key: &str, value: &Value) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|item| push_query(out, key, item)),
+        Value::Object(fields) => {
+            for (name, v) in fields {
+                push_query(out, &format!("{key}.{name}"), v);
+            }
+        }
+        v if is_default(v) => {}
+        v => {
+            if let Some(text) = text_of(v) {
+                out.append_pair(key, &text);
+            }
+        }
+    }
+}
+
+/// What a client sends for one call: path with query, and an optional JSON body.
+pub(crate) struct Outgoing {
+    pub(crate) path_and_query: String,
+    pub(crate) body: Option<Vec<u8>>,
+}
+
+/// Builds the URL path, query string and body of a call, the inverse of the server's binding.
+pub(crate) fn encode_request<T: Message>(route: &RouteDescriptor, message: &T) -> Result<Outgoing, Error> {
+    let mut value = serde_json::to_value(message)
+        .map_err(|e| Error::codec(format!("request marshal: {e}")).with_cause(e))?;
+    let mut path = String::with_capacity(route.path.len() + 16);
+    let mut rest = route.path;
+    let mut params = route.params.iter();
+    while let Some(open) = rest.find('{') {
+        path.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        let field = params.next().copied().unwrap_or_default();
+        let text = take_field(&mut value, field).as_ref().and_then(text_of).unwrap_or_default();
+        path.extend(utf8_percent_encode(&text, SEGMENT));
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    path.push_str(rest);
+
+    let body = match route.body {
+        RouteBody::None => None,
+        RouteBody::All => Some(std::mem::take(&mut value)),
+        RouteBody::Field(field) => take_field(&mut value, field).or(Some(Value::Null)),
+    };
+    if let Value::Object(fields) = &value {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, v) in fields {
+            push_query(&mut query, name, v);
+        }
+        let query = query.finish();
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(&query);
+        }
+    }
+    let body = body
+        .map(|b| serde_json::to_vec(&b))
+        .transpose()
+        .map_err(|e| Error::codec(format!("request marshal: {e}")))?;
+    Ok(Outgoing { path_and_query: path, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kratos_core::HttpMethod;
+
+    #[test]
+    fn axum_path_renames_variables_by_position() {
+        let route = RouteDescriptor {
+            method: HttpMethod::Get,
+            path: "/v1/users/{user.id}/books/{name}",
+            params: &["user.id", "name"],
+            body: RouteBody::None,
+            status: 200,
+        };
+        assert_eq!(axum_path(&route), "/v1/users/{p0}/books/{p1}");
+    }
+
+    #[test]
+    fn camel_case_matches_protobuf_json_names() {
+        assert_eq!(lower_camel("user_id"), "userId");
+        assert_eq!(lower_camel("name"), "name");
+        assert_eq!(lower_camel("a_b_c"), "aBC");
+    }
+}

@@ -1,0 +1,115 @@
+//! The HTTP client behind generated clients: encodes a message onto its route's
+//! URL, query and body, and turns the reply or the kratos error body back.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use kratos_core::{Error, Method};
+
+use super::binding::encode_request;
+use super::reply::JSON;
+use super::route::MAX_BODY_BYTES;
+use crate::deadline::client_timeout;
+
+/// Calls the HTTP routes of a kratos (or Go kratos) server.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    base: String,
+    client: HyperClient<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
+}
+
+fn unavailable(message: String) -> Error {
+    Error::service_unavailable("", message)
+}
+
+impl HttpClient {
+    /// A client of the server at `url` (`http://127.0.0.1:8000`), with the 2s default timeout.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, Error> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| Error::bad_request("", format!("invalid HTTP client URL {url:?}: {e}")))?;
+        match (uri.scheme_str(), uri.authority()) {
+            (Some("http"), Some(_)) => {}
+            _ => {
+                return Err(Error::bad_request(
+                    "",
+                    format!("invalid HTTP client URL {url:?}: write it as http://host:port"),
+                ));
+            }
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        Ok(Self {
+            base: url.trim_end_matches('/').to_owned(),
+            client: HyperClient::builder(TokioExecutor::new()).build(connector),
+            timeout,
+        })
+    }
+
+    /// Sets the per-call timeout.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// Calls method `M` over its first HTTP route.
+    pub async fn unary<M: Method>(&self, request: M::Request) -> Result<M::Reply, Error> {
+        let Some(route) = M::DESCRIPTOR.routes.first() else {
+            return Err(Error::new(
+                501,
+                "UNIMPLEMENTED",
+                format!("{} has no HTTP route; call it over gRPC", M::DESCRIPTOR.operation),
+            ));
+        };
+        let outgoing = encode_request(route, &request)?;
+        let mut builder = Request::builder()
+            .method(route.method.as_str())
+            .uri(format!("{}{}", self.base, outgoing.path_and_query))
+            .header(ACCEPT, JSON);
+        if outgoing.body.is_some() {
+            builder = builder.header(CONTENT_TYPE, JSON);
+        }
+        let http_request = builder
+            .body(Full::new(Bytes::from(outgoing.body.unwrap_or_default())))
+            .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))?;
+        let call = async {
+            let response = self
+                .client
+                .request(http_request)
+                .await
+                .map_err(|e| unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation)))?;
+            let status = response.status();
+            let body = http_body_util::Limited::new(response.into_body(), MAX_BODY_BYTES)
+                .collect()
+                .await
+                .map_err(|e| unavailable(format!("reading reply of {}: {e}", M::DESCRIPTOR.operation)))?
+                .to_bytes();
+            Ok::<_, Error>((status, body))
+        };
+        let (status, body) = tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| client_timeout(M::DESCRIPTOR.operation, self.timeout))??;
+        if status.is_success() {
+            if body.is_empty() {
+                return Ok(M::Reply::default());
+            }
+            return serde_json::from_slice(&body)
+                .map_err(|e| Error::internal_server("CODEC", format!("reply unmarshal: {e}")));
+        }
+        Err(error_from_body(status.as_u16(), &body))
+    }
+}
+
+/// The kratos error in a non-2xx reply; a body of another shape keeps the status as code.
+fn error_from_body(status: u16, body: &[u8]) -> Error {
+    match serde_json::from_slice::<Error>(body) {
+        Ok(error) if error.code != 0 => error,
+        _ => Error::new(i32::from(status), "", String::from_utf8_lossy(body).into_owned()),
+    }
+}

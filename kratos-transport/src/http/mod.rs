@@ -1,0 +1,17 @@
+//! HTTP: the axum server that serves `#[route]` bindings, and the client that calls them.
+//!
+//! A request is bound to its message in Go kratos's order: the body (per the
+//! route's `body`), then the query string, then the path variables, the last one
+//! winning. Replies are JSON; every error, including the framework's own (unknown
+//! route 404, wrong verb 405, bad body 400 `CODEC`, unsupported media 415), is the
+//! kratos error body with the code as status.
+
+mod binding;
+mod client;
+mod reply;
+mod route;
+mod server;
+
+pub use client::HttpClient;
+pub use route::{HttpService, RouteTable};
+pub use server::{HttpConfig, HttpServer};
