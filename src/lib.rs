@@ -1,1 +1,101 @@
-//! stub
+//! kratos: a microservice framework for Rust, wire compatible with Go kratos.
+//!
+//! Write a plain trait, annotate it with [`service`], implement it, and it is
+//! served over HTTP (axum) and gRPC (tonic) at once, with a typed client for
+//! each transport. [`main`] turns `async fn main` into a program that reads
+//! `-conf`, starts both servers and stops them gracefully on SIGTERM.
+//!
+//! ```ignore
+//! use kratos::prelude::*;
+//!
+//! #[kratos::message]
+//! pub struct HelloRequest { pub name: String }
+//! #[kratos::message]
+//! pub struct HelloReply { pub message: String }
+//!
+//! #[kratos::service(package = "helloworld.v1")]
+//! pub trait Greeter {
+//!     #[route(get = "/helloworld/{name}")]
+//!     async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
+//! }
+//! ```
+//!
+//! This crate is the facade: it re-exports the pieces of `kratos-core`,
+//! `kratos-transport` and `kratos-macros`.
+
+pub use kratos_core::app::{AppInfo, DEFAULT_STOP_TIMEOUT};
+pub use kratos_core::{
+    App, AppBuilder, AppHandle, Config, Context, Error, Kind, Result, RunningApp, Server,
+};
+pub use kratos_macros::{main, message, route, service};
+pub use kratos_transport::{Client, GrpcClient, GrpcServer, HttpClient, HttpServer};
+
+/// Errors and the HTTP/gRPC code tables.
+pub mod errors {
+    pub use kratos_core::error::{REASON_CODEC, REASON_UNKNOWN, grpc, grpc_code, http_code};
+}
+
+/// Configuration: files, the typed sections the servers read, duration parsing.
+pub mod config {
+    pub use kratos_core::config::{Config, duration, parse_duration};
+    pub use kratos_transport::bootstrap::{DEFAULT_CONF, ServerSection};
+    pub use kratos_transport::grpc::GrpcConfig;
+    pub use kratos_transport::http::HttpConfig;
+}
+
+/// Descriptors of services, methods and routes, as `#[kratos::service]` writes them.
+pub mod descriptor {
+    pub use kratos_core::descriptor::*;
+}
+
+/// The HTTP transport.
+pub mod http {
+    pub use kratos_transport::http::*;
+}
+
+/// The gRPC transport.
+pub mod grpc {
+    pub use kratos_transport::grpc::{
+        GrpcClient, GrpcConfig, GrpcServer, GrpcService, error_from_status, status_from_error,
+    };
+}
+
+/// Timeouts that apply when nothing else is configured.
+pub mod deadline {
+    pub use kratos_transport::deadline::{DEFAULT_CLIENT_TIMEOUT, DEFAULT_SERVER_TIMEOUT};
+}
+
+/// What most programs import: `use kratos::prelude::*;`.
+pub mod prelude {
+    pub use crate::{App, AppBuilder, Context, Error, GrpcServer, HttpServer, Kind, route};
+}
+
+/// What generated code names. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::inventory;
+    pub use ::prost;
+    pub use ::serde;
+    pub use ::tower;
+    pub use kratos_core::message::{FieldTarget, field_hash};
+    pub use kratos_core::method::into_kratos_result;
+    pub use kratos_core::service::from_config;
+    pub use kratos_core::{
+        AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HasField, HttpMethod,
+        IntoService, Message, Method, MethodDescriptor, RouteBody, RouteDescriptor, Service,
+        ServiceDescriptor, ServiceRegistration,
+    };
+    pub use kratos_transport::{Client, bootstrap, mount};
+
+    /// The HTTP side of a generated service.
+    pub mod http {
+        pub use kratos_transport::http::{HttpService, RouteTable};
+    }
+
+    /// The gRPC side of a generated service.
+    pub mod grpc {
+        pub use kratos_transport::grpc::{
+            NamedService, Request, Response, ResponseFuture, unary, unimplemented,
+        };
+    }
+}

@@ -26,7 +26,9 @@ fn config_error(message: String) -> Error {
 impl Config {
     /// An empty configuration: every key is missing, so every setting takes its default.
     pub fn empty() -> Self {
-        Self { root: Value::Object(Default::default()) }
+        Self {
+            root: Value::Object(Default::default()),
+        }
     }
 
     /// A configuration from an already-built tree.
@@ -42,7 +44,9 @@ impl Config {
         let mut config = Self::empty();
         if meta.is_dir() {
             let mut files: Vec<_> = std::fs::read_dir(path)
-                .map_err(|e| config_error(format!("cannot list config dir {}: {e}", path.display())))?
+                .map_err(|e| {
+                    config_error(format!("cannot list config dir {}: {e}", path.display()))
+                })?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
                 .filter(|p| p.is_file() && format_of(p).is_some())
                 .collect();
@@ -100,7 +104,10 @@ fn format_of(path: &Path) -> Option<Format> {
 
 fn load_file(path: &Path) -> Result<Value, Error> {
     let format = format_of(path).ok_or_else(|| {
-        config_error(format!("config file {} is not .yaml, .yml or .json", path.display()))
+        config_error(format!(
+            "config file {} is not .yaml, .yml or .json",
+            path.display()
+        ))
     })?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| config_error(format!("cannot read config {}: {e}", path.display())))?;
@@ -142,7 +149,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("empty duration".to_owned());
     }
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return Err(format!("invalid duration {text:?}: expected a number"));
         }
@@ -150,7 +159,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .parse()
             .map_err(|_| format!("invalid duration {text:?}"))?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let nanos_per_unit = match &rest[..unit_len] {
             "ns" => 1.0,
             "us" | "µs" => 1e3,
@@ -158,7 +169,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "s" => 1e9,
             "m" => 60e9,
             "h" => 3600e9,
-            "" => return Err(format!("invalid duration {text:?}: missing unit (ns, us, ms, s, m, h)")),
+            "" => {
+                return Err(format!(
+                    "invalid duration {text:?}: missing unit (ns, us, ms, s, m, h)"
+                ));
+            }
             unit => return Err(format!("invalid duration {text:?}: unknown unit {unit:?}")),
         };
         total += number * nanos_per_unit;
@@ -213,11 +228,24 @@ mod tests {
             "server:\n  http:\n    addr: 0.0.0.0:8000\n    timeout: 1s\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join("b.yml"), "server:\n  http:\n    addr: 127.0.0.1:1\n").unwrap();
+        std::fs::write(
+            dir.path().join("b.yml"),
+            "server:\n  http:\n    addr: 127.0.0.1:1\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("ignored.txt"), "not: config").unwrap();
         let config = Config::load(dir.path()).unwrap();
-        assert_eq!(config.get::<String>("server.http.addr").unwrap().unwrap(), "127.0.0.1:1");
-        assert_eq!(config.get::<String>("server.http.timeout").unwrap().unwrap(), "1s");
+        assert_eq!(
+            config.get::<String>("server.http.addr").unwrap().unwrap(),
+            "127.0.0.1:1"
+        );
+        assert_eq!(
+            config
+                .get::<String>("server.http.timeout")
+                .unwrap()
+                .unwrap(),
+            "1s"
+        );
         assert!(config.get::<String>("server.grpc.addr").unwrap().is_none());
         assert!(config.get::<u32>("server.http.addr").is_err());
     }

@@ -86,11 +86,16 @@ impl Context {
 
     /// Sets a header (HTTP) or response metadata entry (gRPC) on the reply.
     pub fn set_reply_header(&self, name: &str, value: &str) -> Result<(), Error> {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| Error::internal_server("", format!("invalid reply header name {name:?}: {e}")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|e| Error::internal_server("", format!("invalid reply header value for {name}: {e}")))?;
-        self.reply_headers.lock().unwrap_or_else(|p| p.into_inner()).insert(name, value);
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+            Error::internal_server("", format!("invalid reply header name {name:?}: {e}"))
+        })?;
+        let value = HeaderValue::from_str(value).map_err(|e| {
+            Error::internal_server("", format!("invalid reply header value for {name}: {e}"))
+        })?;
+        self.reply_headers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name, value);
         Ok(())
     }
 

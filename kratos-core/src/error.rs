@@ -54,7 +54,10 @@ impl Error {
     }
 
     /// Attaches the local cause, reported by `source()` and never sent.
-    pub fn with_cause(mut self, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn with_cause(
+        mut self,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.cause = Some(cause.into());
         self
     }
@@ -154,7 +157,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause.as_deref().map(|c| c as &(dyn std::error::Error + 'static))
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -255,7 +260,8 @@ mod tests {
 
     #[test]
     fn body_has_go_kratos_shape() {
-        let err = Error::not_found("USER_NOT_FOUND", "no bob").with_cause(std::io::Error::other("db"));
+        let err =
+            Error::not_found("USER_NOT_FOUND", "no bob").with_cause(std::io::Error::other("db"));
         let json = serde_json::to_string(&err).unwrap();
         assert_eq!(
             json,

@@ -7,7 +7,14 @@ use std::fmt;
 
 /// A request or reply message, as written by `#[kratos::message]`.
 pub trait Message:
-    prost::Message + Default + serde::Serialize + serde::de::DeserializeOwned + FieldValue + Send + Sync + 'static
+    prost::Message
+    + Default
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+    + FieldValue
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -29,7 +36,9 @@ impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldError::Unknown(field) => write!(f, "unknown field {field:?}"),
-            FieldError::Invalid { field, reason } => write!(f, "invalid value for field {field:?}: {reason}"),
+            FieldError::Invalid { field, reason } => {
+                write!(f, "invalid value for field {field:?}: {reason}")
+            }
         }
     }
 }
@@ -211,7 +220,10 @@ mod tests {
         assert_eq!(n, 42);
         let err = n.set_text(&[], "x").unwrap_err();
         assert!(matches!(err, FieldError::Invalid { .. }), "{err}");
-        assert_eq!(n.set_text(&["a"], "1").unwrap_err(), FieldError::Unknown("a".into()));
+        assert_eq!(
+            n.set_text(&["a"], "1").unwrap_err(),
+            FieldError::Unknown("a".into())
+        );
         let mut b = false;
         b.set_text(&[], "true").unwrap();
         assert!(b);
@@ -227,7 +239,12 @@ mod tests {
 
     #[test]
     fn error_paths_nest() {
-        let e = FieldError::Invalid { field: String::new(), reason: "r".into() }.within("b").within("a");
+        let e = FieldError::Invalid {
+            field: String::new(),
+            reason: "r".into(),
+        }
+        .within("b")
+        .within("a");
         assert_eq!(e.to_string(), "invalid value for field \"a.b\": r");
     }
 

@@ -31,3 +31,11 @@ pub trait Handler<S: ?Sized>: Method {
         request: Self::Request,
     ) -> impl Future<Output = Result<Self::Reply, Error>> + Send + 'a;
 }
+
+/// Awaits a trait method and turns its error type into the kratos [`Error`]; the
+/// generated [`Handler`] impls call it so a method may return any `E: Into<Error>`.
+pub async fn into_kratos_result<R, E: Into<Error>>(
+    call: impl Future<Output = Result<R, E>>,
+) -> Result<R, Error> {
+    call.await.map_err(Into::into)
+}

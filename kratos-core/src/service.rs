@@ -65,3 +65,17 @@ inventory::collect!(ServiceRegistration);
 pub fn registered() -> impl Iterator<Item = &'static ServiceRegistration> {
     inventory::iter::<ServiceRegistration>.into_iter()
 }
+
+/// Builds a service implementation from the config value at `key`, for
+/// `#[kratos::service(config = "key")]`.
+pub fn from_config<T: serde::de::DeserializeOwned>(config: &Config, key: &str) -> Result<T, Error> {
+    config.get::<T>(key)?.ok_or_else(|| {
+        Error::internal_server(
+            "CONFIG",
+            format!(
+                "config key {key:?} is missing: {} is built from it",
+                std::any::type_name::<T>()
+            ),
+        )
+    })
+}

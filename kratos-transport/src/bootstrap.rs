@@ -47,7 +47,10 @@ impl Args {
                     let value = args.next().ok_or("-conf needs a value: -conf ./configs")?;
                     conf = Some(PathBuf::from(value));
                 }
-                other => match other.strip_prefix("-conf=").or_else(|| other.strip_prefix("--conf=")) {
+                other => match other
+                    .strip_prefix("-conf=")
+                    .or_else(|| other.strip_prefix("--conf="))
+                {
                     Some(value) => conf = Some(PathBuf::from(value)),
                     None => return Err(format!("unknown argument {other:?}")),
                 },
@@ -61,7 +64,12 @@ fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (a test calling run twice) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(ansi)
+        .try_init();
 }
 
 fn load_config(args: &Args) -> Result<Config, Error> {
@@ -118,7 +126,10 @@ where
         }
     };
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("{name}: cannot start the tokio runtime: {e}");
@@ -150,13 +161,26 @@ mod tests {
 
     #[test]
     fn conf_flag_forms() {
-        for form in [&["-conf", "x.yaml"][..], &["--conf", "x.yaml"], &["-conf=x.yaml"], &["--conf=x.yaml"]] {
-            assert_eq!(parse(form).unwrap().unwrap().conf, Some(PathBuf::from("x.yaml")), "{form:?}");
+        for form in [
+            &["-conf", "x.yaml"][..],
+            &["--conf", "x.yaml"],
+            &["-conf=x.yaml"],
+            &["--conf=x.yaml"],
+        ] {
+            assert_eq!(
+                parse(form).unwrap().unwrap().conf,
+                Some(PathBuf::from("x.yaml")),
+                "{form:?}"
+            );
         }
         assert_eq!(parse(&[]).unwrap().unwrap().conf, None);
         assert!(parse(&["-h"]).unwrap().is_none());
         assert!(parse(&["-conf"]).unwrap_err().contains("needs a value"));
-        assert!(parse(&["--port", "1"]).unwrap_err().contains("unknown argument"));
+        assert!(
+            parse(&["--port", "1"])
+                .unwrap_err()
+                .contains("unknown argument")
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub(crate) struct CallTimeout(pub(crate) Duration);
 impl CallTimeout {
     /// The timeout carried by a request, or the default.
     pub(crate) fn of(extensions: &http::Extensions) -> Duration {
-        extensions.get::<CallTimeout>().map_or(DEFAULT_SERVER_TIMEOUT, |t| t.0)
+        extensions
+            .get::<CallTimeout>()
+            .map_or(DEFAULT_SERVER_TIMEOUT, |t| t.0)
     }
 }
 

@@ -19,10 +19,18 @@ pub(crate) struct Serving {
 }
 
 /// Binds `addr`, then serves `router` until [`Serving::stop`].
-pub(crate) async fn start(kind: &'static str, addr: &str, router: Router) -> Result<Serving, Error> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::internal_server("BIND", format!("{kind} server cannot listen on {addr}: {e}")).with_cause(e))?;
+pub(crate) async fn start(
+    kind: &'static str,
+    addr: &str,
+    router: Router,
+) -> Result<Serving, Error> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        Error::internal_server(
+            "BIND",
+            format!("{kind} server cannot listen on {addr}: {e}"),
+        )
+        .with_cause(e)
+    })?;
     let local_addr = listener.local_addr()?;
     let listener = listener.tap_io(|tcp| {
         // Small RPC replies must not wait for Nagle's algorithm.
@@ -58,10 +66,17 @@ impl Serving {
         match tokio::time::timeout(timeout, &mut self.task).await {
             Ok(Ok(Ok(()))) => Ok(()),
             Ok(Ok(Err(e))) => Err(Error::from(e)),
-            Ok(Err(join)) => Err(Error::internal_server("", format!("{kind} server task failed: {join}"))),
+            Ok(Err(join)) => Err(Error::internal_server(
+                "",
+                format!("{kind} server task failed: {join}"),
+            )),
             Err(_) => {
                 self.task.abort();
-                tracing::warn!(kind, ?timeout, "stop timeout reached; dropping unfinished calls");
+                tracing::warn!(
+                    kind,
+                    ?timeout,
+                    "stop timeout reached; dropping unfinished calls"
+                );
                 Ok(())
             }
         }

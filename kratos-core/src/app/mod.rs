@@ -45,7 +45,9 @@ struct Hooks {
 
 async fn run_hooks(stage: &str, hooks: Vec<Hook>) -> Result<(), Error> {
     for hook in hooks {
-        hook().await.inspect_err(|e| tracing::error!(stage, error = %e, "hook failed"))?;
+        hook()
+            .await
+            .inspect_err(|e| tracing::error!(stage, error = %e, "hook failed"))?;
     }
     Ok(())
 }
@@ -236,7 +238,9 @@ impl AppBuilder {
             hooks: self.hooks,
             stop_timeout: self.stop_timeout,
             signals: self.signals,
-            handle: AppHandle { stop: Arc::new(stop_tx) },
+            handle: AppHandle {
+                stop: Arc::new(stop_tx),
+            },
             problem,
         }
     }
@@ -298,7 +302,11 @@ impl App {
         if let Some(problem) = self.problem.take() {
             return Err(problem);
         }
-        let signals = if self.signals { Some(StopSignals::install()?) } else { None };
+        let signals = if self.signals {
+            Some(StopSignals::install()?)
+        } else {
+            None
+        };
         run_hooks("before_start", std::mem::take(&mut self.hooks.before_start)).await?;
         let mut running = RunningApp {
             info: self.info,

@@ -17,6 +17,13 @@ use crate::deadline::{CallTimeout, server_timeout};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// The HTTP/2 request a gRPC service receives.
+pub type Request = http::Request<Body>;
+/// The HTTP/2 response a gRPC service answers with.
+pub type Response = http::Response<Body>;
+/// The future of a generated gRPC service's `call`.
+pub type ResponseFuture = BoxFuture<Result<Response, Infallible>>;
+
 /// What a generated `<Trait>Server<T>` is on the gRPC side: a tonic-compatible
 /// tower service with its gRPC name.
 pub trait GrpcService:
@@ -75,7 +82,8 @@ where
                 .map_or(server_timeout_after, |t| t.min(server_timeout_after));
             let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_deadline(Some(Instant::now() + timeout));
-            let result = match tokio::time::timeout(timeout, M::call(&service, &ctx, message)).await {
+            let result = match tokio::time::timeout(timeout, M::call(&service, &ctx, message)).await
+            {
                 Ok(result) => result,
                 Err(_) => Err(server_timeout(timeout)),
             };
@@ -88,7 +96,10 @@ where
                 }
                 Err(error) => {
                     let mut status = status_from_error(&error);
-                    status.metadata_mut().as_mut().extend(reply_metadata.into_headers());
+                    status
+                        .metadata_mut()
+                        .as_mut()
+                        .extend(reply_metadata.into_headers());
                     Err(status)
                 }
             }
@@ -98,7 +109,7 @@ where
 
 /// Serves one unary call of method `M` on `service`; the generated service's
 /// `call` dispatches each gRPC path here.
-pub fn unary<M, S>(service: Arc<S>, request: http::Request<Body>) -> BoxFuture<Result<http::Response<Body>, Infallible>>
+pub fn unary<M, S>(service: Arc<S>, request: Request) -> ResponseFuture
 where
     M: Handler<S>,
     S: Send + Sync + 'static,
@@ -110,13 +121,14 @@ where
             timeout,
             method: PhantomData,
         };
-        let codec = tonic_prost::ProstCodec::<<M as Method>::Reply, <M as Method>::Request>::default();
+        let codec =
+            tonic_prost::ProstCodec::<<M as Method>::Reply, <M as Method>::Request>::default();
         Ok(tonic::server::Grpc::new(codec).unary(call, request).await)
     })
 }
 
 /// The answer to a method the service does not have: status UNIMPLEMENTED.
-pub fn unimplemented() -> BoxFuture<Result<http::Response<Body>, Infallible>> {
+pub fn unimplemented() -> ResponseFuture {
     Box::pin(async { Ok(tonic::Status::unimplemented("unknown method").into_http()) })
 }
 

@@ -44,14 +44,18 @@ impl GrpcClient {
         let mut request = tonic::Request::new(request);
         request.set_timeout(self.timeout);
         let call = async {
-            grpc.ready()
-                .await
-                .map_err(|e| Error::service_unavailable("", format!("gRPC channel not ready: {e}")))?;
+            grpc.ready().await.map_err(|e| {
+                Error::service_unavailable("", format!("gRPC channel not ready: {e}"))
+            })?;
             let codec = tonic_prost::ProstCodec::<M::Request, M::Reply>::default();
-            grpc.unary(request, PathAndQuery::from_static(M::DESCRIPTOR.operation), codec)
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err(|status| error_from_status(&status))
+            grpc.unary(
+                request,
+                PathAndQuery::from_static(M::DESCRIPTOR.operation),
+                codec,
+            )
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| error_from_status(&status))
         };
         tokio::time::timeout(self.timeout, call)
             .await

@@ -10,7 +10,8 @@ mod client;
 mod server;
 mod status;
 
-pub use adapter::{GrpcService, unary, unimplemented};
+pub use adapter::{GrpcService, Request, Response, ResponseFuture, unary, unimplemented};
 pub use client::GrpcClient;
 pub use server::{GrpcConfig, GrpcServer};
 pub use status::{error_from_status, status_from_error};
+pub use tonic::server::NamedService;

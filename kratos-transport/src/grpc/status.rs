@@ -8,7 +8,11 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 /// The status Go kratos sends for `error`: mapped code, message, and an `ErrorInfo` detail.
 pub fn status_from_error(error: &Error) -> tonic::Status {
-    let metadata: HashMap<String, String> = error.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let metadata: HashMap<String, String> = error
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     tonic::Status::with_error_details(
         tonic::Code::from_i32(grpc_code(error.code)),
         error.message.clone(),
@@ -43,6 +47,9 @@ mod tests {
     #[test]
     fn status_without_details_has_empty_reason() {
         let error = error_from_status(&tonic::Status::unavailable("down"));
-        assert_eq!((error.code, error.reason.as_str(), error.message.as_str()), (503, "", "down"));
+        assert_eq!(
+            (error.code, error.reason.as_str(), error.message.as_str()),
+            (503, "", "down")
+        );
     }
 }

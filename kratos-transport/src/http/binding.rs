@@ -42,7 +42,11 @@ fn codec_error(what: &str, err: FieldError) -> Error {
 
 /// Decodes a JSON body into the message, as the route's `body` says. The body is
 /// bound first, so it replaces the whole (still default) message.
-pub(crate) fn bind_body<T: Message>(message: &mut T, body: RouteBody, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn bind_body<T: Message>(
+    message: &mut T,
+    body: RouteBody,
+    bytes: &[u8],
+) -> Result<(), Error> {
     if bytes.is_empty() {
         return Ok(());
     }
@@ -65,7 +69,9 @@ pub(crate) fn bind_query<T: Message>(message: &mut T, query: &str) -> Result<(),
         let path: Vec<&str> = key.split('.').collect();
         match message.set_text(&path, &value) {
             Ok(()) => {}
-            Err(FieldError::Unknown(_)) => tracing::debug!(%key, "query parameter names no field; ignored"),
+            Err(FieldError::Unknown(_)) => {
+                tracing::debug!(%key, "query parameter names no field; ignored")
+            }
             Err(e) => return Err(codec_error("query", e)),
         }
     }
@@ -80,7 +86,9 @@ pub(crate) fn bind_path<'v, T: Message>(
 ) -> Result<(), Error> {
     for (field, value) in route.params.iter().zip(values) {
         let path: Vec<&str> = field.split('.').collect();
-        message.set_text(&path, value).map_err(|e| codec_error("path", e))?;
+        message
+            .set_text(&path, value)
+            .map_err(|e| codec_error("path", e))?;
     }
     Ok(())
 }
@@ -157,7 +165,10 @@ pub(crate) struct Outgoing {
 }
 
 /// Builds the URL path, query string and body of a call, the inverse of the server's binding.
-pub(crate) fn encode_request<T: Message>(route: &RouteDescriptor, message: &T) -> Result<Outgoing, Error> {
+pub(crate) fn encode_request<T: Message>(
+    route: &RouteDescriptor,
+    message: &T,
+) -> Result<Outgoing, Error> {
     let mut value = serde_json::to_value(message)
         .map_err(|e| Error::codec(format!("request marshal: {e}")).with_cause(e))?;
     let mut path = String::with_capacity(route.path.len() + 16);
@@ -167,7 +178,10 @@ pub(crate) fn encode_request<T: Message>(route: &RouteDescriptor, message: &T) -
         path.push_str(&rest[..open]);
         let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
         let field = params.next().copied().unwrap_or_default();
-        let text = take_field(&mut value, field).as_ref().and_then(text_of).unwrap_or_default();
+        let text = take_field(&mut value, field)
+            .as_ref()
+            .and_then(text_of)
+            .unwrap_or_default();
         path.extend(utf8_percent_encode(&text, SEGMENT));
         rest = rest.get(close + 1..).unwrap_or("");
     }
@@ -193,7 +207,10 @@ pub(crate) fn encode_request<T: Message>(route: &RouteDescriptor, message: &T) -
         .map(|b| serde_json::to_vec(&b))
         .transpose()
         .map_err(|e| Error::codec(format!("request marshal: {e}")))?;
-    Ok(Outgoing { path_and_query: path, body })
+    Ok(Outgoing {
+        path_and_query: path,
+        body,
+    })
 }
 
 #[cfg(test)]

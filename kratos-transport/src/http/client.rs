@@ -64,7 +64,10 @@ impl HttpClient {
             return Err(Error::new(
                 501,
                 "UNIMPLEMENTED",
-                format!("{} has no HTTP route; call it over gRPC", M::DESCRIPTOR.operation),
+                format!(
+                    "{} has no HTTP route; call it over gRPC",
+                    M::DESCRIPTOR.operation
+                ),
             ));
         };
         let outgoing = encode_request(route, &request)?;
@@ -79,16 +82,16 @@ impl HttpClient {
             .body(Full::new(Bytes::from(outgoing.body.unwrap_or_default())))
             .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))?;
         let call = async {
-            let response = self
-                .client
-                .request(http_request)
-                .await
-                .map_err(|e| unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation)))?;
+            let response = self.client.request(http_request).await.map_err(|e| {
+                unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
+            })?;
             let status = response.status();
             let body = http_body_util::Limited::new(response.into_body(), MAX_BODY_BYTES)
                 .collect()
                 .await
-                .map_err(|e| unavailable(format!("reading reply of {}: {e}", M::DESCRIPTOR.operation)))?
+                .map_err(|e| {
+                    unavailable(format!("reading reply of {}: {e}", M::DESCRIPTOR.operation))
+                })?
                 .to_bytes();
             Ok::<_, Error>((status, body))
         };
@@ -110,6 +113,10 @@ impl HttpClient {
 fn error_from_body(status: u16, body: &[u8]) -> Error {
     match serde_json::from_slice::<Error>(body) {
         Ok(error) if error.code != 0 => error,
-        _ => Error::new(i32::from(status), "", String::from_utf8_lossy(body).into_owned()),
+        _ => Error::new(
+            i32::from(status),
+            "",
+            String::from_utf8_lossy(body).into_owned(),
+        ),
     }
 }

@@ -2,8 +2,8 @@
 
 use axum::body::Body;
 use axum::response::Response;
-use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use kratos_core::Error;
 
 /// The media type of every reply until content negotiation lands.
@@ -21,7 +21,8 @@ pub(crate) fn json_response(status: StatusCode, body: Vec<u8>, headers: HeaderMa
 
 /// The kratos error body, with the error's code as status.
 pub(crate) fn error_response(error: &Error, headers: HeaderMap) -> Response {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(error).unwrap_or_default();
     json_response(status, body, headers)
 }

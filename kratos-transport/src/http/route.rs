@@ -8,8 +8,8 @@ use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
-use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
 use http::StatusCode;
+use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
 use kratos_core::{Context, Error, Handler, HttpMethod, Kind, Method, RouteDescriptor};
 
 use super::binding::{axum_path, bind_body, bind_path, bind_query};
@@ -98,7 +98,12 @@ impl RouteTable {
     pub(crate) fn router(&self, timeout: Duration) -> Router {
         let mut router = Router::new();
         for (path, routes) in &self.paths {
-            let allow = routes.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+            let allow = routes
+                .methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let allow = HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static(""));
             let methods = routes.router.clone().fallback(move |request: Request| {
                 let allow = allow.clone();
@@ -106,7 +111,11 @@ impl RouteTable {
                     let error = Error::new(
                         405,
                         "METHOD_NOT_ALLOWED",
-                        format!("method {} is not allowed on {}", request.method(), request.uri().path()),
+                        format!(
+                            "method {} is not allowed on {}",
+                            request.method(),
+                            request.uri().path()
+                        ),
                     );
                     let mut headers = HeaderMap::new();
                     headers.insert(ALLOW, allow);
@@ -115,23 +124,28 @@ impl RouteTable {
             });
             router = router.route(path, methods);
         }
-        router.fallback(|request: Request| async move {
-            let error = Error::not_found(
-                "NOT_FOUND",
-                format!("no route for {} {}", request.method(), request.uri().path()),
-            );
-            error_response(&error, HeaderMap::new())
-        })
-        .layer(axum::Extension(CallTimeout(timeout)))
+        router
+            .fallback(|request: Request| async move {
+                let error = Error::not_found(
+                    "NOT_FOUND",
+                    format!("no route for {} {}", request.method(), request.uri().path()),
+                );
+                error_response(&error, HeaderMap::new())
+            })
+            .layer(axum::Extension(CallTimeout(timeout)))
     }
 }
-
 
 fn is_json(headers: &HeaderMap) -> bool {
     match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(value) => {
-            let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             essence.is_empty()
                 || essence == "application/json"
                 || essence == "text/json"
@@ -142,7 +156,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// One HTTP call of method `M`: bind, call with the server timeout, answer.
-async fn handle<M, S>(service: Arc<S>, route: &'static RouteDescriptor, request: Request) -> Response
+async fn handle<M, S>(
+    service: Arc<S>,
+    route: &'static RouteDescriptor,
+    request: Request,
+) -> Response
 where
     M: Handler<S>,
     S: Send + Sync + 'static,
@@ -153,16 +171,24 @@ where
     let bound: Result<(), Error> = async {
         if !matches!(route.body, kratos_core::RouteBody::None) {
             if !is_json(&parts.headers) {
-                let media = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let media = parts
+                    .headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 return Err(Error::new(
                     415,
                     kratos_core::error::REASON_CODEC,
                     format!("unsupported Content-Type {media:?}: send application/json"),
                 ));
             }
-            let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-                Error::codec(format!("body unmarshal: cannot read body (limit {MAX_BODY_BYTES} bytes): {e}"))
-            })?;
+            let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+                .await
+                .map_err(|e| {
+                    Error::codec(format!(
+                        "body unmarshal: cannot read body (limit {MAX_BODY_BYTES} bytes): {e}"
+                    ))
+                })?;
             bind_body(&mut message, route.body, &bytes)?;
         }
         if let Some(query) = parts.uri.query() {
@@ -194,7 +220,10 @@ where
                 let status = StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK);
                 json_response(status, body, headers)
             }
-            Err(e) => error_response(&Error::internal_server("CODEC", format!("reply marshal: {e}")), headers),
+            Err(e) => error_response(
+                &Error::internal_server("CODEC", format!("reply marshal: {e}")),
+                headers,
+            ),
         },
         Err(error) => error_response(&error, headers),
     }

@@ -63,13 +63,13 @@ impl HttpServer {
         }
     }
 
-    /// Sets the listen address (`127.0.0.1:0` for a free port). 
+    /// Sets the listen address (`127.0.0.1:0` for a free port).
     pub fn address(mut self, addr: impl Into<String>) -> Self {
         self.config.addr = addr.into();
         self
     }
 
-    /// Sets the per-call timeout. 
+    /// Sets the per-call timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
         self
@@ -104,7 +104,12 @@ impl Server for HttpServer {
             if let Some(problem) = self.problem.take() {
                 return Err(problem);
             }
-            let serving = crate::serve::start("http", &self.config.addr, self.routes.router(self.config.timeout)).await?;
+            let serving = crate::serve::start(
+                "http",
+                &self.config.addr,
+                self.routes.router(self.config.timeout),
+            )
+            .await?;
             self.local_addr = Some(serving.local_addr());
             self.serving = Some(serving);
             Ok(())

@@ -1,0 +1,311 @@
+//! Writing the code of a checked service trait.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Ident, TraitItem, Type};
+
+use super::route::{Body, Route};
+use super::validate::{Method, Service};
+
+pub(super) fn service(service: &Service) -> TokenStream {
+    let name = &service.item.ident;
+    let vis = &service.item.vis;
+    let full_name = format!("{}.{}", service.package, name);
+    let server = format_ident!("{}Server", name);
+    let client = format_ident!("{}Client", name);
+    let markers: Vec<Ident> = service.methods.iter().map(|m| marker(name, m)).collect();
+
+    let trait_def = trait_definition(service);
+    let methods = service
+        .methods
+        .iter()
+        .zip(&markers)
+        .map(|(m, marker)| method(name, &full_name, vis, m, marker));
+    let package = &service.package;
+    let name_str = name.to_string();
+    let grpc_arms = service.methods.iter().zip(&markers).map(|(m, marker)| {
+        let path = format!("/{full_name}/{}", m.rpc);
+        quote!(#path => ::kratos::__private::grpc::unary::<#marker, T>(self.inner.clone(), request),)
+    });
+    let client_methods = service
+        .methods
+        .iter()
+        .zip(&markers)
+        .map(|(m, marker)| client_method(m, marker));
+    let server_doc =
+        format!("Serves a [`{name}`] implementation over HTTP and gRPC (`{full_name}`).");
+    let client_doc =
+        format!("Calls a remote `{full_name}` over HTTP or gRPC; implements [`{name}`].");
+
+    quote! {
+        #trait_def
+        #(#methods)*
+
+        #[doc = #server_doc]
+        #vis struct #server<T> {
+            inner: ::std::sync::Arc<T>,
+        }
+
+        impl<T> #server<T> {
+            /// The service's names, methods and routes.
+            pub const DESCRIPTOR: &'static ::kratos::__private::ServiceDescriptor = &::kratos::__private::ServiceDescriptor {
+                package: #package,
+                name: #name_str,
+                full_name: #full_name,
+                methods: &[#(<#markers as ::kratos::__private::Method>::DESCRIPTOR),*],
+            };
+
+            /// Wraps an implementation.
+            pub fn new(service: T) -> Self {
+                Self { inner: ::std::sync::Arc::new(service) }
+            }
+
+            /// Wraps an implementation that is shared elsewhere too.
+            pub fn from_arc(service: ::std::sync::Arc<T>) -> Self {
+                Self { inner: service }
+            }
+        }
+
+        impl<T> ::core::clone::Clone for #server<T> {
+            fn clone(&self) -> Self {
+                Self { inner: ::std::sync::Arc::clone(&self.inner) }
+            }
+        }
+
+        impl<T: #name> ::kratos::__private::Service for #server<T> {
+            fn descriptor(&self) -> &'static ::kratos::__private::ServiceDescriptor {
+                Self::DESCRIPTOR
+            }
+
+            fn mount(&self, server: &mut dyn ::core::any::Any) -> ::core::result::Result<bool, ::kratos::__private::Error> {
+                ::kratos::__private::mount(self, server)
+            }
+        }
+
+        impl<T: #name> ::kratos::__private::http::HttpService for #server<T> {
+            fn register_routes(&self, table: &mut ::kratos::__private::http::RouteTable) -> ::core::result::Result<(), ::kratos::__private::Error> {
+                #(table.add::<#markers, T>(::std::sync::Arc::clone(&self.inner))?;)*
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl<T: #name> ::kratos::__private::tower::Service<::kratos::__private::grpc::Request> for #server<T> {
+            type Response = ::kratos::__private::grpc::Response;
+            type Error = ::core::convert::Infallible;
+            type Future = ::kratos::__private::grpc::ResponseFuture;
+
+            fn poll_ready(&mut self, _: &mut ::core::task::Context<'_>) -> ::core::task::Poll<::core::result::Result<(), Self::Error>> {
+                ::core::task::Poll::Ready(::core::result::Result::Ok(()))
+            }
+
+            fn call(&mut self, request: ::kratos::__private::grpc::Request) -> Self::Future {
+                match request.uri().path() {
+                    #(#grpc_arms)*
+                    _ => ::kratos::__private::grpc::unimplemented(),
+                }
+            }
+        }
+
+        impl<T> ::kratos::__private::grpc::NamedService for #server<T> {
+            const NAME: &'static str = #full_name;
+        }
+
+        #[doc = #client_doc]
+        #[derive(Clone, Debug)]
+        #vis struct #client {
+            inner: ::kratos::__private::Client,
+        }
+
+        impl #client {
+            /// A client of the HTTP server at `url` (`http://127.0.0.1:8000`); timeout 2s.
+            pub fn http(url: &str) -> ::core::result::Result<Self, ::kratos::__private::Error> {
+                ::kratos::__private::Client::http(url).map(|inner| Self { inner })
+            }
+
+            /// A client of the gRPC server at `url` (`http://127.0.0.1:9000`); timeout 2s, connects on first call.
+            pub fn grpc(url: &str) -> ::core::result::Result<Self, ::kratos::__private::Error> {
+                ::kratos::__private::Client::grpc(url).map(|inner| Self { inner })
+            }
+
+            /// Sets the per-call timeout.
+            pub fn with_timeout(self, timeout: ::core::time::Duration) -> Self {
+                Self { inner: self.inner.with_timeout(timeout) }
+            }
+        }
+
+        impl #name for #client {
+            #(#client_methods)*
+        }
+    }
+}
+
+fn marker(service: &Ident, method: &Method) -> Ident {
+    Ident::new(
+        &format!("__kratos_{}_{}", service, method.rpc),
+        method.ident.span(),
+    )
+}
+
+/// The trait as written, with each `async fn` turned into `fn -> impl Future + Send`
+/// so servers can spawn its futures, and `Send + Sync + 'static` as supertraits.
+fn trait_definition(service: &Service) -> TokenStream {
+    let mut item = service.item.clone();
+    let extra: [syn::TypeParamBound; 3] = [
+        syn::parse_quote!(::core::marker::Send),
+        syn::parse_quote!(::core::marker::Sync),
+        syn::parse_quote!('static),
+    ];
+    if item.colon_token.is_none() {
+        item.colon_token = Some(Default::default());
+    }
+    item.supertraits.extend(extra);
+    for trait_item in &mut item.items {
+        if let TraitItem::Fn(func) = trait_item {
+            func.sig.asyncness = None;
+            let output = match &func.sig.output {
+                syn::ReturnType::Type(_, ty) => quote!(#ty),
+                syn::ReturnType::Default => quote!(()),
+            };
+            func.sig.output = syn::parse_quote!(
+                -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
+            );
+        }
+    }
+    quote!(#item)
+}
+
+/// The marker type of one method, its `Method` and `Handler` impls, and the
+/// compile-time checks that its route variables name request fields.
+fn method(
+    service: &Ident,
+    full_name: &str,
+    vis: &syn::Visibility,
+    m: &Method,
+    marker: &Ident,
+) -> TokenStream {
+    let Method {
+        ident,
+        rpc,
+        request,
+        reply,
+        ..
+    } = m;
+    let operation = format!("/{full_name}/{rpc}");
+    let request_name = type_name(request);
+    let reply_name = type_name(reply);
+    let routes = m.routes.iter().map(route_descriptor);
+    let call = if m.ctx.is_some() {
+        quote!(<T as #service>::#ident(service, ctx, request))
+    } else {
+        quote!({
+            let _ = ctx;
+            <T as #service>::#ident(service, request)
+        })
+    };
+    let checks = m.routes.iter().map(|r| field_checks(r, request));
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #marker;
+
+        impl ::kratos::__private::Method for #marker {
+            type Request = #request;
+            type Reply = #reply;
+            const DESCRIPTOR: &'static ::kratos::__private::MethodDescriptor = &::kratos::__private::MethodDescriptor {
+                name: #rpc,
+                operation: #operation,
+                request: #request_name,
+                reply: #reply_name,
+                routes: &[#(#routes),*],
+            };
+        }
+
+        impl<T: #service> ::kratos::__private::Handler<T> for #marker {
+            fn call<'a>(
+                service: &'a T,
+                ctx: &'a ::kratos::__private::Context,
+                request: #request,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#reply, ::kratos::__private::Error>> + ::core::marker::Send + 'a {
+                ::kratos::__private::into_kratos_result(#call)
+            }
+        }
+
+        #(#checks)*
+    }
+}
+
+fn type_name(ty: &Type) -> String {
+    quote!(#ty).to_string().replace(' ', "")
+}
+
+fn route_descriptor(route: &Route) -> TokenStream {
+    let verb = match route.verb.as_str() {
+        "get" => quote!(Get),
+        "post" => quote!(Post),
+        "put" => quote!(Put),
+        "patch" => quote!(Patch),
+        _ => quote!(Delete),
+    };
+    let path = &route.path;
+    let params = &route.params;
+    let body = match &route.body {
+        Body::None => quote!(::kratos::__private::RouteBody::None),
+        Body::All => quote!(::kratos::__private::RouteBody::All),
+        Body::Field(field, _) => quote!(::kratos::__private::RouteBody::Field(#field)),
+    };
+    let status = route.status;
+    quote! {
+        ::kratos::__private::RouteDescriptor {
+            method: ::kratos::__private::HttpMethod::#verb,
+            path: #path,
+            params: &[#(#params),*],
+            body: #body,
+            status: #status,
+        }
+    }
+}
+
+/// `HasField` bounds for every path variable and body field, spanned at the route
+/// so a missing field is reported there.
+fn field_checks(route: &Route, request: &Type) -> TokenStream {
+    let mut checks = Vec::new();
+    let mut paths: Vec<(String, Span)> = route
+        .params
+        .iter()
+        .map(|p| (p.clone(), route.path.span()))
+        .collect();
+    if let Body::Field(field, lit) = &route.body {
+        paths.push((field.clone(), lit.span()));
+    }
+    for (path, span) in paths {
+        let mut ty = quote!(#request);
+        for part in path.split('.') {
+            let check = quote_spanned! {span=>
+                const _: () = {
+                    fn check<M: ?Sized + ::kratos::__private::HasField<{ ::kratos::__private::field_hash(#part) }>>() {}
+                    let _ = check::<#ty>;
+                };
+            };
+            checks.push(check);
+            ty = quote!(<#ty as ::kratos::__private::HasField<{ ::kratos::__private::field_hash(#part) }>>::Type);
+        }
+    }
+    quote!(#(#checks)*)
+}
+
+fn client_method(m: &Method, marker: &Ident) -> TokenStream {
+    let ident = &m.ident;
+    let request = &m.request;
+    let output = &m.output;
+    let ctx = m.ctx.as_ref().map(|ty| quote!(_ctx: #ty,));
+    quote! {
+        fn #ident(&self, #ctx request: #request) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
+            async move {
+                self.inner
+                    .unary::<#marker>(request)
+                    .await
+                    .map_err(::core::convert::Into::into)
+            }
+        }
+    }
+}
