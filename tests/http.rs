@@ -1,0 +1,156 @@
+//! The HTTP adapter over a real socket: binding rules, statuses, error bodies.
+
+mod common;
+
+use common::{assert_error, http_url, raw, start};
+
+#[tokio::test]
+async fn get_binds_path_then_query_and_sets_context() {
+    let app = start().await;
+    let base = http_url(&app);
+    let res = raw(
+        "GET",
+        &format!("{base}/v1/echo/bob?name=ignored&userId=7&tags=a&tags=b&page.number=3&page.size=20&flag=true"),
+        &[("x-test", "hello")],
+        "",
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.headers.get("content-type").unwrap(), "application/json");
+    assert_eq!(res.headers.get("x-echo-kind").unwrap(), "http");
+    assert_eq!(res.headers.get("x-test-seen").unwrap(), "hello");
+    let json = res.json();
+    assert_eq!(json["name"], "bob", "path variable wins over the query");
+    assert_eq!(json["userId"], 7);
+    assert_eq!(json["tags"], serde_json::json!(["a", "b"]), "repeated keys fill a Vec");
+    assert_eq!(json["page"]["number"], 3);
+    assert_eq!(json["page"]["size"], 20);
+    assert_eq!(json["flag"], true);
+    assert_eq!(json["kind"], "http");
+    assert_eq!(json["operation"], "/test.v1.Echo/Echo");
+}
+
+#[tokio::test]
+async fn query_accepts_declared_names_and_ignores_unknown_keys() {
+    let app = start().await;
+    let res = raw("DELETE", &format!("{}/v1/echo/x?user_id=9&cache_buster=1", http_url(&app)), &[], "").await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["userId"], 9);
+}
+
+#[tokio::test]
+async fn post_body_star_with_path_override_and_custom_status() {
+    let app = start().await;
+    let res = raw(
+        "POST",
+        &format!("{}/v1/users/42", http_url(&app)),
+        &[("content-type", "application/json")],
+        r#"{"name":"ann","userId":1,"tags":["x"],"page":{"number":2}}"#,
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let json = res.json();
+    assert_eq!(json["userId"], 42, "path variables override the body");
+    assert_eq!(json["name"], "ann");
+    assert_eq!(json["tags"], serde_json::json!(["x"]));
+    assert_eq!(json["page"]["number"], 2);
+}
+
+#[tokio::test]
+async fn put_body_field_fills_that_field_and_query_the_rest() {
+    let app = start().await;
+    let res = raw(
+        "PUT",
+        &format!("{}/v1/users/5/page?name=zed", http_url(&app)),
+        &[("content-type", "application/json; charset=utf-8")],
+        r#"{"number":4,"size":50}"#,
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let json = res.json();
+    assert_eq!(json["page"], serde_json::json!({"number": 4, "size": 50}));
+    assert_eq!(json["name"], "zed");
+    assert_eq!(json["userId"], 5);
+}
+
+#[tokio::test]
+async fn nested_path_variable_fills_nested_field() {
+    let app = start().await;
+    let res = raw("PATCH", &format!("{}/v1/pages/12?page.size=3", http_url(&app)), &[], "").await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["page"], serde_json::json!({"number": 12, "size": 3}));
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_and_wrong_verb_is_405_in_kratos_shape() {
+    let app = start().await;
+    let base = http_url(&app);
+    let res = raw("GET", &format!("{base}/nowhere"), &[], "").await;
+    assert_error(&res, 404, "NOT_FOUND");
+    let res = raw("PUT", &format!("{base}/v1/echo/bob"), &[], "").await;
+    assert_error(&res, 405, "METHOD_NOT_ALLOWED");
+    let allow = res.headers.get("allow").unwrap().to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("DELETE"), "{allow}");
+}
+
+#[tokio::test]
+async fn bad_inputs_are_400_codec_and_never_panic() {
+    let app = start().await;
+    let base = http_url(&app);
+    let json = [("content-type", "application/json")];
+    let res = raw("POST", &format!("{base}/v1/users/1"), &json, "{not json").await;
+    assert_error(&res, 400, "CODEC");
+    assert!(res.json()["message"].as_str().unwrap().starts_with("body unmarshal"));
+    let res = raw("POST", &format!("{base}/v1/users/1"), &json, r#"{"userId":"many"}"#).await;
+    assert_error(&res, 400, "CODEC");
+    let res = raw("POST", &format!("{base}/v1/users/notanumber"), &json, "{}").await;
+    assert_error(&res, 400, "CODEC");
+    let res = raw("GET", &format!("{base}/v1/echo/x?userId=abc"), &[], "").await;
+    assert_error(&res, 400, "CODEC");
+    let res = raw("GET", &format!("{base}/v1/echo/x?flag=maybe"), &[], "").await;
+    assert_error(&res, 400, "CODEC");
+    // The server still answers after all of that.
+    assert_eq!(raw("GET", &format!("{base}/v1/echo/ok"), &[], "").await.status, 200);
+}
+
+#[tokio::test]
+async fn unsupported_content_type_is_415_codec() {
+    let app = start().await;
+    let res = raw(
+        "POST",
+        &format!("{}/v1/users/1", http_url(&app)),
+        &[("content-type", "text/csv")],
+        "a,b",
+    )
+    .await;
+    assert_error(&res, 415, "CODEC");
+}
+
+#[tokio::test]
+async fn handler_errors_use_their_code_as_status() {
+    let app = start().await;
+    let base = http_url(&app);
+    let res = raw("GET", &format!("{base}/v1/fail/bob"), &[], "").await;
+    assert_error(&res, 404, "USER_NOT_FOUND");
+    assert_eq!(res.json()["message"], "user bob not found");
+    assert_eq!(res.json()["metadata"], serde_json::json!({"name": "bob"}));
+    let res = raw("GET", &format!("{base}/v1/fail/plain"), &[], "").await;
+    assert_error(&res, 500, "");
+    assert_eq!(res.json()["message"], "disk on fire");
+    let res = raw("GET", &format!("{base}/v1/fail/teapot"), &[], "").await;
+    assert_error(&res, 418, "TEAPOT");
+}
+
+#[tokio::test]
+async fn server_timeout_answers_504() {
+    let app = common::start_with_timeout(std::time::Duration::from_millis(100)).await;
+    let res = raw("GET", &format!("{}/v1/sleep/5000", http_url(&app)), &[], "").await;
+    assert_error(&res, 504, "TIMEOUT");
+}
+
+#[tokio::test]
+async fn grpc_only_method_has_no_http_route() {
+    let app = start().await;
+    let res = raw("POST", &format!("{}/test.v1.Echo/GrpcOnly", http_url(&app)), &[], "").await;
+    assert_error(&res, 404, "NOT_FOUND");
+}
