@@ -2,8 +2,8 @@
 //!
 //! Start: `before_start` hooks, then every server in order (each resolves once it
 //! has bound), then `after_start` hooks. Stop, on SIGTERM/SIGQUIT/SIGINT or
-//! [`AppHandle::stop`]: `before_stop` hooks, then every server in reverse order,
-//! each draining its in-flight calls for up to the stop timeout, then `after_stop`
+//! [`AppHandle::stop`]: `before_stop` hooks, then every server at once, each
+//! draining its in-flight calls for up to the stop timeout, then `after_stop`
 //! hooks.
 
 mod server;
@@ -136,7 +136,7 @@ impl AppBuilder {
         &self.config
     }
 
-    /// Adds a server; servers start in the order added and stop in reverse.
+    /// Adds a server; servers start in the order added and stop together.
     pub fn server(mut self, server: impl Server) -> Self {
         self.servers.push(Box::new(server));
         self
@@ -399,11 +399,26 @@ impl RunningApp {
         let mut first_error = run_hooks("before_stop", std::mem::take(&mut self.hooks.before_stop))
             .await
             .err();
-        while let Some(mut server) = self.servers.pop() {
-            if let Err(e) = server.stop(self.stop_timeout).await {
-                tracing::error!(kind = server.kind(), error = %e, "server failed to stop cleanly");
-                first_error.get_or_insert(e);
-            }
+        // Servers drain together, as Go kratos's errgroup does, so one server's slow
+        // calls do not eat another's stop timeout.
+        let mut stopping = tokio::task::JoinSet::new();
+        for mut server in self.servers.drain(..).rev() {
+            let timeout = self.stop_timeout;
+            stopping.spawn(async move {
+                let result = server.stop(timeout).await;
+                (server.kind(), result)
+            });
+        }
+        while let Some(joined) = stopping.join_next().await {
+            let error = match joined {
+                Ok((_, Ok(()))) => continue,
+                Ok((kind, Err(e))) => {
+                    tracing::error!(kind, error = %e, "server failed to stop cleanly");
+                    e
+                }
+                Err(join) => Error::internal_server("", format!("server stop task failed: {join}")),
+            };
+            first_error.get_or_insert(error);
         }
         if let Err(e) = run_hooks("after_stop", std::mem::take(&mut self.hooks.after_stop)).await {
             first_error.get_or_insert(e);
