@@ -9,7 +9,10 @@ use kratos::prelude::*;
 
 type Log = Arc<Mutex<Vec<&'static str>>>;
 
-fn note(log: &Log, what: &'static str) -> impl FnOnce() -> std::future::Ready<kratos::Result<()>> + Send + 'static {
+fn note(
+    log: &Log,
+    what: &'static str,
+) -> impl FnOnce() -> std::future::Ready<kratos::Result<()>> + Send + 'static {
     let log = log.clone();
     move || {
         log.lock().unwrap().push(what);
@@ -37,12 +40,20 @@ async fn hooks_run_in_go_kratos_order_and_handle_stops_the_app() {
     assert_eq!(*log.lock().unwrap(), ["before_start", "after_start"]);
     let url = running.endpoint("http").unwrap().to_owned();
     assert!(!url.ends_with(":0"), "the bound port is reported: {url}");
-    assert_eq!(raw("GET", &format!("{url}/v1/echo/a"), &[], "").await.status, 200);
+    assert_eq!(
+        raw("GET", &format!("{url}/v1/echo/a"), &[], "")
+            .await
+            .status,
+        200
+    );
 
     let waiting = tokio::spawn(running.wait());
     handle.stop();
     waiting.await.unwrap().unwrap();
-    assert_eq!(*log.lock().unwrap(), ["before_start", "after_start", "before_stop", "after_stop"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["before_start", "after_start", "before_stop", "after_stop"]
+    );
     let refused = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<http_body_util::Full<bytes::Bytes>>()
         .get(format!("{url}/v1/echo/a").parse().unwrap())
@@ -110,7 +121,10 @@ mod other {
 
     impl Clash for ClashImpl {
         async fn clash(&self, req: EchoRequest) -> kratos::Result<EchoReply> {
-            Ok(EchoReply { name: req.name, ..Default::default() })
+            Ok(EchoReply {
+                name: req.name,
+                ..Default::default()
+            })
         }
     }
 }
@@ -143,5 +157,10 @@ async fn a_service_added_twice_is_served_once() {
         .await
         .expect("the later instance replaces the earlier one");
     let url = running.endpoint("http").unwrap();
-    assert_eq!(raw("GET", &format!("{url}/v1/echo/a"), &[], "").await.status, 200);
+    assert_eq!(
+        raw("GET", &format!("{url}/v1/echo/a"), &[], "")
+            .await
+            .status,
+        200
+    );
 }

@@ -12,7 +12,10 @@ fn request() -> EchoRequest {
         name: "bob smith/jr".into(),
         user_id: 77,
         tags: vec!["a".into(), "b c".into()],
-        page: Some(Page { number: 2, size: 10 }),
+        page: Some(Page {
+            number: 2,
+            size: 10,
+        }),
         flag: true,
     }
 }
@@ -29,21 +32,55 @@ async fn both_transports_return_the_same_reply() {
     let app = start().await;
     let ctx = Context::new(Kind::Http, "/client", Default::default());
     for (kind, client) in clients(&app).await {
-        let reply = client.echo(&ctx, request()).await.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let reply = client
+            .echo(&ctx, request())
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
         assert_eq!(reply.name, "bob smith/jr", "{kind}");
         assert_eq!(reply.user_id, 77, "{kind}");
         assert_eq!(reply.tags, ["a", "b c"], "{kind}");
-        assert_eq!(reply.page, Some(Page { number: 2, size: 10 }), "{kind}");
+        assert_eq!(
+            reply.page,
+            Some(Page {
+                number: 2,
+                size: 10
+            }),
+            "{kind}"
+        );
         assert!(reply.flag, "{kind}");
         assert_eq!(reply.kind, kind);
-        assert_eq!(reply.operation, "/test.v1.Echo/Echo", "same operation on {kind}");
+        assert_eq!(
+            reply.operation, "/test.v1.Echo/Echo",
+            "same operation on {kind}"
+        );
         let created = client.create(request()).await.unwrap();
-        assert_eq!((created.user_id, created.name.as_str()), (77, "bob smith/jr"), "{kind}");
+        assert_eq!(
+            (created.user_id, created.name.as_str()),
+            (77, "bob smith/jr"),
+            "{kind}"
+        );
         let paged = client.set_page(request()).await.unwrap();
-        assert_eq!(paged.page, Some(Page { number: 2, size: 10 }), "{kind}");
-        assert_eq!(paged.name, "bob smith/jr", "{kind}: non-body fields travel in the query");
+        assert_eq!(
+            paged.page,
+            Some(Page {
+                number: 2,
+                size: 10
+            }),
+            "{kind}"
+        );
+        assert_eq!(
+            paged.name, "bob smith/jr",
+            "{kind}: non-body fields travel in the query"
+        );
         let patched = client.patch_page(request()).await.unwrap();
-        assert_eq!(patched.page, Some(Page { number: 2, size: 10 }), "{kind}");
+        assert_eq!(
+            patched.page,
+            Some(Page {
+                number: 2,
+                size: 10
+            }),
+            "{kind}"
+        );
     }
 }
 
@@ -53,13 +90,20 @@ async fn both_transports_return_the_same_error() {
     let mut errors = Vec::new();
     for (kind, client) in clients(&app).await {
         let err = client
-            .fail(EchoRequest { name: "bob".into(), ..Default::default() })
+            .fail(EchoRequest {
+                name: "bob".into(),
+                ..Default::default()
+            })
             .await
             .expect_err(kind);
         assert_eq!(err.code, 404, "{kind}");
         assert_eq!(err.reason, "USER_NOT_FOUND", "{kind}");
         assert_eq!(err.message, "user bob not found", "{kind}");
-        assert_eq!(err.metadata.get("name").map(String::as_str), Some("bob"), "{kind}");
+        assert_eq!(
+            err.metadata.get("name").map(String::as_str),
+            Some("bob"),
+            "{kind}"
+        );
         errors.push(err);
     }
     assert_eq!(errors[0], errors[1]);
@@ -70,10 +114,17 @@ async fn plain_errors_are_500_with_empty_reason_on_both() {
     let app = start().await;
     for (kind, client) in clients(&app).await {
         let err = client
-            .fail(EchoRequest { name: "plain".into(), ..Default::default() })
+            .fail(EchoRequest {
+                name: "plain".into(),
+                ..Default::default()
+            })
             .await
             .expect_err(kind);
-        assert_eq!((err.code, err.reason.as_str(), err.message.as_str()), (500, "", "disk on fire"), "{kind}");
+        assert_eq!(
+            (err.code, err.reason.as_str(), err.message.as_str()),
+            (500, "", "disk on fire"),
+            "{kind}"
+        );
     }
 }
 
@@ -81,7 +132,10 @@ async fn plain_errors_are_500_with_empty_reason_on_both() {
 async fn code_outside_the_grpc_table_arrives_as_500_over_grpc() {
     let app = start().await;
     let [(_, http), (_, grpc)] = clients(&app).await;
-    let teapot = || EchoRequest { name: "teapot".into(), ..Default::default() };
+    let teapot = || EchoRequest {
+        name: "teapot".into(),
+        ..Default::default()
+    };
     assert_eq!(http.fail(teapot()).await.unwrap_err().code, 418);
     let over_grpc = grpc.fail(teapot()).await.unwrap_err();
     assert_eq!((over_grpc.code, over_grpc.reason.as_str()), (500, "TEAPOT"));
@@ -101,7 +155,10 @@ async fn client_timeout_is_configurable_and_answers_504() {
     let app = common::start_with_timeout(Duration::from_secs(5)).await;
     for (kind, client) in clients(&app).await {
         let client = client.with_timeout(Duration::from_millis(100));
-        let err = client.sleep(SleepRequest { millis: 3000 }).await.expect_err(kind);
+        let err = client
+            .sleep(SleepRequest { millis: 3000 })
+            .await
+            .expect_err(kind);
         assert_eq!(err.code, 504, "{kind}: {err}");
     }
 }

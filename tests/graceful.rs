@@ -28,7 +28,9 @@ impl Worker for Held {
     async fn run(&self, job: Job) -> kratos::Result<Job> {
         self.arrived.add_permits(1);
         self.release.acquire().await.expect("open").forget();
-        Ok(Job { id: format!("done {}", job.id) })
+        Ok(Job {
+            id: format!("done {}", job.id),
+        })
     }
 }
 
@@ -39,8 +41,16 @@ async fn sigterm_lets_in_flight_calls_finish_then_stops() {
     let stopped_cleanly = Arc::new(AtomicBool::new(false));
     let flag = stopped_cleanly.clone();
     let running = App::builder()
-        .server(HttpServer::new().address("127.0.0.1:0").timeout(std::time::Duration::from_secs(30)))
-        .server(GrpcServer::new().address("127.0.0.1:0").timeout(std::time::Duration::from_secs(30)))
+        .server(
+            HttpServer::new()
+                .address("127.0.0.1:0")
+                .timeout(std::time::Duration::from_secs(30)),
+        )
+        .server(
+            GrpcServer::new()
+                .address("127.0.0.1:0")
+                .timeout(std::time::Duration::from_secs(30)),
+        )
         .service(WorkerServer::new(Held {
             arrived: arrived.clone(),
             release: release.clone(),
@@ -53,12 +63,21 @@ async fn sigterm_lets_in_flight_calls_finish_then_stops() {
         .start()
         .await
         .unwrap();
-    let http_addr = running.endpoint("http").unwrap().trim_start_matches("http://").to_owned();
+    let http_addr = running
+        .endpoint("http")
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
     let http = WorkerClient::http(running.endpoint("http").unwrap())
         .unwrap()
         .with_timeout(std::time::Duration::from_secs(30));
-    let grpc_url = running.endpoint("grpc").unwrap().replacen("grpc://", "http://", 1);
-    let grpc = WorkerClient::grpc(&grpc_url).unwrap().with_timeout(std::time::Duration::from_secs(30));
+    let grpc_url = running
+        .endpoint("grpc")
+        .unwrap()
+        .replacen("grpc://", "http://", 1);
+    let grpc = WorkerClient::grpc(&grpc_url)
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(30));
     let app = tokio::spawn(running.wait());
 
     let over_http = tokio::spawn(async move { http.run(Job { id: "h".into() }).await });
@@ -81,7 +100,10 @@ async fn sigterm_lets_in_flight_calls_finish_then_stops() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(closed, "the server stops accepting after SIGTERM");
-    assert!(!stopped_cleanly.load(Ordering::SeqCst), "the app waits for in-flight calls");
+    assert!(
+        !stopped_cleanly.load(Ordering::SeqCst),
+        "the app waits for in-flight calls"
+    );
     release.add_permits(2);
 
     assert_eq!(over_http.await.unwrap().unwrap().id, "done h");

@@ -22,7 +22,11 @@ async fn get_binds_path_then_query_and_sets_context() {
     let json = res.json();
     assert_eq!(json["name"], "bob", "path variable wins over the query");
     assert_eq!(json["userId"], 7);
-    assert_eq!(json["tags"], serde_json::json!(["a", "b"]), "repeated keys fill a Vec");
+    assert_eq!(
+        json["tags"],
+        serde_json::json!(["a", "b"]),
+        "repeated keys fill a Vec"
+    );
     assert_eq!(json["page"]["number"], 3);
     assert_eq!(json["page"]["size"], 20);
     assert_eq!(json["flag"], true);
@@ -33,7 +37,13 @@ async fn get_binds_path_then_query_and_sets_context() {
 #[tokio::test]
 async fn query_accepts_declared_names_and_ignores_unknown_keys() {
     let app = start().await;
-    let res = raw("DELETE", &format!("{}/v1/echo/x?user_id=9&cache_buster=1", http_url(&app)), &[], "").await;
+    let res = raw(
+        "DELETE",
+        &format!("{}/v1/echo/x?user_id=9&cache_buster=1", http_url(&app)),
+        &[],
+        "",
+    )
+    .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["userId"], 9);
 }
@@ -76,9 +86,18 @@ async fn put_body_field_fills_that_field_and_query_the_rest() {
 #[tokio::test]
 async fn nested_path_variable_fills_nested_field() {
     let app = start().await;
-    let res = raw("PATCH", &format!("{}/v1/pages/12?page.size=3", http_url(&app)), &[], "").await;
+    let res = raw(
+        "PATCH",
+        &format!("{}/v1/pages/12?page.size=3", http_url(&app)),
+        &[],
+        "",
+    )
+    .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    assert_eq!(res.json()["page"], serde_json::json!({"number": 12, "size": 3}));
+    assert_eq!(
+        res.json()["page"],
+        serde_json::json!({"number": 12, "size": 3})
+    );
 }
 
 #[tokio::test]
@@ -100,8 +119,19 @@ async fn bad_inputs_are_400_codec_and_never_panic() {
     let json = [("content-type", "application/json")];
     let res = raw("POST", &format!("{base}/v1/users/1"), &json, "{not json").await;
     assert_error(&res, 400, "CODEC");
-    assert!(res.json()["message"].as_str().unwrap().starts_with("body unmarshal"));
-    let res = raw("POST", &format!("{base}/v1/users/1"), &json, r#"{"userId":"many"}"#).await;
+    assert!(
+        res.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("body unmarshal")
+    );
+    let res = raw(
+        "POST",
+        &format!("{base}/v1/users/1"),
+        &json,
+        r#"{"userId":"many"}"#,
+    )
+    .await;
     assert_error(&res, 400, "CODEC");
     let res = raw("POST", &format!("{base}/v1/users/notanumber"), &json, "{}").await;
     assert_error(&res, 400, "CODEC");
@@ -110,7 +140,12 @@ async fn bad_inputs_are_400_codec_and_never_panic() {
     let res = raw("GET", &format!("{base}/v1/echo/x?flag=maybe"), &[], "").await;
     assert_error(&res, 400, "CODEC");
     // The server still answers after all of that.
-    assert_eq!(raw("GET", &format!("{base}/v1/echo/ok"), &[], "").await.status, 200);
+    assert_eq!(
+        raw("GET", &format!("{base}/v1/echo/ok"), &[], "")
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -151,6 +186,12 @@ async fn server_timeout_answers_504() {
 #[tokio::test]
 async fn grpc_only_method_has_no_http_route() {
     let app = start().await;
-    let res = raw("POST", &format!("{}/test.v1.Echo/GrpcOnly", http_url(&app)), &[], "").await;
+    let res = raw(
+        "POST",
+        &format!("{}/test.v1.Echo/GrpcOnly", http_url(&app)),
+        &[],
+        "",
+    )
+    .await;
     assert_error(&res, 404, "NOT_FOUND");
 }

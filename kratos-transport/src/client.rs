@@ -12,7 +12,7 @@ use crate::http::HttpClient;
 #[derive(Clone, Debug)]
 pub enum Client {
     /// Calls the methods' HTTP routes.
-    Http(HttpClient),
+    Http(Box<HttpClient>),
     /// Calls the methods over gRPC.
     Grpc(GrpcClient),
 }
@@ -20,7 +20,7 @@ pub enum Client {
 impl Client {
     /// An HTTP client of `url` (`http://127.0.0.1:8000`), timeout 2s.
     pub fn http(url: &str) -> Result<Self, Error> {
-        HttpClient::new(url, DEFAULT_CLIENT_TIMEOUT).map(Client::Http)
+        HttpClient::new(url, DEFAULT_CLIENT_TIMEOUT).map(|c| Client::Http(Box::new(c)))
     }
 
     /// A gRPC client of `url` (`http://127.0.0.1:9000`), timeout 2s; connects on first call.

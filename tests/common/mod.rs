@@ -110,8 +110,10 @@ impl Echo for EchoImpl {
         match req.name.as_str() {
             "plain" => Err(std::io::Error::other("disk on fire").into()),
             "teapot" => Err(Error::new(418, "TEAPOT", "short and stout")),
-            _ => Err(Error::not_found("USER_NOT_FOUND", format!("user {} not found", req.name))
-                .with_metadata("name", req.name)),
+            _ => Err(
+                Error::not_found("USER_NOT_FOUND", format!("user {} not found", req.name))
+                    .with_metadata("name", req.name),
+            ),
         }
     }
 
@@ -151,7 +153,9 @@ pub fn http_url(app: &RunningApp) -> String {
 
 /// The gRPC endpoint as an `http://` URL, as gRPC clients want it.
 pub fn grpc_url(app: &RunningApp) -> String {
-    app.endpoint("grpc").expect("grpc endpoint").replacen("grpc://", "http://", 1)
+    app.endpoint("grpc")
+        .expect("grpc endpoint")
+        .replacen("grpc://", "http://", 1)
 }
 
 /// A raw HTTP response: status, headers, body text.
@@ -176,7 +180,11 @@ pub async fn raw(method: &str, url: &str, headers: &[(&str, &str)], body: &str) 
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
-    let request = request.body(http_body_util::Full::new(bytes::Bytes::from(body.to_owned()))).unwrap();
+    let request = request
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_owned(),
+        )))
+        .unwrap();
     let response = client.request(request).await.expect("request sent");
     let status = response.status().as_u16();
     let headers = response.headers().clone();

@@ -108,9 +108,9 @@ fn kind_of(ty: &Type) -> Result<Kind, String> {
             let inner = args[0];
             if let Some(s) = scalar(inner) {
                 Ok(Kind::OptionalScalar(s))
-            } else if matches!(generic(inner), Some((b, a)) if b == "Box" && a.len() == 1) {
-                Ok(Kind::Message)
-            } else if is_plain_path(inner) && generic(inner).is_none() {
+            } else if matches!(generic(inner), Some((b, a)) if b == "Box" && a.len() == 1)
+                || (is_plain_path(inner) && generic(inner).is_none())
+            {
                 Ok(Kind::Message)
             } else {
                 Err(format!("`Option` holds a scalar or a message; {SUPPORTED}"))

@@ -1,0 +1,80 @@
+"""A gRPC client this project did not write: Python grpcio with protoc-generated stubs.
+
+Usage: greeter_client.py HOST:PORT
+Compiles helloworld.proto with grpcio-tools into a temporary directory, calls the
+server, and prints one JSON object with what it saw, for the Rust test to check.
+"""
+
+import json
+import os
+import sys
+import tempfile
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+from grpc_tools import protoc
+from google.rpc import error_details_pb2
+
+
+def load_stubs():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = tempfile.mkdtemp()
+    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    code = protoc.main(
+        ["protoc", f"-I{here}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}", "helloworld.proto"]
+    )
+    if code != 0:
+        raise SystemExit(f"protoc failed with {code}")
+    sys.path.insert(0, out)
+    import helloworld_pb2
+    import helloworld_pb2_grpc
+
+    return helloworld_pb2, helloworld_pb2_grpc
+
+
+def main():
+    target = sys.argv[1]
+    pb2, pb2_grpc = load_stubs()
+    seen = {}
+    with grpc.insecure_channel(target) as channel:
+        stub = pb2_grpc.GreeterStub(channel)
+        reply = stub.SayHello(pb2.HelloRequest(name="kratos"), timeout=10)
+        seen["reply"] = reply.message
+
+        try:
+            stub.SayHello(pb2.HelloRequest(name="error"), timeout=10)
+            seen["error"] = None
+        except grpc.RpcError as err:
+            status = rpc_status.from_call(err)
+            infos = []
+            for detail in status.details if status else []:
+                info = error_details_pb2.ErrorInfo()
+                if detail.Unpack(info):
+                    infos.append({"reason": info.reason, "domain": info.domain, "metadata": dict(info.metadata)})
+            seen["error"] = {"code": err.code().name, "message": err.details(), "error_info": infos}
+
+        unknown = channel.unary_unary("/helloworld.v1.Greeter/SayGoodbye")
+        try:
+            unknown(b"", timeout=10)
+            seen["unknown_method"] = "OK"
+        except grpc.RpcError as err:
+            seen["unknown_method"] = err.code().name
+
+        unknown_service = channel.unary_unary("/helloworld.v1.Nobody/Call")
+        try:
+            unknown_service(b"", timeout=10)
+            seen["unknown_service"] = "OK"
+        except grpc.RpcError as err:
+            seen["unknown_service"] = err.code().name
+
+        health = health_pb2_grpc.HealthStub(channel)
+        overall = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+        greeter = health.Check(health_pb2.HealthCheckRequest(service="helloworld.v1.Greeter"), timeout=10)
+        seen["health"] = health_pb2.HealthCheckResponse.ServingStatus.Name(overall.status)
+        seen["health_greeter"] = health_pb2.HealthCheckResponse.ServingStatus.Name(greeter.status)
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    main()
