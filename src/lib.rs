@@ -60,6 +60,11 @@ pub mod grpc {
     };
 }
 
+/// The start-up sequence `#[kratos::main]` runs, for programs and tests that drive it themselves.
+pub mod bootstrap {
+    pub use kratos_transport::bootstrap::{Args, DEFAULT_CONF, ServerSection, app_builder, run};
+}
+
 /// Timeouts that apply when nothing else is configured.
 pub mod deadline {
     pub use kratos_transport::deadline::{DEFAULT_CLIENT_TIMEOUT, DEFAULT_SERVER_TIMEOUT};
