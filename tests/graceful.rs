@@ -111,3 +111,41 @@ async fn sigterm_lets_in_flight_calls_finish_then_stops() {
     app.await.unwrap().expect("the app stops without error");
     assert!(stopped_cleanly.load(Ordering::SeqCst), "after_stop ran");
 }
+
+#[tokio::test]
+async fn calls_still_running_at_the_stop_timeout_are_dropped() {
+    let arrived = Arc::new(Semaphore::new(0));
+    let never = Arc::new(Semaphore::new(0));
+    let app = App::builder()
+        .handle_signals(false)
+        .stop_timeout(std::time::Duration::from_millis(200))
+        .server(
+            HttpServer::new()
+                .address("127.0.0.1:0")
+                .timeout(std::time::Duration::from_secs(60)),
+        )
+        .service(WorkerServer::new(Held {
+            arrived: arrived.clone(),
+            release: never.clone(),
+        }))
+        .build();
+    let handle = app.handle();
+    let running = app.start().await.unwrap();
+    let http = WorkerClient::http(running.endpoint("http").unwrap())
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(60));
+    let stopped = tokio::spawn(running.wait());
+    let call = tokio::spawn(async move { http.run(Job { id: "stuck".into() }).await });
+    let _ = arrived.acquire().await.unwrap();
+
+    handle.stop();
+    stopped
+        .await
+        .unwrap()
+        .expect("the app stops after the stop timeout");
+    let err = call
+        .await
+        .unwrap()
+        .expect_err("the unfinished call is dropped, not answered");
+    assert_eq!(err.code, 503, "{err}");
+}

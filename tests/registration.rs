@@ -50,35 +50,54 @@ fn config(greeter: Option<serde_json::Value>) -> Config {
 
 #[tokio::test]
 async fn registered_impl_is_built_from_config_and_served_on_both_transports() {
-    let builder = kratos::bootstrap::app_builder("reg", "v9", config(Some(serde_json::json!({"greeting": "Hi"}))))
-        .expect("the registered service builds");
+    let builder = kratos::bootstrap::app_builder(
+        "reg",
+        "v9",
+        config(Some(serde_json::json!({"greeting": "Hi"}))),
+    )
+    .expect("the registered service builds");
     let running = builder.handle_signals(false).build().start().await.unwrap();
     assert_eq!(running.info().version, "v9");
     let http = GreeterClient::http(running.endpoint("http").unwrap()).unwrap();
-    let grpc_url = running.endpoint("grpc").unwrap().replacen("grpc://", "http://", 1);
+    let grpc_url = running
+        .endpoint("grpc")
+        .unwrap()
+        .replacen("grpc://", "http://", 1);
     let grpc = GreeterClient::grpc(&grpc_url).unwrap();
     for client in [http, grpc] {
-        let reply = client.say_hello(HelloRequest { name: "ann".into() }).await.unwrap();
+        let reply = client
+            .say_hello(HelloRequest { name: "ann".into() })
+            .await
+            .unwrap();
         assert_eq!(reply.message, "Hi ann");
     }
 }
 
 #[tokio::test]
 async fn a_service_added_by_hand_replaces_the_registered_one() {
-    let builder = kratos::bootstrap::app_builder("reg", "v1", config(Some(serde_json::json!({"greeting": "Hi"}))))
-        .unwrap()
-        .service(ConfiguredGreeter {
-            greeting: "Howdy".into(),
-        });
+    let builder = kratos::bootstrap::app_builder(
+        "reg",
+        "v1",
+        config(Some(serde_json::json!({"greeting": "Hi"}))),
+    )
+    .unwrap()
+    .service(ConfiguredGreeter {
+        greeting: "Howdy".into(),
+    });
     let running = builder.handle_signals(false).build().start().await.unwrap();
     let http = GreeterClient::http(running.endpoint("http").unwrap()).unwrap();
-    let reply = http.say_hello(HelloRequest { name: "bo".into() }).await.unwrap();
+    let reply = http
+        .say_hello(HelloRequest { name: "bo".into() })
+        .await
+        .unwrap();
     assert_eq!(reply.message, "Howdy bo");
 }
 
 #[test]
 fn missing_config_key_is_a_start_error_naming_the_key() {
-    let err = kratos::bootstrap::app_builder("reg", "v1", config(None)).err().expect("build fails");
+    let err = kratos::bootstrap::app_builder("reg", "v1", config(None))
+        .err()
+        .expect("build fails");
     assert!(err.message.contains("\"greeter\""), "{}", err.message);
     assert!(err.message.contains("ConfiguredGreeter"), "{}", err.message);
 }
@@ -86,6 +105,8 @@ fn missing_config_key_is_a_start_error_naming_the_key() {
 #[test]
 fn bad_server_config_is_a_start_error() {
     let bad = Config::from_value(serde_json::json!({"server": {"http": {"timeout": "soon"}}}));
-    let err = kratos::bootstrap::app_builder("reg", "v1", bad).err().expect("build fails");
+    let err = kratos::bootstrap::app_builder("reg", "v1", bad)
+        .err()
+        .expect("build fails");
     assert!(err.message.contains("server"), "{}", err.message);
 }

@@ -1,21 +1,31 @@
-//! The serving loop both servers share: bind, accept HTTP/1.1 and HTTP/2 (h2c) on
-//! one listener, and on stop drain in-flight calls for a bounded time.
+//! The serving loop both servers share: one listener, HTTP/1.1 and HTTP/2 (h2c)
+//! on it, every connection tracked so stop can drain them gracefully and, once
+//! the stop timeout has passed, drop the ones still running.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use kratos_core::Error;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// What the accept loop hands back when it stops: the connections still open.
+struct Open {
+    graceful: GracefulShutdown,
+    connections: JoinSet<()>,
+}
 
 /// A listener that is serving a router in a background task.
 pub(crate) struct Serving {
     local_addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    shutdown: oneshot::Sender<()>,
+    accept: JoinHandle<Open>,
 }
 
 /// Binds `addr`, then serves `router` until [`Serving::stop`].
@@ -32,24 +42,55 @@ pub(crate) async fn start(
         .with_cause(e)
     })?;
     let local_addr = listener.local_addr()?;
-    let listener = listener.tap_io(|tcp| {
-        // Small RPC replies must not wait for Nagle's algorithm.
-        let _ = tcp.set_nodelay(true);
-    });
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let (shutdown, stop) = oneshot::channel();
+    let accept = tokio::spawn(accept_loop(kind, listener, router, stop));
     tracing::info!(kind, addr = %local_addr, "server listening");
     Ok(Serving {
         local_addr,
-        shutdown: Some(tx),
-        task,
+        shutdown,
+        accept,
     })
+}
+
+async fn accept_loop(
+    kind: &'static str,
+    listener: TcpListener,
+    router: Router,
+    mut stop: oneshot::Receiver<()>,
+) -> Open {
+    let builder = Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(kind, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Small RPC replies must not wait for Nagle's algorithm.
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            let _ = connection.await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    Open {
+        graceful,
+        connections,
+    }
 }
 
 impl Serving {
@@ -58,28 +99,30 @@ impl Serving {
         self.local_addr
     }
 
-    /// Stops accepting and waits up to `timeout` for in-flight calls; then drops them.
-    pub(crate) async fn stop(mut self, kind: &'static str, timeout: Duration) -> Result<(), Error> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+    /// Stops accepting, lets in-flight calls finish for up to `timeout`, then drops the rest.
+    pub(crate) async fn stop(self, kind: &'static str, timeout: Duration) -> Result<(), Error> {
+        let _ = self.shutdown.send(());
+        let Open {
+            graceful,
+            mut connections,
+        } = self
+            .accept
+            .await
+            .map_err(|e| Error::internal_server("", format!("{kind} accept loop failed: {e}")))?;
+        if tokio::time::timeout(timeout, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                kind,
+                ?timeout,
+                open = connections.len(),
+                "stop timeout reached; dropping unfinished calls"
+            );
+            connections.abort_all();
         }
-        match tokio::time::timeout(timeout, &mut self.task).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(Error::from(e)),
-            Ok(Err(join)) => Err(Error::internal_server(
-                "",
-                format!("{kind} server task failed: {join}"),
-            )),
-            Err(_) => {
-                self.task.abort();
-                tracing::warn!(
-                    kind,
-                    ?timeout,
-                    "stop timeout reached; dropping unfinished calls"
-                );
-                Ok(())
-            }
-        }
+        while connections.join_next().await.is_some() {}
+        Ok(())
     }
 }
 

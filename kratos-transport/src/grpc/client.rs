@@ -43,6 +43,7 @@ impl GrpcClient {
         let mut grpc = tonic::client::Grpc::new(self.channel.clone());
         let mut request = tonic::Request::new(request);
         request.set_timeout(self.timeout);
+        let started = std::time::Instant::now();
         let call = async {
             grpc.ready().await.map_err(|e| {
                 Error::service_unavailable("", format!("gRPC channel not ready: {e}"))
@@ -55,7 +56,15 @@ impl GrpcClient {
             )
             .await
             .map(tonic::Response::into_inner)
-            .map_err(|status| error_from_status(&status))
+            .map_err(|status| {
+                // tonic enforces the grpc-timeout header on the client side too and
+                // reports it as CANCELLED; it is our deadline, so say so.
+                if status.code() == tonic::Code::Cancelled && started.elapsed() >= self.timeout {
+                    client_timeout(M::DESCRIPTOR.operation, self.timeout)
+                } else {
+                    error_from_status(&status)
+                }
+            })
         };
         tokio::time::timeout(self.timeout, call)
             .await
