@@ -37,7 +37,7 @@ pub enum RouteBody {
     None,
     /// `body = "*"`: the body is the whole message.
     All,
-    /// `body = "field"`: the body is that field; the rest comes from the query string.
+    /// `body = "field"`: the body is that field (by its JSON name); the rest comes from the query string.
     Field(&'static str),
 }
 
@@ -48,7 +48,7 @@ pub struct RouteDescriptor {
     pub method: HttpMethod,
     /// The path template, e.g. `/helloworld/{name}`.
     pub path: &'static str,
-    /// The field paths of the template's variables, in order (`name`, `user.id`).
+    /// The field paths of the template's variables, in order, by JSON name (`name`, `user.id`, `userId`).
     pub params: &'static [&'static str],
     /// Where the body goes.
     pub body: RouteBody,

@@ -33,3 +33,23 @@ pub(crate) fn lower_camel(name: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_are_upper_camel() {
+        assert_eq!(upper_camel("say_hello"), "SayHello");
+        assert_eq!(upper_camel("get"), "Get");
+        assert_eq!(upper_camel("r#type"), "Type");
+        assert_eq!(upper_camel("list_v2_items"), "ListV2Items");
+    }
+
+    #[test]
+    fn json_names_are_lower_camel() {
+        assert_eq!(lower_camel("user_id"), "userId");
+        assert_eq!(lower_camel("name"), "name");
+        assert_eq!(lower_camel("r#type"), "type");
+    }
+}

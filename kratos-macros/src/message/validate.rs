@@ -155,6 +155,20 @@ pub(super) fn message(parsed: Item) -> syn::Result<Message> {
             None
         }
     };
+    for attr in item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            let provided = ["Clone", "PartialEq", "Debug", "Default", "Message", "Serialize", "Deserialize"];
+            if let Some(name) = meta.path.segments.last().map(|s| s.ident.to_string())
+                && provided.contains(&name.as_str())
+            {
+                errors.at(
+                    &meta.path,
+                    format!("`#[kratos::message]` already implements `{name}`: remove it from the derive"),
+                );
+            }
+            Ok(())
+        });
+    }
     let mut fields = Vec::new();
     let mut used: BTreeMap<u32, Ident> = BTreeMap::new();
     let mut next = 1u32;

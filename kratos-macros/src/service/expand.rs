@@ -6,6 +6,7 @@ use syn::{Ident, TraitItem, Type};
 
 use super::route::{Body, Route};
 use super::validate::{Method, Service};
+use crate::case::lower_camel;
 
 pub(super) fn service(service: &Service) -> TokenStream {
     let name = &service.item.ident;
@@ -247,11 +248,17 @@ fn route_descriptor(route: &Route) -> TokenStream {
         _ => quote!(Delete),
     };
     let path = &route.path;
-    let params = &route.params;
+    // JSON names: the server's field setters accept them like declared names, and
+    // the client finds the values under them in the serialized message.
+    let json_path = |p: &str| p.split('.').map(lower_camel).collect::<Vec<_>>().join(".");
+    let params = route.params.iter().map(|p| json_path(p));
     let body = match &route.body {
         Body::None => quote!(::kratos::__private::RouteBody::None),
         Body::All => quote!(::kratos::__private::RouteBody::All),
-        Body::Field(field, _) => quote!(::kratos::__private::RouteBody::Field(#field)),
+        Body::Field(field, _) => {
+            let field = json_path(field);
+            quote!(::kratos::__private::RouteBody::Field(#field))
+        }
     };
     let status = route.status;
     quote! {
