@@ -27,12 +27,15 @@ pub use kratos_core::app::{AppInfo, DEFAULT_STOP_TIMEOUT};
 pub use kratos_core::{
     App, AppBuilder, AppHandle, Config, Context, Error, Kind, Result, RunningApp, Server,
 };
-pub use kratos_macros::{main, message, route, service};
+pub use kratos_macros::{error_code, main, message, route, service};
 pub use kratos_transport::{Client, GrpcClient, GrpcServer, HttpClient, HttpServer};
 
-/// Errors and the HTTP/gRPC code tables.
+/// Errors: code and reason of any error, the HTTP/gRPC code tables, framework reasons.
 pub mod errors {
-    pub use kratos_core::error::{REASON_CODEC, REASON_UNKNOWN, grpc, grpc_code, http_code};
+    pub use kratos_core::error::{
+        INTERNAL_MESSAGE, PANIC_MESSAGE, REASON_CODEC, REASON_UNKNOWN, code, from_error, grpc,
+        grpc_code, http_code, reason,
+    };
 }
 
 /// Configuration: files, the typed sections the servers read, duration parsing.

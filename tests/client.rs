@@ -122,8 +122,40 @@ async fn plain_errors_are_500_with_empty_reason_on_both() {
             .expect_err(kind);
         assert_eq!(
             (err.code, err.reason.as_str(), err.message.as_str()),
-            (500, "", "disk on fire"),
-            "{kind}"
+            (500, "", "internal server error"),
+            "{kind}: a plain error's text stays on the server"
+        );
+        let exposed = client
+            .fail(EchoRequest {
+                name: "exposed".into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err(kind);
+        assert_eq!(
+            (exposed.code, exposed.message.as_str()),
+            (500, "disk on fire"),
+            "{kind}: opted in"
+        );
+        let panicked = client
+            .fail(EchoRequest {
+                name: "panic".into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err(kind);
+        assert_eq!(
+            (
+                panicked.code,
+                panicked.reason.as_str(),
+                panicked.message.as_str()
+            ),
+            (500, "UNKNOWN", "unknown request error"),
+            "{kind}: a panic is recovered"
+        );
+        assert!(
+            client.create(request()).await.is_ok(),
+            "{kind}: the server keeps serving"
         );
     }
 }

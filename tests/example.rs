@@ -93,12 +93,20 @@ async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm()
         (status, body.as_str()),
         (200, r#"{"message":"Hello kratos"}"#)
     );
-    let (status, body) = get(&format!("http://{}/helloworld/error", app.http)).await;
+    let (status, body) = get(&format!("http://{}/helloworld/unknown", app.http)).await;
     assert_eq!(status, 404);
     assert_eq!(
         body,
-        r#"{"code":404,"reason":"USER_NOT_FOUND","message":"user not found: error","metadata":{}}"#
+        r#"{"code":404,"reason":"USER_NOT_FOUND","message":"user not found: unknown","metadata":{}}"#
     );
+    let (status, body) = get(&format!("http://{}/helloworld/panic", app.http)).await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        body,
+        r#"{"code":500,"reason":"UNKNOWN","message":"unknown request error","metadata":{}}"#
+    );
+    let (status, _) = get(&format!("http://{}/helloworld/again", app.http)).await;
+    assert_eq!(status, 200, "the server keeps serving after a panic");
 
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -117,11 +125,15 @@ async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm()
     let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["reply"], "Hello kratos");
     assert_eq!(seen["error"]["code"], "NOT_FOUND");
-    assert_eq!(seen["error"]["message"], "user not found: error");
+    assert_eq!(seen["error"]["message"], "user not found: unknown");
     assert_eq!(
         seen["error"]["error_info"],
         serde_json::json!([{"reason": "USER_NOT_FOUND", "domain": "", "metadata": {}}])
     );
+    assert_eq!(seen["panic"]["code"], "INTERNAL");
+    assert_eq!(seen["panic"]["message"], "unknown request error");
+    assert_eq!(seen["panic"]["error_info"][0]["reason"], "UNKNOWN");
+    assert_eq!(seen["after_panic"], "Hello again");
     assert_eq!(seen["unknown_method"], "UNIMPLEMENTED");
     assert_eq!(seen["unknown_service"], "UNIMPLEMENTED");
     assert_eq!(seen["health"], "SERVING");

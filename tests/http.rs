@@ -149,6 +149,23 @@ async fn bad_inputs_are_400_codec_and_never_panic() {
 }
 
 #[tokio::test]
+async fn body_over_the_limit_is_413() {
+    let app = start().await;
+    let huge = format!(
+        r#"{{"name":"{}"}}"#,
+        "x".repeat(kratos::http::MAX_BODY_BYTES + 1)
+    );
+    let res = raw(
+        "POST",
+        &format!("{}/v1/users/1", http_url(&app)),
+        &[("content-type", "application/json")],
+        &huge,
+    )
+    .await;
+    assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
+}
+
+#[tokio::test]
 async fn unsupported_content_type_is_415_codec() {
     let app = start().await;
     let res = raw(
@@ -171,7 +188,14 @@ async fn handler_errors_use_their_code_as_status() {
     assert_eq!(res.json()["metadata"], serde_json::json!({"name": "bob"}));
     let res = raw("GET", &format!("{base}/v1/fail/plain"), &[], "").await;
     assert_error(&res, 500, "");
-    assert_eq!(res.json()["message"], "disk on fire");
+    assert_eq!(
+        res.json()["message"],
+        "internal server error",
+        "internal text is not sent"
+    );
+    let res = raw("GET", &format!("{base}/v1/fail/panic"), &[], "").await;
+    assert_error(&res, 500, "UNKNOWN");
+    assert_eq!(res.json()["message"], "unknown request error");
     let res = raw("GET", &format!("{base}/v1/fail/teapot"), &[], "").await;
     assert_error(&res, 418, "TEAPOT");
 }

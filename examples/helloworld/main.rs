@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! cargo run --example helloworld -- -conf examples/helloworld/configs
-//! curl http://127.0.0.1:8000/helloworld/kratos
+//! curl http://127.0.0.1:8000/helloworld/kratos     # 200 {"message":"Hello kratos"}
+//! curl http://127.0.0.1:8000/helloworld/unknown    # 404 USER_NOT_FOUND
+//! curl http://127.0.0.1:8000/helloworld/panic      # 500 UNKNOWN, and the server keeps serving
 //! ```
 
 use kratos::prelude::*;
@@ -30,6 +32,18 @@ pub trait Greeter {
     async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
 }
 
+/// The errors of the greeter, as Go kratos declares them in a proto enum.
+#[kratos::error_code]
+pub enum GreeterError {
+    /// No such user.
+    #[code(404)]
+    #[error("user not found: {name}")]
+    UserNotFound {
+        /// Who was looked for.
+        name: String,
+    },
+}
+
 /// The implementation: registered for `#[kratos::main]` by the attribute on its impl.
 #[derive(Default)]
 pub struct GreeterImpl;
@@ -37,11 +51,10 @@ pub struct GreeterImpl;
 #[kratos::service]
 impl Greeter for GreeterImpl {
     async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply> {
-        if req.name == "error" {
-            return Err(Error::not_found(
-                "USER_NOT_FOUND",
-                format!("user not found: {}", req.name),
-            ));
+        match req.name.as_str() {
+            "unknown" => return Err(GreeterError::UserNotFound { name: req.name }.into()),
+            "panic" => panic!("the greeter was asked to panic"),
+            _ => {}
         }
         Ok(HelloReply {
             message: format!("Hello {}", req.name),

@@ -6,6 +6,7 @@
 //! valid model and never fails. Generated code names only `::kratos::__private`.
 
 mod case;
+mod error_code;
 mod errors;
 mod main_fn;
 mod message;
@@ -27,6 +28,13 @@ pub fn service(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn message(args: TokenStream, input: TokenStream) -> TokenStream {
     message::entry(args.into(), input.into()).into()
+}
+
+/// Makes an enum a set of kratos error codes: `#[code(404)]` per variant, reason
+/// `USER_NOT_FOUND` from the variant name, message from `#[error("...")]`.
+#[proc_macro_attribute]
+pub fn error_code(args: TokenStream, input: TokenStream) -> TokenStream {
+    error_code::entry(args.into(), input.into()).into()
 }
 
 /// Turns `async fn main(app: AppBuilder) -> kratos::Result<App>` into the program's entry point.

@@ -10,6 +10,7 @@ pub mod client;
 pub mod deadline;
 pub mod grpc;
 pub mod http;
+mod invoke;
 mod mount;
 mod serve;
 

@@ -109,6 +109,8 @@ impl Echo for EchoImpl {
     async fn fail(&self, req: EchoRequest) -> kratos::Result<EchoReply> {
         match req.name.as_str() {
             "plain" => Err(std::io::Error::other("disk on fire").into()),
+            "exposed" => Err(Error::from_std(std::io::Error::other("disk on fire")).expose_cause()),
+            "panic" => panic!("the handler was asked to panic"),
             "teapot" => Err(Error::new(418, "TEAPOT", "short and stout")),
             _ => Err(
                 Error::not_found("USER_NOT_FOUND", format!("user {} not found", req.name))

@@ -33,6 +33,21 @@ def load_stubs():
     return helloworld_pb2, helloworld_pb2_grpc
 
 
+def call_error(stub, request):
+    """Calls SayHello expecting an error; returns its code, message and ErrorInfo details."""
+    try:
+        stub.SayHello(request, timeout=10)
+        return None
+    except grpc.RpcError as err:
+        status = rpc_status.from_call(err)
+        infos = []
+        for detail in status.details if status else []:
+            info = error_details_pb2.ErrorInfo()
+            if detail.Unpack(info):
+                infos.append({"reason": info.reason, "domain": info.domain, "metadata": dict(info.metadata)})
+        return {"code": err.code().name, "message": err.details(), "error_info": infos}
+
+
 def main():
     target = sys.argv[1]
     pb2, pb2_grpc = load_stubs()
@@ -42,17 +57,9 @@ def main():
         reply = stub.SayHello(pb2.HelloRequest(name="kratos"), timeout=10)
         seen["reply"] = reply.message
 
-        try:
-            stub.SayHello(pb2.HelloRequest(name="error"), timeout=10)
-            seen["error"] = None
-        except grpc.RpcError as err:
-            status = rpc_status.from_call(err)
-            infos = []
-            for detail in status.details if status else []:
-                info = error_details_pb2.ErrorInfo()
-                if detail.Unpack(info):
-                    infos.append({"reason": info.reason, "domain": info.domain, "metadata": dict(info.metadata)})
-            seen["error"] = {"code": err.code().name, "message": err.details(), "error_info": infos}
+        seen["error"] = call_error(stub, pb2.HelloRequest(name="unknown"))
+        seen["panic"] = call_error(stub, pb2.HelloRequest(name="panic"))
+        seen["after_panic"] = stub.SayHello(pb2.HelloRequest(name="again"), timeout=10).message
 
         unknown = channel.unary_unary("/helloworld.v1.Greeter/SayGoodbye")
         try:

@@ -13,7 +13,8 @@ use tonic::metadata::MetadataMap;
 use tonic::server::{NamedService, UnaryService};
 
 use super::status::status_from_error;
-use crate::deadline::{CallTimeout, server_timeout};
+use crate::deadline::CallTimeout;
+use crate::invoke::invoke;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -82,11 +83,7 @@ where
                 .map_or(server_timeout_after, |t| t.min(server_timeout_after));
             let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_deadline(Some(Instant::now() + timeout));
-            let result = match tokio::time::timeout(timeout, M::call(&service, &ctx, message)).await
-            {
-                Ok(result) => result,
-                Err(_) => Err(server_timeout(timeout)),
-            };
+            let result = invoke::<M, S>(&service, &ctx, message, timeout).await;
             let reply_metadata = MetadataMap::from_headers(ctx.take_reply_headers());
             match result {
                 Ok(reply) => {

@@ -13,5 +13,5 @@ mod route;
 mod server;
 
 pub use client::HttpClient;
-pub use route::{HttpService, RouteTable};
+pub use route::{HttpService, MAX_BODY_BYTES, RouteTable};
 pub use server::{HttpConfig, HttpServer};

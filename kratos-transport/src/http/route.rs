@@ -14,7 +14,8 @@ use kratos_core::{Context, Error, Handler, HttpMethod, Kind, Method, RouteDescri
 
 use super::binding::{axum_path, bind_body, bind_path, bind_query};
 use super::reply::{error_response, json_response};
-use crate::deadline::{CallTimeout, server_timeout};
+use crate::deadline::CallTimeout;
+use crate::invoke::invoke;
 
 /// The largest request body the server reads: 4 MiB, gRPC's default message limit.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -184,11 +185,7 @@ where
             }
             let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
                 .await
-                .map_err(|e| {
-                    Error::codec(format!(
-                        "body unmarshal: cannot read body (limit {MAX_BODY_BYTES} bytes): {e}"
-                    ))
-                })?;
+                .map_err(body_read_error)?;
             bind_body(&mut message, route.body, &bytes)?;
         }
         if let Some(query) = parts.uri.query() {
@@ -209,10 +206,7 @@ where
 
     let ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
         .with_deadline(Some(Instant::now() + timeout));
-    let result = match tokio::time::timeout(timeout, M::call(&service, &ctx, message)).await {
-        Ok(result) => result,
-        Err(_) => Err(server_timeout(timeout)),
-    };
+    let result = invoke::<M, S>(&service, &ctx, message, timeout).await;
     let headers = ctx.take_reply_headers();
     match result {
         Ok(reply) => match serde_json::to_vec(&reply) {
@@ -227,4 +221,21 @@ where
         },
         Err(error) => error_response(&error, headers),
     }
+}
+
+/// A body that could not be read: 413 when it exceeds [`MAX_BODY_BYTES`], else 400 `CODEC`.
+fn body_read_error(err: axum::Error) -> Error {
+    let inner = err.into_inner();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return Error::new(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                format!("request body exceeds {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        source = e.source();
+    }
+    Error::codec(format!("body unmarshal: cannot read body: {inner}"))
 }

@@ -10,6 +10,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+mod codes;
+mod convert;
+
+pub use codes::{grpc, grpc_code, http_code};
+pub use convert::{code, from_error, reason};
+
 /// A `Result` whose error defaults to the kratos [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -32,8 +38,12 @@ pub struct Error {
 
 /// The reason of framework errors about request encoding (bad body, bad query or path value).
 pub const REASON_CODEC: &str = "CODEC";
-/// The reason of a recovered panic or an unclassified failure.
+/// The reason of a recovered panic, as Go kratos's recovery middleware gives it.
 pub const REASON_UNKNOWN: &str = "UNKNOWN";
+/// The message of a recovered panic, as Go kratos's recovery middleware gives it.
+pub const PANIC_MESSAGE: &str = "unknown request error";
+/// The message a plain Rust error carries on the wire unless its cause is exposed.
+pub const INTERNAL_MESSAGE: &str = "internal server error";
 
 impl Error {
     /// Builds an error from its three wire fields.
@@ -62,14 +72,54 @@ impl Error {
         self
     }
 
+    /// A plain Rust error as a kratos error: code 500, empty reason (as Go kratos), and a
+    /// generic message so internal text does not reach clients; the error is kept as
+    /// the cause for logs. Call [`Error::expose_cause`] to send its text instead.
+    pub fn from_std(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::new(500, "", INTERNAL_MESSAGE).with_cause(err)
+    }
+
+    /// Replaces the message with the text of the cause, for errors whose text is safe to show.
+    pub fn expose_cause(mut self) -> Self {
+        if let Some(cause) = &self.cause {
+            self.message = cause.to_string();
+        }
+        self
+    }
+
+    /// The local cause, if any.
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.cause.as_deref()
+    }
+
     /// 400: the request is malformed.
     pub fn bad_request(reason: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(400, reason, message)
     }
 
+    /// 401: the caller is not authenticated.
+    pub fn unauthorized(reason: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(401, reason, message)
+    }
+
+    /// 403: the caller may not do this.
+    pub fn forbidden(reason: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(403, reason, message)
+    }
+
     /// 404: the addressed thing does not exist.
     pub fn not_found(reason: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(404, reason, message)
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(reason: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(409, reason, message)
+    }
+
+    /// 499: the client went away before the answer.
+    pub fn client_closed(reason: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(499, reason, message)
     }
 
     /// 500: the server failed.
@@ -85,6 +135,51 @@ impl Error {
     /// 504: the call ran out of time.
     pub fn gateway_timeout(reason: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(504, reason, message)
+    }
+
+    /// True when the code is 400 (Go kratos `IsBadRequest` compares the code only).
+    pub fn is_bad_request(&self) -> bool {
+        self.code == 400
+    }
+
+    /// True when the code is 401 (Go kratos `IsUnauthorized` compares the code only).
+    pub fn is_unauthorized(&self) -> bool {
+        self.code == 401
+    }
+
+    /// True when the code is 403 (Go kratos `IsForbidden` compares the code only).
+    pub fn is_forbidden(&self) -> bool {
+        self.code == 403
+    }
+
+    /// True when the code is 404 (Go kratos `IsNotFound` compares the code only).
+    pub fn is_not_found(&self) -> bool {
+        self.code == 404
+    }
+
+    /// True when the code is 409 (Go kratos `IsConflict` compares the code only).
+    pub fn is_conflict(&self) -> bool {
+        self.code == 409
+    }
+
+    /// True when the code is 499 (Go kratos `IsClientClosed` compares the code only).
+    pub fn is_client_closed(&self) -> bool {
+        self.code == 499
+    }
+
+    /// True when the code is 500 (Go kratos `IsInternalServer` compares the code only).
+    pub fn is_internal_server(&self) -> bool {
+        self.code == 500
+    }
+
+    /// True when the code is 503 (Go kratos `IsServiceUnavailable` compares the code only).
+    pub fn is_service_unavailable(&self) -> bool {
+        self.code == 503
+    }
+
+    /// True when the code is 504 (Go kratos `IsGatewayTimeout` compares the code only).
+    pub fn is_gateway_timeout(&self) -> bool {
+        self.code == 504
     }
 
     /// 400 with reason `CODEC`: a request body, query or path value did not decode.
@@ -163,97 +258,6 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<std::io::Error> for Error {
-    /// A plain error is code 500 with an empty reason, as in Go kratos.
-    fn from(err: std::io::Error) -> Self {
-        Error::new(500, "", err.to_string()).with_cause(err)
-    }
-}
-
-/// gRPC status codes, by number, as the wire mapping needs them.
-pub mod grpc {
-    /// `OK`.
-    pub const OK: i32 = 0;
-    /// `CANCELLED`.
-    pub const CANCELLED: i32 = 1;
-    /// `UNKNOWN`.
-    pub const UNKNOWN: i32 = 2;
-    /// `INVALID_ARGUMENT`.
-    pub const INVALID_ARGUMENT: i32 = 3;
-    /// `DEADLINE_EXCEEDED`.
-    pub const DEADLINE_EXCEEDED: i32 = 4;
-    /// `NOT_FOUND`.
-    pub const NOT_FOUND: i32 = 5;
-    /// `ALREADY_EXISTS`.
-    pub const ALREADY_EXISTS: i32 = 6;
-    /// `PERMISSION_DENIED`.
-    pub const PERMISSION_DENIED: i32 = 7;
-    /// `RESOURCE_EXHAUSTED`.
-    pub const RESOURCE_EXHAUSTED: i32 = 8;
-    /// `FAILED_PRECONDITION`.
-    pub const FAILED_PRECONDITION: i32 = 9;
-    /// `ABORTED`.
-    pub const ABORTED: i32 = 10;
-    /// `OUT_OF_RANGE`.
-    pub const OUT_OF_RANGE: i32 = 11;
-    /// `UNIMPLEMENTED`.
-    pub const UNIMPLEMENTED: i32 = 12;
-    /// `INTERNAL`.
-    pub const INTERNAL: i32 = 13;
-    /// `UNAVAILABLE`.
-    pub const UNAVAILABLE: i32 = 14;
-    /// `DATA_LOSS`.
-    pub const DATA_LOSS: i32 = 15;
-    /// `UNAUTHENTICATED`.
-    pub const UNAUTHENTICATED: i32 = 16;
-}
-
-/// The gRPC status code for an HTTP-style code (Go kratos `httpstatus.ToGRPCCode`).
-///
-/// Codes outside the table become `UNKNOWN`, which maps back to 500: a 422 sent over
-/// gRPC arrives as 500, exactly as between Go kratos services.
-pub fn grpc_code(http: i32) -> i32 {
-    match http {
-        200 => grpc::OK,
-        400 => grpc::INVALID_ARGUMENT,
-        401 => grpc::UNAUTHENTICATED,
-        403 => grpc::PERMISSION_DENIED,
-        404 => grpc::NOT_FOUND,
-        409 => grpc::ABORTED,
-        429 => grpc::RESOURCE_EXHAUSTED,
-        499 => grpc::CANCELLED,
-        500 => grpc::INTERNAL,
-        501 => grpc::UNIMPLEMENTED,
-        503 => grpc::UNAVAILABLE,
-        504 => grpc::DEADLINE_EXCEEDED,
-        _ => grpc::UNKNOWN,
-    }
-}
-
-/// The HTTP-style code for a gRPC status code (Go kratos `httpstatus.FromGRPCCode`).
-pub fn http_code(grpc: i32) -> i32 {
-    match grpc {
-        grpc::OK => 200,
-        grpc::CANCELLED => 499,
-        grpc::UNKNOWN => 500,
-        grpc::INVALID_ARGUMENT => 400,
-        grpc::DEADLINE_EXCEEDED => 504,
-        grpc::NOT_FOUND => 404,
-        grpc::ALREADY_EXISTS => 409,
-        grpc::PERMISSION_DENIED => 403,
-        grpc::UNAUTHENTICATED => 401,
-        grpc::RESOURCE_EXHAUSTED => 429,
-        grpc::FAILED_PRECONDITION => 400,
-        grpc::ABORTED => 409,
-        grpc::OUT_OF_RANGE => 400,
-        grpc::UNIMPLEMENTED => 501,
-        grpc::INTERNAL => 500,
-        grpc::UNAVAILABLE => 503,
-        grpc::DATA_LOSS => 500,
-        _ => 500,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,15 +271,6 @@ mod tests {
             json,
             r#"{"code":404,"reason":"USER_NOT_FOUND","message":"no bob","metadata":{}}"#
         );
-    }
-
-    #[test]
-    fn codes_round_trip_through_grpc_table() {
-        for code in [200, 400, 401, 403, 404, 429, 499, 500, 501, 503, 504] {
-            assert_eq!(http_code(grpc_code(code)), code, "code {code}");
-        }
-        assert_eq!(http_code(grpc_code(409)), 409);
-        assert_eq!(http_code(grpc_code(422)), 500);
     }
 
     #[test]
