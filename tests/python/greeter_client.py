@@ -1,36 +1,18 @@
 """A gRPC client this project did not write: Python grpcio with protoc-generated stubs.
 
 Usage: greeter_client.py HOST:PORT
-Compiles helloworld.proto with grpcio-tools into a temporary directory, calls the
-server, and prints one JSON object with what it saw, for the Rust test to check.
+Compiles helloworld.proto with grpcio-tools (stubs.py), calls the server, and prints one JSON object with what it saw, for the Rust test to check.
 """
 
 import json
-import os
 import sys
-import tempfile
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
-from grpc_tools import protoc
 from google.rpc import error_details_pb2
 
-
-def load_stubs():
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = tempfile.mkdtemp()
-    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
-    code = protoc.main(
-        ["protoc", f"-I{here}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}", "helloworld.proto"]
-    )
-    if code != 0:
-        raise SystemExit(f"protoc failed with {code}")
-    sys.path.insert(0, out)
-    import helloworld_pb2
-    import helloworld_pb2_grpc
-
-    return helloworld_pb2, helloworld_pb2_grpc
+import stubs
 
 
 def call_error(stub, request):
@@ -50,7 +32,7 @@ def call_error(stub, request):
 
 def main():
     target = sys.argv[1]
-    pb2, pb2_grpc = load_stubs()
+    pb2, pb2_grpc = stubs.load("helloworld")
     seen = {}
     with grpc.insecure_channel(target) as channel:
         stub = pb2_grpc.GreeterStub(channel)

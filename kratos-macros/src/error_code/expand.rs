@@ -7,11 +7,12 @@ use quote::{format_ident, quote};
 
 use super::validate::{Enumeration, FieldRef, Shape, Variant};
 
-/// A pattern binding exactly `used` (or nothing) of the variant's fields.
-fn pattern(variant: &Variant, used: &[FieldRef]) -> TokenStream {
+/// A pattern binding exactly `used` (or nothing) of the variant's fields; it names
+/// the enum, not `Self`, so it also works inside `impl From<Enum> for Error`.
+fn pattern(name: &syn::Ident, variant: &Variant, used: &[FieldRef]) -> TokenStream {
     let ident = &variant.ident;
     match &variant.shape {
-        Shape::Unit => quote!(Self::#ident),
+        Shape::Unit => quote!(#name::#ident),
         Shape::Named(_) => {
             let mut names: Vec<_> = used
                 .iter()
@@ -21,7 +22,7 @@ fn pattern(variant: &Variant, used: &[FieldRef]) -> TokenStream {
                 })
                 .collect();
             names.dedup_by(|a, b| a == b);
-            quote!(Self::#ident { #(#names,)* .. })
+            quote!(#name::#ident { #(#names,)* .. })
         }
         Shape::Unnamed(fields) => {
             let slots = (0..fields.len()).map(|i| {
@@ -35,7 +36,7 @@ fn pattern(variant: &Variant, used: &[FieldRef]) -> TokenStream {
                     quote!(_)
                 }
             });
-            quote!(Self::#ident(#(#slots),*))
+            quote!(#name::#ident(#(#slots),*))
         }
     }
 }
@@ -60,22 +61,22 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
     let error = quote!(::kratos::__private::Error);
 
     let codes = model.variants.iter().map(|v| {
-        let pat = pattern(v, &[]);
+        let pat = pattern(name, v, &[]);
         let code = v.code;
         quote!(#pat => #code,)
     });
     let reasons = model.variants.iter().map(|v| {
-        let pat = pattern(v, &[]);
+        let pat = pattern(name, v, &[]);
         let reason = &v.reason;
         quote!(#pat => #reason,)
     });
     let display = model.variants.iter().map(|v| match &v.message {
         Some((lit, used)) => {
-            let pat = pattern(v, used);
+            let pat = pattern(name, v, used);
             quote!(#pat => ::core::write!(f, #lit),)
         }
         None => {
-            let pat = pattern(v, &[]);
+            let pat = pattern(name, v, &[]);
             let reason = &v.reason;
             quote!(#pat => f.write_str(#reason),)
         }
@@ -85,7 +86,7 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
         .iter()
         .filter(|v| !v.metadata.is_empty())
         .map(|v| {
-            let pat = pattern(v, &v.metadata);
+            let pat = pattern(name, v, &v.metadata);
             let entries = v.metadata.iter().map(|f| {
             let binding = f.binding();
             let key = f.key();
