@@ -365,7 +365,8 @@ fn error_code_enum_builds_go_kratos_errors() {
 
 #[test]
 fn standard_constructors_and_tests_match_go_kratos() {
-    let cases: [(Error, i32, fn(&Error) -> bool); 9] = [
+    type IsFn = fn(&Error) -> bool;
+    let cases: [(Error, i32, IsFn); 9] = [
         (Error::bad_request("R", "m"), 400, Error::is_bad_request),
         (Error::unauthorized("R", "m"), 401, Error::is_unauthorized),
         (Error::forbidden("R", "m"), 403, Error::is_forbidden),
