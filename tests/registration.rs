@@ -2,7 +2,6 @@
 //! the start-up sequence of `#[kratos::main]`, built from a config key.
 
 use kratos::Config;
-use kratos::prelude::*;
 
 #[kratos::message]
 pub struct HelloRequest {
