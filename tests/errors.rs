@@ -100,7 +100,7 @@ async fn every_http_code_maps_to_go_kratos_grpc_code_for_a_grpcio_client() {
     let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for (code, status) in HTTP_TO_GRPC {
         let row = &seen[code.to_string()];
-        assert_eq!(row["status"], status, "HTTP {code}: {row}");
+        assert_eq!(row["code"], status, "HTTP {code}: {row}");
         assert_eq!(row["message"], format!("failed with {code}"), "HTTP {code}");
         assert_eq!(
             row["error_info"],

@@ -2,25 +2,18 @@
 
 /// `say_hello` -> `SayHello`.
 pub(crate) fn upper_camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.trim_start_matches("r#").chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    camel(name, true)
 }
 
 /// `user_id` -> `userId`, protobuf's JSON name of a field.
 pub(crate) fn lower_camel(name: &str) -> String {
+    camel(name, false)
+}
+
+/// Drops underscores, upper-casing the letter after each (and the first when `upper`).
+fn camel(name: &str, upper: bool) -> String {
     let mut out = String::with_capacity(name.len());
-    let mut upper = false;
+    let mut upper = upper;
     for c in name.trim_start_matches("r#").chars() {
         if c == '_' {
             upper = true;

@@ -94,11 +94,6 @@ async fn accept_loop(
 }
 
 impl Serving {
-    /// The address the listener bound.
-    pub(crate) fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
     /// Stops accepting, lets in-flight calls finish for up to `timeout`, then drops the rest.
     pub(crate) async fn stop(self, kind: &'static str, timeout: Duration) -> Result<(), Error> {
         let _ = self.shutdown.send(());
@@ -126,8 +121,60 @@ impl Serving {
     }
 }
 
+/// The state both servers keep around the serving loop: a problem found while
+/// services were mounted (reported at start), and the running listener.
+pub(crate) struct Listener {
+    kind: &'static str,
+    problem: Option<Error>,
+    serving: Option<Serving>,
+}
+
+impl Listener {
+    pub(crate) fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            problem: None,
+            serving: None,
+        }
+    }
+
+    /// Keeps the first mounting error, to fail the start with it.
+    pub(crate) fn record(&mut self, result: Result<bool, Error>) {
+        if let Err(e) = result {
+            self.problem.get_or_insert(e);
+        }
+    }
+
+    /// Fails with a recorded problem, or binds `addr` and serves `router`.
+    pub(crate) async fn start(&mut self, addr: &str, router: Router) -> Result<(), Error> {
+        if let Some(problem) = self.problem.take() {
+            return Err(problem);
+        }
+        self.serving = Some(start(self.kind, addr, router).await?);
+        Ok(())
+    }
+
+    /// Drains and stops the listener, if it runs.
+    pub(crate) async fn stop(&mut self, timeout: Duration) -> Result<(), Error> {
+        match self.serving.take() {
+            Some(serving) => serving.stop(self.kind, timeout).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The bound address while serving.
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
+        self.serving.as_ref().map(|s| s.local_addr)
+    }
+
+    /// The endpoint URL while serving.
+    pub(crate) fn endpoint(&self, scheme: &str) -> Option<String> {
+        self.local_addr().map(|addr| endpoint_url(scheme, addr))
+    }
+}
+
 /// The URL a client reaches `addr` at: an unspecified bind address is advertised as loopback.
-pub(crate) fn endpoint_url(scheme: &str, addr: SocketAddr) -> String {
+fn endpoint_url(scheme: &str, addr: SocketAddr) -> String {
     let ip = match addr.ip() {
         ip if ip.is_unspecified() && ip.is_ipv4() => std::net::Ipv4Addr::LOCALHOST.into(),
         ip if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),

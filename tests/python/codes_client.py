@@ -9,8 +9,6 @@ import json
 import sys
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 import stubs
 
@@ -24,15 +22,9 @@ def main():
         for code in codes:
             try:
                 stub.Fail(pb2.FailRequest(code=code, reason=f"R{code}"), timeout=10)
-                seen[code] = {"status": "OK"}
+                seen[code] = {"code": "OK"}
             except grpc.RpcError as err:
-                status = rpc_status.from_call(err)
-                infos = []
-                for detail in status.details if status else []:
-                    info = error_details_pb2.ErrorInfo()
-                    if detail.Unpack(info):
-                        infos.append({"reason": info.reason, "domain": info.domain, "metadata": dict(info.metadata)})
-                seen[code] = {"status": err.code().name, "message": err.details(), "error_info": infos}
+                seen[code] = stubs.failure(err)
     print(json.dumps(seen))
 
 

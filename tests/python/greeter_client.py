@@ -9,8 +9,6 @@ import sys
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
-from google.rpc import error_details_pb2
 
 import stubs
 
@@ -21,13 +19,7 @@ def call_error(stub, request):
         stub.SayHello(request, timeout=10)
         return None
     except grpc.RpcError as err:
-        status = rpc_status.from_call(err)
-        infos = []
-        for detail in status.details if status else []:
-            info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(info):
-                infos.append({"reason": info.reason, "domain": info.domain, "metadata": dict(info.metadata)})
-        return {"code": err.code().name, "message": err.details(), "error_info": infos}
+        return stubs.failure(err)
 
 
 def main():

@@ -14,7 +14,7 @@ use tonic_health::server::HealthReporter;
 
 use super::adapter::GrpcService;
 use crate::deadline::{CallTimeout, DEFAULT_SERVER_TIMEOUT};
-use crate::serve::{Serving, endpoint_url};
+use crate::serve::Listener;
 
 /// The `server.grpc` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -42,9 +42,7 @@ pub struct GrpcServer {
     routes: Routes,
     services: Vec<&'static str>,
     health: HealthReporter,
-    problem: Option<Error>,
-    serving: Option<Serving>,
-    local_addr: Option<SocketAddr>,
+    listener: Listener,
 }
 
 impl Default for GrpcServer {
@@ -67,9 +65,7 @@ impl GrpcServer {
             routes: Routes::default().add_service(health_service),
             services: Vec::new(),
             health,
-            problem: None,
-            serving: None,
-            local_addr: None,
+            listener: Listener::new("grpc"),
         }
     }
 
@@ -87,9 +83,8 @@ impl GrpcServer {
 
     /// Serves `service`.
     pub fn service(mut self, service: impl Service) -> Self {
-        if let Err(e) = service.mount(&mut self) {
-            self.problem.get_or_insert(e);
-        }
+        let mounted = service.mount(&mut self);
+        self.listener.record(mounted);
         self
     }
 
@@ -101,7 +96,7 @@ impl GrpcServer {
 
     /// The address the server bound, once started.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.local_addr
+        self.listener.local_addr()
     }
 
     async fn set_health(&self, status: ServingStatus) {
@@ -119,18 +114,13 @@ impl Server for GrpcServer {
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            if let Some(problem) = self.problem.take() {
-                return Err(problem);
-            }
             let router = self
                 .routes
                 .clone()
                 .prepare()
                 .into_axum_router()
                 .layer(axum::Extension(CallTimeout(self.config.timeout)));
-            let serving = crate::serve::start("grpc", &self.config.addr, router).await?;
-            self.local_addr = Some(serving.local_addr());
-            self.serving = Some(serving);
+            self.listener.start(&self.config.addr, router).await?;
             self.set_health(ServingStatus::Serving).await;
             Ok(())
         })
@@ -139,15 +129,12 @@ impl Server for GrpcServer {
     fn stop(&mut self, timeout: Duration) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             self.set_health(ServingStatus::NotServing).await;
-            match self.serving.take() {
-                Some(serving) => serving.stop("grpc", timeout).await,
-                None => Ok(()),
-            }
+            self.listener.stop(timeout).await
         })
     }
 
     fn endpoint(&self) -> Option<String> {
-        self.local_addr.map(|addr| endpoint_url("grpc", addr))
+        self.listener.endpoint("grpc")
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {

@@ -9,7 +9,7 @@ use kratos_core::{Error, Server, Service};
 use serde::Deserialize;
 
 use super::route::RouteTable;
-use crate::serve::{Serving, endpoint_url};
+use crate::serve::Listener;
 
 /// The `server.http` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,9 +35,7 @@ impl Default for HttpConfig {
 pub struct HttpServer {
     config: HttpConfig,
     routes: RouteTable,
-    problem: Option<Error>,
-    serving: Option<Serving>,
-    local_addr: Option<SocketAddr>,
+    listener: Listener,
 }
 
 impl Default for HttpServer {
@@ -57,9 +55,7 @@ impl HttpServer {
         Self {
             routes: RouteTable::default(),
             config,
-            problem: None,
-            serving: None,
-            local_addr: None,
+            listener: Listener::new("http"),
         }
     }
 
@@ -77,9 +73,8 @@ impl HttpServer {
 
     /// Serves `service`'s routes; a route conflict is reported when the server starts.
     pub fn service(mut self, service: impl Service) -> Self {
-        if let Err(e) = service.mount(&mut self) {
-            self.problem.get_or_insert(e);
-        }
+        let mounted = service.mount(&mut self);
+        self.listener.record(mounted);
         self
     }
 
@@ -90,7 +85,7 @@ impl HttpServer {
 
     /// The address the server bound, once started.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.local_addr
+        self.listener.local_addr()
     }
 }
 
@@ -100,33 +95,16 @@ impl Server for HttpServer {
     }
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async move {
-            if let Some(problem) = self.problem.take() {
-                return Err(problem);
-            }
-            let serving = crate::serve::start(
-                "http",
-                &self.config.addr,
-                self.routes.router(self.config.timeout),
-            )
-            .await?;
-            self.local_addr = Some(serving.local_addr());
-            self.serving = Some(serving);
-            Ok(())
-        })
+        let router = self.routes.router(self.config.timeout);
+        Box::pin(self.listener.start(&self.config.addr, router))
     }
 
     fn stop(&mut self, timeout: Duration) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async move {
-            match self.serving.take() {
-                Some(serving) => serving.stop("http", timeout).await,
-                None => Ok(()),
-            }
-        })
+        Box::pin(self.listener.stop(timeout))
     }
 
     fn endpoint(&self) -> Option<String> {
-        self.local_addr.map(|addr| endpoint_url("http", addr))
+        self.listener.endpoint("http")
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
