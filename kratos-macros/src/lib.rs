@@ -8,6 +8,7 @@
 mod case;
 mod error_code;
 mod errors;
+mod fallback;
 mod main_fn;
 mod message;
 mod service;

@@ -14,7 +14,6 @@ pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
         .and_then(|(default, item)| validate::enumeration(default, item))
         .map(|model| expand::enumeration(&model));
     result.unwrap_or_else(|error| {
-        let error = error.to_compile_error();
-        quote::quote!(#error #input)
+        crate::fallback::with_errors(error, input, &["code", "error", "metadata"])
     })
 }

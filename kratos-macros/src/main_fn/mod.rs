@@ -12,8 +12,10 @@ pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
     let result = parse::main(args, input.clone())
         .and_then(validate::main)
         .map(|main| expand::main(&main));
+    // A stand-in `fn main() {}` instead of the input: an `async fn main` left as
+    // written would only add rustc's own complaint about async main.
     result.unwrap_or_else(|error| {
         let error = error.to_compile_error();
-        quote::quote!(#error #input)
+        quote::quote!(#error fn main() {})
     })
 }

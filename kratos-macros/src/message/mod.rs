@@ -19,8 +19,5 @@ pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
         let message = validate::message(item)?;
         Ok(expand::message(&message))
     })();
-    result.unwrap_or_else(|error: syn::Error| {
-        let error = error.to_compile_error();
-        quote::quote!(#error #input)
-    })
+    result.unwrap_or_else(|error: syn::Error| crate::fallback::with_errors(error, input, &["tag"]))
 }

@@ -87,6 +87,14 @@ fn is_plain_path(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none())
 }
 
+/// Rust primitives with no protobuf counterpart.
+fn is_unsupported_primitive(ty: &Type) -> bool {
+    const PRIMITIVES: [&str; 9] = [
+        "usize", "isize", "u8", "i8", "u16", "i16", "u128", "i128", "char",
+    ];
+    matches!(ty, Type::Path(p) if p.qself.is_none() && PRIMITIVES.iter().any(|n| p.path.is_ident(n)))
+}
+
 fn kind_of(ty: &Type) -> Result<Kind, String> {
     if let Some(s) = scalar(ty) {
         return Ok(Kind::Scalar(s));
@@ -128,6 +136,10 @@ fn kind_of(ty: &Type) -> Result<Kind, String> {
             };
             Ok(Kind::Map(key, value))
         }
+        _ if is_unsupported_primitive(ty) => Err(format!(
+            "`{}` has no protobuf type: use i32, i64, u32, u64, f32, f64, bool or String",
+            quote::quote!(#ty)
+        )),
         _ if is_plain_path(ty) && generic(ty).is_none() => Err(format!(
             "a nested message field is optional in protobuf: write `Option<{}>`",
             quote::quote!(#ty)

@@ -285,7 +285,9 @@ fn field_checks(route: &Route, request: &Type) -> TokenStream {
         paths.push((field.clone(), lit.span()));
     }
     for (path, span) in paths {
-        let mut ty = quote!(#request);
+        // The request type is re-spanned to the route, so a missing field is
+        // reported at the route that names it, not at the method signature.
+        let mut ty = respan(quote!(#request), span);
         for part in path.split('.') {
             let check = quote_spanned! {span=>
                 const _: () = {
@@ -315,4 +317,22 @@ fn client_method(m: &Method, marker: &Ident) -> TokenStream {
             }
         }
     }
+}
+
+/// `tokens` with every token placed at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }

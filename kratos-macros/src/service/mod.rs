@@ -23,10 +23,7 @@ pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
         )),
         Err(error) => Err(error),
     };
-    result.unwrap_or_else(|error| {
-        let error = error.to_compile_error();
-        quote::quote!(#error #input)
-    })
+    result.unwrap_or_else(|error| crate::fallback::with_errors(error, input, &["route"]))
 }
 
 /// The tokens an error about a whole item points at: its first line, not its body.

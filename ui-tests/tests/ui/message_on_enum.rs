@@ -1,0 +1,7 @@
+// Misuse: #[kratos::message] on an enum.
+#[kratos::message]
+pub enum Color {
+    Red,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// Misuse: a success status outside 200..=299.
+#[kratos::message]
+pub struct HelloRequest {
+    pub name: String,
+}
+
+#[kratos::message]
+pub struct HelloReply {
+    pub message: String,
+}
+
+#[kratos::service(package = "helloworld.v1")]
+pub trait Greeter {
+    #[route(post = "/helloworld", body = "*", status = 404)]
+    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+// Misuse: two parameters where the first is not the context.
+#[kratos::message]
+pub struct HelloRequest {
+    pub name: String,
+}
+
+#[kratos::message]
+pub struct HelloReply {
+    pub message: String,
+}
+
+#[kratos::service(package = "helloworld.v1")]
+pub trait Greeter {
+    async fn say_hello(&self, a: HelloRequest, b: HelloRequest) -> kratos::Result<HelloReply>;
+}
+
+fn main() {}
