@@ -235,6 +235,10 @@ mod typed {
     pub trait Users {
         #[route(get = "/v1/users/{name}")]
         async fn get(&self, req: Lookup) -> Result<Lookup, UserError>;
+
+        /// Returns `kratos::Result` and uses `?` on the enum, the common form.
+        #[route(delete = "/v1/users/{name}")]
+        async fn remove(&self, req: Lookup) -> kratos::Result<Lookup>;
     }
 
     pub struct UsersImpl;
@@ -248,6 +252,10 @@ mod typed {
                 "" | "!" => Err(UserError::InvalidName(req.name)),
                 _ => Ok(req),
             }
+        }
+
+        async fn remove(&self, req: Lookup) -> kratos::Result<Lookup> {
+            Err(UserError::UserNotFound { name: req.name })?
         }
     }
 
@@ -298,6 +306,12 @@ async fn error_code_enums_round_trip_through_both_clients() {
             matches!(client.get(lookup("!")).await.unwrap_err(), UserError::InvalidName(n) if n == "!")
         );
         assert_eq!(client.get(lookup("alice")).await.unwrap().name, "alice");
+        let removed = client.remove(lookup("carol")).await.unwrap_err();
+        assert!(UserError::is_user_not_found(&removed), "{removed}");
+        assert!(!UserError::is_invalid_name(&removed));
+        assert!(
+            matches!(UserError::from_error(&removed), Some(UserError::UserNotFound { name }) if name == "carol")
+        );
     }
 }
 
