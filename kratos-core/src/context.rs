@@ -1,5 +1,7 @@
 //! The per-call [`Context`]: which transport carried the call, which operation it
-//! names, the request headers, the reply headers the handler sets, and the deadline.
+//! names, the request headers, the reply headers the handler sets, the metadata,
+//! the deadline and typed extensions. Servers and clients build one per call;
+//! middlewares get it as `&mut`, handlers as `&`.
 //!
 //! A handler receives `&Context`; reply headers sit behind a lock so a shared
 //! reference can still set them (the lock is per call, so it is never contended).
@@ -10,6 +12,7 @@ use std::time::Instant;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::Error;
+use crate::metadata::Metadata;
 
 /// The transport a call arrived on or leaves by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +47,8 @@ pub struct Context {
     request_headers: HeaderMap,
     reply_headers: Mutex<HeaderMap>,
     deadline: Option<Instant>,
+    metadata: Metadata,
+    extensions: http::Extensions,
 }
 
 impl Context {
@@ -55,6 +60,8 @@ impl Context {
             request_headers,
             reply_headers: Mutex::new(HeaderMap::new()),
             deadline: None,
+            metadata: Metadata::new(),
+            extensions: http::Extensions::new(),
         }
     }
 
@@ -77,6 +84,11 @@ impl Context {
     /// The headers (HTTP) or metadata (gRPC) the caller sent.
     pub fn request_headers(&self) -> &HeaderMap {
         &self.request_headers
+    }
+
+    /// The request headers, to change: a client middleware adds outgoing headers here.
+    pub fn request_headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.request_headers
     }
 
     /// One request header as text, if present and valid UTF-8.
@@ -107,6 +119,38 @@ impl Context {
     /// The instant by which the call must answer, if any.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
+    }
+
+    /// Sets or clears the deadline.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// The call's metadata: on a server, what the `metadata` middleware read from
+    /// `x-md-*` headers; on a client, what this call sends.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The call's metadata, to change.
+    pub fn metadata_mut(&mut self) -> &mut Metadata {
+        &mut self.metadata
+    }
+
+    /// Sets the call's metadata.
+    pub fn with_metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// Typed values middlewares hand to each other and to handlers.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// Typed values, to change.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.extensions
     }
 }
 

@@ -12,7 +12,9 @@ pub mod context;
 pub mod descriptor;
 pub mod error;
 pub mod message;
+pub mod metadata;
 pub mod method;
+pub mod middleware;
 pub mod service;
 
 pub use app::{App, AppBuilder, AppHandle, RunningApp, Server};
@@ -21,5 +23,7 @@ pub use context::{Context, Kind};
 pub use descriptor::{HttpMethod, MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
 pub use error::{Error, Result};
 pub use message::{FieldError, FieldValue, HasField, Message};
+pub use metadata::Metadata;
 pub use method::{Handler, Method};
+pub use middleware::{Chain, Middleware, Next};
 pub use service::{IntoService, Service, ServiceRegistration};

@@ -1,0 +1,123 @@
+//! One middleware model for both transports, servers and clients, as Go kratos's
+//! `func(Handler) Handler`: a [`Middleware`] gets the call's [`Context`], the
+//! decoded [`Request`] and the rest of the chain as [`Next`], and returns the
+//! [`Reply`] or an [`Error`].
+//!
+//! A server runs, outermost first: its own middlewares, then the service's, then
+//! those a method names with `#[middleware(...)]`; the innermost step is the trait
+//! method. A client runs its middlewares before the call leaves; the innermost
+//! step sends it. Transport concerns that need no decoded message (CORS,
+//! compression, body limits) are `tower::Layer`s on the servers instead.
+
+mod payload;
+pub mod selector;
+
+use std::sync::Arc;
+
+pub use payload::{Payload, Reply, Request, Validator};
+
+use crate::app::BoxFuture;
+use crate::context::Context;
+use crate::error::Error;
+
+/// A step around every call it is applied to.
+pub trait Middleware: Send + Sync + 'static {
+    /// Handles one call: inspect or change `ctx` and `req`, then `next.run(ctx, req).await`,
+    /// or answer without calling it.
+    fn handle<'a>(&'a self, ctx: &'a mut Context, req: Request, next: Next<'a>) -> BoxFuture<'a, Result<Reply, Error>>;
+}
+
+impl<M: Middleware + ?Sized> Middleware for Arc<M> {
+    fn handle<'a>(&'a self, ctx: &'a mut Context, req: Request, next: Next<'a>) -> BoxFuture<'a, Result<Reply, Error>> {
+        (**self).handle(ctx, req, next)
+    }
+}
+
+/// The innermost step of a chain: the trait method on a server, the network call on a client.
+pub trait Endpoint: Send + Sync {
+    /// Serves or sends the call.
+    fn call<'a>(&'a self, ctx: &'a mut Context, req: Request) -> BoxFuture<'a, Result<Reply, Error>>;
+}
+
+/// An ordered list of middlewares, cheap to clone and share.
+#[derive(Clone, Default)]
+pub struct Chain {
+    items: Arc<[Arc<dyn Middleware>]>,
+}
+
+impl Chain {
+    /// This chain with `middleware` appended (it runs inside the ones before it).
+    pub fn with(&self, middleware: impl Middleware) -> Self {
+        self.with_arc(Arc::new(middleware))
+    }
+
+    /// This chain with a shared middleware appended.
+    pub fn with_arc(&self, middleware: Arc<dyn Middleware>) -> Self {
+        let mut items: Vec<_> = self.items.iter().cloned().collect();
+        items.push(middleware);
+        Self { items: items.into() }
+    }
+
+    /// True when no middleware is in it.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The middlewares, outermost first.
+    pub fn as_slice(&self) -> &[Arc<dyn Middleware>] {
+        &self.items
+    }
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Chain({} middlewares)", self.items.len())
+    }
+}
+
+/// The rest of a chain, handed to each middleware.
+pub struct Next<'a> {
+    outer: &'a [Arc<dyn Middleware>],
+    middle: &'a [Arc<dyn Middleware>],
+    inner: &'static [&'static dyn Middleware],
+    endpoint: &'a dyn Endpoint,
+}
+
+impl<'a> Next<'a> {
+    /// A chain of up to three parts run in order (server, service, method), then `endpoint`.
+    pub fn new(
+        outer: &'a [Arc<dyn Middleware>],
+        middle: &'a [Arc<dyn Middleware>],
+        inner: &'static [&'static dyn Middleware],
+        endpoint: &'a dyn Endpoint,
+    ) -> Self {
+        Self {
+            outer,
+            middle,
+            inner,
+            endpoint,
+        }
+    }
+
+    /// True when only the endpoint is left.
+    pub fn is_empty(&self) -> bool {
+        self.outer.is_empty() && self.middle.is_empty() && self.inner.is_empty()
+    }
+
+    /// Runs the rest of the chain.
+    pub async fn run(mut self, ctx: &mut Context, req: Request) -> Result<Reply, Error> {
+        if let Some((first, rest)) = self.outer.split_first() {
+            self.outer = rest;
+            return first.handle(ctx, req, self).await;
+        }
+        if let Some((first, rest)) = self.middle.split_first() {
+            self.middle = rest;
+            return first.handle(ctx, req, self).await;
+        }
+        if let Some((first, rest)) = self.inner.split_first() {
+            self.inner = rest;
+            return first.handle(ctx, req, self).await;
+        }
+        self.endpoint.call(ctx, req).await
+    }
+}

@@ -1,0 +1,122 @@
+//! The type-erased request and reply a middleware sees: the decoded message in a
+//! box, readable by downcasting to its concrete type.
+
+use std::any::Any;
+use std::fmt;
+
+/// Anything that can travel through a chain: a message, or a raw HTTP request for hand-written routes.
+pub trait Payload: Any + fmt::Debug + Send {
+    /// This value as `Any`, for downcasting.
+    fn as_any(&self) -> &dyn Any;
+    /// This value as mutable `Any`, for downcasting.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// The box as `Box<dyn Any>`, for taking the value out.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<T: Any + fmt::Debug + Send> Payload for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// Checks a request before its handler runs; `#[kratos::service]` fills it in for
+/// request types that implement [`crate::Validate`].
+pub type Validator = fn(&dyn Any) -> Result<(), String>;
+
+/// The decoded request of a call, as middlewares see it.
+pub struct Request {
+    payload: Box<dyn Payload>,
+    validator: Option<Validator>,
+}
+
+/// The reply of a call, as middlewares see it.
+pub struct Reply {
+    payload: Box<dyn Payload>,
+}
+
+impl Request {
+    /// Boxes a request value.
+    pub fn new<T: Payload>(value: T) -> Self {
+        Self {
+            payload: Box::new(value),
+            validator: None,
+        }
+    }
+
+    /// Attaches the request type's validation, run by the `validate` middleware.
+    pub fn with_validator(mut self, validator: Option<Validator>) -> Self {
+        self.validator = validator;
+        self
+    }
+
+    /// The request as `T`, if it is one.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.payload.as_any().downcast_ref()
+    }
+
+    /// The request as mutable `T`, if it is one.
+    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.payload.as_any_mut().downcast_mut()
+    }
+
+    /// Takes the value out as `T`; gives the request back if it is not one.
+    pub fn downcast<T: Any>(self) -> Result<T, Self> {
+        if self.payload.as_any().is::<T>() {
+            let any = self.payload.into_any();
+            Ok(*any.downcast::<T>().unwrap_or_else(|_| unreachable!("type checked above")))
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Runs the request type's validation, if it has one.
+    pub fn validate(&self) -> Option<Result<(), String>> {
+        self.validator.map(|validate| validate(self.payload.as_any()))
+    }
+}
+
+impl Reply {
+    /// Boxes a reply value.
+    pub fn new<T: Payload>(value: T) -> Self {
+        Self { payload: Box::new(value) }
+    }
+
+    /// The reply as `T`, if it is one.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.payload.as_any().downcast_ref()
+    }
+
+    /// The reply as mutable `T`, if it is one.
+    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.payload.as_any_mut().downcast_mut()
+    }
+
+    /// Takes the value out as `T`; gives the reply back if it is not one.
+    pub fn downcast<T: Any>(self) -> Result<T, Self> {
+        if self.payload.as_any().is::<T>() {
+            let any = self.payload.into_any();
+            Ok(*any.downcast::<T>().unwrap_or_else(|_| unreachable!("type checked above")))
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.payload.fmt(f)
+    }
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.payload.fmt(f)
+    }
+}
