@@ -25,7 +25,8 @@
 
 pub use kratos_core::app::{AppInfo, DEFAULT_STOP_TIMEOUT};
 pub use kratos_core::{
-    App, AppBuilder, AppHandle, Config, Context, Error, Kind, Result, RunningApp, Server,
+    App, AppBuilder, AppHandle, Config, Context, Error, Kind, Metadata, Result, RunningApp, Server,
+    Validate,
 };
 pub use kratos_macros::{error_code, main, message, route, service};
 pub use kratos_transport::{Client, GrpcClient, GrpcServer, HttpClient, HttpServer};
@@ -73,6 +74,21 @@ pub mod deadline {
     pub use kratos_transport::deadline::{DEFAULT_CLIENT_TIMEOUT, DEFAULT_SERVER_TIMEOUT};
 }
 
+/// The middleware model: one chain for HTTP and gRPC, servers and clients.
+pub mod middleware {
+    pub use kratos_core::middleware::selector::{Selector, selector};
+    pub use kratos_core::middleware::{
+        Chain, Endpoint, Middleware, Next, Payload, Reply, Request, Validator,
+    };
+}
+
+/// Call metadata and its propagation (`x-md-global-*`, `x-md-local-*`).
+pub mod metadata {
+    pub use kratos_core::metadata::{
+        GLOBAL_PREFIX, Incoming, LOCAL_PREFIX, Metadata, PREFIX, incoming, with_incoming,
+    };
+}
+
 /// What most programs import: `use kratos::prelude::*;`.
 pub mod prelude {
     pub use crate::{App, AppBuilder, Context, Error, GrpcServer, HttpServer, Kind, route};
@@ -86,13 +102,15 @@ pub mod __private {
     pub use ::serde;
     pub use ::tower;
     pub use kratos_core::message::{FieldTarget, field_hash};
-    pub use kratos_core::method::into_kratos_result;
+    pub use kratos_core::method::{Probe, ViaNothing, ViaValidate, into_kratos_result};
+    pub use kratos_core::middleware::{Middleware, Next, Reply, Request, Validator};
     pub use kratos_core::service::from_config;
     pub use kratos_core::{
         AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HasField, HttpMethod,
         IntoService, Message, Method, MethodDescriptor, RouteBody, RouteDescriptor, Service,
         ServiceDescriptor, ServiceRegistration,
     };
+    pub use kratos_transport::invoke::{ServerState, ServiceChain};
     pub use kratos_transport::{Client, bootstrap, mount};
 
     /// The HTTP side of a generated service.
@@ -103,7 +121,7 @@ pub mod __private {
     /// The gRPC side of a generated service.
     pub mod grpc {
         pub use kratos_transport::grpc::{
-            NamedService, Request, Response, ResponseFuture, unary, unimplemented,
+            BindServer, NamedService, Request, Response, ResponseFuture, unary, unimplemented,
         };
     }
 }

@@ -177,7 +177,10 @@ fn unknown_argument_exits_2_with_usage() {
 fn sigint_stops_the_example_with_exit_0() {
     let conf = config_dir();
     let mut app = start(conf.path());
-    let kill = Command::new("kill").args(["-INT", &app.child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &app.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     assert_eq!(app.child.wait().unwrap().code(), Some(0));
 }

@@ -24,6 +24,6 @@ pub use descriptor::{HttpMethod, MethodDescriptor, RouteBody, RouteDescriptor, S
 pub use error::{Error, Result};
 pub use message::{FieldError, FieldValue, HasField, Message};
 pub use metadata::Metadata;
-pub use method::{Handler, Method};
+pub use method::{Handler, Method, Validate};
 pub use middleware::{Chain, Middleware, Next};
 pub use service::{IntoService, Service, ServiceRegistration};

@@ -39,12 +39,15 @@ impl Metadata {
 
     /// Every value of `key`.
     pub fn get_all(&self, key: &str) -> &[String] {
-        self.entries.get(&key.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
+        self.entries
+            .get(&key.to_ascii_lowercase())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Replaces the values of `key` with `value`.
     pub fn set(&mut self, key: impl AsRef<str>, value: impl Into<String>) {
-        self.entries.insert(key.as_ref().to_ascii_lowercase(), vec![value.into()]);
+        self.entries
+            .insert(key.as_ref().to_ascii_lowercase(), vec![value.into()]);
     }
 
     /// Adds `value` to the values of `key`.
@@ -85,7 +88,10 @@ impl Metadata {
     /// Adds every entry of `other`, its values after ours.
     pub fn extend(&mut self, other: &Metadata) {
         for (key, values) in &other.entries {
-            self.entries.entry(key.clone()).or_default().extend(values.iter().cloned());
+            self.entries
+                .entry(key.clone())
+                .or_default()
+                .extend(values.iter().cloned());
         }
     }
 }
@@ -93,8 +99,8 @@ impl Metadata {
 /// What a server call hands on to the client calls made while serving it.
 #[derive(Debug, Clone, Default)]
 pub struct Incoming {
-    /// The incoming metadata that travels on (`x-md-global-*`).
-    pub metadata: Arc<Metadata>,
+    /// The incoming metadata that travels on (`x-md-global-*`), when there is any.
+    pub metadata: Option<Arc<Metadata>>,
     /// The instant by which the incoming call must answer.
     pub deadline: Option<Instant>,
 }
@@ -136,8 +142,18 @@ mod tests {
         let mut md = Metadata::new();
         md.set("x-md-global-a", "1");
         let seen = with_incoming(
-            Incoming { metadata: Arc::new(md), deadline: None },
-            async { incoming().unwrap().metadata.get("x-md-global-a").map(str::to_owned) },
+            Incoming {
+                metadata: Some(Arc::new(md)),
+                deadline: None,
+            },
+            async {
+                incoming()
+                    .unwrap()
+                    .metadata
+                    .unwrap()
+                    .get("x-md-global-a")
+                    .map(str::to_owned)
+            },
         )
         .await;
         assert_eq!(seen.as_deref(), Some("1"));

@@ -11,6 +11,7 @@ use crate::context::Context;
 use crate::descriptor::MethodDescriptor;
 use crate::error::Error;
 use crate::message::Message;
+use crate::middleware::{Middleware, Validator};
 
 /// One RPC: its request and reply types and its descriptor.
 pub trait Method: Send + Sync + 'static {
@@ -20,6 +21,62 @@ pub trait Method: Send + Sync + 'static {
     type Reply: Message;
     /// Names, operation and HTTP routes.
     const DESCRIPTOR: &'static MethodDescriptor;
+    /// The middlewares this method names with `#[middleware(...)]`, innermost of its chain.
+    const MIDDLEWARE: &'static [&'static dyn Middleware] = &[];
+
+    /// The request type's [`Validate`] check, when it has one.
+    fn validator() -> Option<Validator> {
+        None
+    }
+}
+
+/// A request type that can check itself; the `validate` middleware runs the check
+/// before the handler and answers 400 `VALIDATOR` with its message on failure.
+pub trait Validate {
+    /// `Err(message)` when the request is not acceptable.
+    fn validate(&self) -> Result<(), String>;
+}
+
+/// Finds a type's [`Validate`] impl where one exists, without requiring one: the
+/// generated code calls `(&&Probe::<T>::new()).kratos_validator()`, which resolves to
+/// [`ViaValidate`] when `T: Validate` and to [`ViaNothing`] otherwise.
+pub struct Probe<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    /// A probe for `T`.
+    pub const fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for Probe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The probe's answer when the type implements [`Validate`].
+pub trait ViaValidate {
+    /// The type's validator.
+    fn kratos_validator(&self) -> Option<Validator>;
+}
+
+impl<T: Validate + 'static> ViaValidate for &&Probe<T> {
+    fn kratos_validator(&self) -> Option<Validator> {
+        Some(|any| any.downcast_ref::<T>().map_or(Ok(()), T::validate))
+    }
+}
+
+/// The probe's answer otherwise.
+pub trait ViaNothing {
+    /// No validator.
+    fn kratos_validator(&self) -> Option<Validator>;
+}
+
+impl<T> ViaNothing for &Probe<T> {
+    fn kratos_validator(&self) -> Option<Validator> {
+        None
+    }
 }
 
 /// Calls the trait method of [`Method`] on a server value of type `S`.

@@ -1,47 +1,158 @@
-//! The transport-neutral client a generated `<Trait>Client` wraps.
+//! The transport-neutral client a generated `<Trait>Client` wraps: its middlewares
+//! run before the call leaves and see the reply when it returns, then the call
+//! goes out over HTTP or gRPC with the remaining time of the call being served
+//! (if any) as its deadline.
 
-use std::time::Duration;
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
 
-use kratos_core::{Error, Method};
+use http::HeaderMap;
+use kratos_core::app::BoxFuture;
+use kratos_core::metadata::{GLOBAL_PREFIX, incoming};
+use kratos_core::middleware::{Endpoint, Next, Reply, Request};
+use kratos_core::{Chain, Context, Error, Kind, Method, Middleware};
 
 use crate::deadline::DEFAULT_CLIENT_TIMEOUT;
 use crate::grpc::GrpcClient;
 use crate::http::HttpClient;
 
-/// A client of one remote server over HTTP or gRPC; both return the same replies and errors.
 #[derive(Clone, Debug)]
-pub enum Client {
-    /// Calls the methods' HTTP routes.
+enum Transport {
     Http(Box<HttpClient>),
-    /// Calls the methods over gRPC.
     Grpc(GrpcClient),
 }
 
+/// A client of one remote server over HTTP or gRPC; both return the same replies and errors.
+#[derive(Clone, Debug)]
+pub struct Client {
+    transport: Transport,
+    chain: Chain,
+    timeout: Duration,
+}
+
+/// The innermost step of a client chain: the network call.
+struct Outbound<'c, M> {
+    client: &'c Client,
+    timeout: Duration,
+    method: PhantomData<fn() -> M>,
+}
+
+impl<M: Method> Endpoint for Outbound<'_, M> {
+    fn call<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
+        Box::pin(async move {
+            let request = req.downcast::<M::Request>().map_err(|other| {
+                Error::internal_server(
+                    "MIDDLEWARE",
+                    format!(
+                        "a client middleware replaced the request of {} with {other:?}",
+                        M::DESCRIPTOR.operation
+                    ),
+                )
+            })?;
+            self.client
+                .send::<M>(ctx, request, self.timeout)
+                .await
+                .map(Reply::new)
+        })
+    }
+}
+
 impl Client {
+    fn new(transport: Transport) -> Self {
+        Self {
+            transport,
+            chain: Chain::default(),
+            timeout: DEFAULT_CLIENT_TIMEOUT,
+        }
+    }
+
     /// An HTTP client of `url` (`http://127.0.0.1:8000`), timeout 2s.
     pub fn http(url: &str) -> Result<Self, Error> {
-        HttpClient::new(url, DEFAULT_CLIENT_TIMEOUT).map(|c| Client::Http(Box::new(c)))
+        HttpClient::new(url).map(|c| Self::new(Transport::Http(Box::new(c))))
     }
 
     /// A gRPC client of `url` (`http://127.0.0.1:9000`), timeout 2s; connects on first call.
     pub fn grpc(url: &str) -> Result<Self, Error> {
-        GrpcClient::new(url, DEFAULT_CLIENT_TIMEOUT).map(Client::Grpc)
+        GrpcClient::new(url).map(|c| Self::new(Transport::Grpc(c)))
     }
 
-    /// Sets the per-call timeout.
+    /// Sets the per-call timeout; a call made while serving another never outlives
+    /// that one's deadline either.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        match &mut self {
-            Client::Http(c) => c.set_timeout(timeout),
-            Client::Grpc(c) => c.set_timeout(timeout),
-        }
+        self.timeout = timeout;
         self
     }
 
-    /// Calls method `M`.
-    pub async fn unary<M: Method>(&self, request: M::Request) -> Result<M::Reply, Error> {
-        match self {
-            Client::Http(c) => c.unary::<M>(request).await,
-            Client::Grpc(c) => c.unary::<M>(request).await,
+    /// Adds a middleware around every call, inside the ones added before it.
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.chain = self.chain.with(middleware);
+        self
+    }
+
+    fn kind(&self) -> Kind {
+        match self.transport {
+            Transport::Http(_) => Kind::Http,
+            Transport::Grpc(_) => Kind::Grpc,
         }
+    }
+
+    async fn send<M: Method>(
+        &self,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
+        match &self.transport {
+            Transport::Http(c) => c.send::<M>(ctx, request, timeout).await,
+            Transport::Grpc(c) => c.send::<M>(ctx, request, timeout).await,
+        }
+    }
+
+    /// Calls method `M`. `caller` is the context the trait method was given, if it
+    /// takes one: its deadline bounds the call and its `x-md-global-*` metadata is
+    /// handed on, as is the call being served when this runs inside a handler.
+    pub async fn unary<M: Method>(
+        &self,
+        caller: Option<&Context>,
+        request: M::Request,
+    ) -> Result<M::Reply, Error> {
+        let now = Instant::now();
+        let inherited = caller
+            .and_then(Context::deadline)
+            .or_else(|| incoming().and_then(|i| i.deadline));
+        let timeout = inherited.map_or(self.timeout, |d| {
+            d.saturating_duration_since(now).min(self.timeout)
+        });
+        let mut ctx = Context::new(self.kind(), M::DESCRIPTOR.operation, HeaderMap::new())
+            .with_deadline(Some(now + timeout));
+        if let Some(caller) = caller
+            && !caller.metadata().is_empty()
+        {
+            *ctx.metadata_mut() = caller.metadata().with_prefix(GLOBAL_PREFIX);
+        }
+        if self.chain.is_empty() {
+            return self.send::<M>(&mut ctx, request, timeout).await;
+        }
+        let endpoint = Outbound::<M> {
+            client: self,
+            timeout,
+            method: PhantomData,
+        };
+        let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)
+            .run(&mut ctx, Request::new(request))
+            .await?;
+        reply.downcast::<M::Reply>().map_err(|other| {
+            Error::internal_server(
+                "MIDDLEWARE",
+                format!(
+                    "a client middleware answered {} with {other:?}",
+                    M::DESCRIPTOR.operation
+                ),
+            )
+        })
     }
 }

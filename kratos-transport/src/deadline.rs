@@ -1,6 +1,5 @@
-//! Call deadlines, the same on both transports: the server's per-call timeout
-//! travels to handlers as a request extension, and a call that outlives a server
-//! or client timeout fails with 504 (gRPC `DEADLINE_EXCEEDED`).
+//! Call deadlines, the same on both transports: a call that outlives a server or
+//! client timeout fails with 504 (gRPC `DEADLINE_EXCEEDED`).
 
 use std::time::Duration;
 
@@ -10,19 +9,6 @@ use kratos_core::Error;
 pub const DEFAULT_SERVER_TIMEOUT: Duration = Duration::from_secs(1);
 /// The per-call timeout of generated clients unless set: 2s.
 pub const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The server's per-call timeout, inserted into every request by the server.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct CallTimeout(pub(crate) Duration);
-
-impl CallTimeout {
-    /// The timeout carried by a request, or the default.
-    pub(crate) fn of(extensions: &http::Extensions) -> Duration {
-        extensions
-            .get::<CallTimeout>()
-            .map_or(DEFAULT_SERVER_TIMEOUT, |t| t.0)
-    }
-}
 
 /// The error of a call that outlived the server timeout.
 pub(crate) fn server_timeout(timeout: Duration) -> Error {

@@ -1,23 +1,101 @@
-//! Calling a handler the way both servers do: bounded by the call's timeout, a
-//! panic answered as Go kratos's recovery answers it (500, `UNKNOWN`, `unknown
-//! request error`) while the server keeps serving, and server-side failures logged
-//! with their cause, which never goes on the wire.
+//! Calling a handler the way both servers do: through the server's, the service's
+//! and the method's middlewares (skipped entirely when all three are empty, so a
+//! bare call boxes nothing), bounded by the call's timeout, with the deadline
+//! handed on to client calls made inside it, a panic answered as Go kratos's
+//! recovery answers it (500, `UNKNOWN`, `unknown request error`) while the server
+//! keeps serving, and server-side failures logged with their cause.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use kratos_core::app::BoxFuture;
 use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
-use kratos_core::{Context, Error, Handler};
+use kratos_core::metadata::{Incoming, with_incoming};
+use kratos_core::middleware::{Endpoint, Next, Reply, Request};
+use kratos_core::{Chain, Context, Error, Handler, Kind};
 
-use crate::deadline::server_timeout;
+use crate::deadline::{DEFAULT_SERVER_TIMEOUT, server_timeout};
+
+/// What a server hands every call: its timeout and its middlewares.
+#[derive(Clone, Debug)]
+pub struct ServerState {
+    /// The per-call timeout.
+    pub timeout: Duration,
+    /// The server's middlewares, outermost.
+    pub chain: Chain,
+}
+
+impl Default for ServerState {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_SERVER_TIMEOUT,
+            chain: Chain::default(),
+        }
+    }
+}
+
+/// The middlewares of one service plus, once mounted on a gRPC server, that server's state.
+/// `#[kratos::service]` keeps one in every `<Trait>Server<T>`.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceChain {
+    /// The service's own middlewares.
+    pub chain: Chain,
+    /// The state of the server the service is mounted on.
+    pub server: Arc<ServerState>,
+}
+
+impl ServiceChain {
+    /// This chain with `middleware` appended to the service's middlewares.
+    pub fn with(&self, middleware: impl kratos_core::Middleware) -> Self {
+        Self {
+            chain: self.chain.with(middleware),
+            server: self.server.clone(),
+        }
+    }
+}
+
+/// The innermost step of a server chain: the trait method of `M`.
+struct TypedEndpoint<'s, M, S> {
+    service: &'s S,
+    method: PhantomData<fn() -> M>,
+}
+
+impl<M, S> Endpoint for TypedEndpoint<'_, M, S>
+where
+    M: Handler<S>,
+    S: Send + Sync + 'static,
+{
+    fn call<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
+        Box::pin(async move {
+            let request = req.downcast::<M::Request>().map_err(|other| {
+                Error::internal_server(
+                    "MIDDLEWARE",
+                    format!(
+                        "a middleware replaced the request of {} with {other:?}",
+                        M::DESCRIPTOR.operation
+                    ),
+                )
+            })?;
+            M::call(self.service, ctx, request).await.map(Reply::new)
+        })
+    }
+}
 
 /// Runs method `M` on `service` for one call.
 pub(crate) async fn invoke<M, S>(
     service: &S,
-    ctx: &Context,
+    server: &ServerState,
+    chain: &Chain,
+    ctx: &mut Context,
     request: M::Request,
     timeout: Duration,
 ) -> Result<M::Reply, Error>
@@ -25,8 +103,52 @@ where
     M: Handler<S>,
     S: Send + Sync + 'static,
 {
-    let call = recover(ctx, M::call(service, ctx, request));
-    let result = match tokio::time::timeout(timeout, call).await {
+    let (kind, operation) = (ctx.kind(), ctx.operation());
+    let incoming = Incoming {
+        metadata: None,
+        deadline: ctx.deadline(),
+    };
+    let call = async {
+        if server.chain.is_empty() && chain.is_empty() && M::MIDDLEWARE.is_empty() {
+            return M::call(service, ctx, request).await;
+        }
+        let endpoint = TypedEndpoint::<M, S> {
+            service,
+            method: PhantomData,
+        };
+        let request = Request::new(request).with_validator(M::validator());
+        let reply = Next::new(
+            server.chain.as_slice(),
+            chain.as_slice(),
+            M::MIDDLEWARE,
+            &endpoint,
+        )
+        .run(ctx, request)
+        .await?;
+        reply.downcast::<M::Reply>().map_err(|other| {
+            Error::internal_server(
+                "MIDDLEWARE",
+                format!(
+                    "a middleware answered {} with {other:?}",
+                    M::DESCRIPTOR.operation
+                ),
+            )
+        })
+    };
+    run_bounded(kind, operation, incoming, timeout, call).await
+}
+
+/// Runs one call's future under the timeout, the deadline scope and the panic guard,
+/// and logs a server-side failure; shared by typed methods and hand-written routes.
+pub(crate) async fn run_bounded<R>(
+    kind: Kind,
+    operation: &'static str,
+    incoming: Incoming,
+    timeout: Duration,
+    call: impl Future<Output = Result<R, Error>>,
+) -> Result<R, Error> {
+    let guarded = with_incoming(incoming, recover(kind, operation, call));
+    let result = match tokio::time::timeout(timeout, guarded).await {
         Ok(result) => result,
         Err(_) => Err(server_timeout(timeout)),
     };
@@ -35,8 +157,8 @@ where
     {
         let cause = error.cause().map(|c| c.to_string());
         tracing::error!(
-            kind = %ctx.kind(),
-            operation = ctx.operation(),
+            %kind,
+            operation,
             code = error.code,
             reason = %error.reason,
             message = %error.message,
@@ -49,21 +171,34 @@ where
 
 /// Polls `call`, turning a panic inside it into the recovery error.
 async fn recover<R>(
-    ctx: &Context,
+    kind: Kind,
+    operation: &'static str,
     call: impl Future<Output = Result<R, Error>>,
 ) -> Result<R, Error> {
     let mut call = pin!(call);
-    std::future::poll_fn(|cx| match std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
-        Ok(poll) => poll,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(kind = %ctx.kind(), operation = ctx.operation(), panic = %what, "handler panicked");
-            Poll::Ready(Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE)))
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => {
+                let what = panic_message(&*panic);
+                tracing::error!(%kind, operation, panic = %what, "handler panicked");
+                Poll::Ready(Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE)))
+            }
         }
     })
     .await
+}
+
+/// The text a panic was raised with.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// The request's own deadline when it is shorter than the server's timeout.
+pub(crate) fn effective_timeout(server: Duration, requested: Option<Duration>) -> Duration {
+    requested.map_or(server, |r| r.min(server))
 }

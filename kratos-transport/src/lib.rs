@@ -10,7 +10,7 @@ pub mod client;
 pub mod deadline;
 pub mod grpc;
 pub mod http;
-mod invoke;
+pub mod invoke;
 mod mount;
 mod serve;
 

@@ -173,6 +173,39 @@ impl Listener {
     }
 }
 
+type LayerFn = Box<dyn Fn(Router) -> Router + Send + Sync>;
+
+/// `tower::Layer`s a server wraps around its router: transport concerns that need
+/// no decoded message (CORS, compression, body limits, request ids).
+#[derive(Default)]
+pub(crate) struct Layers {
+    layers: Vec<LayerFn>,
+}
+
+impl Layers {
+    /// Adds a layer; later layers wrap earlier ones.
+    pub(crate) fn push<L>(&mut self, layer: L)
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response:
+            axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Error:
+            Into<std::convert::Infallible> + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router: Router| router.layer(layer.clone())));
+    }
+
+    /// `router` inside every layer.
+    pub(crate) fn apply(&self, router: Router) -> Router {
+        self.layers
+            .iter()
+            .fold(router, |router, layer| layer(router))
+    }
+}
+
 /// The URL a client reaches `addr` at: an unspecified bind address is advertised as loopback.
 fn endpoint_url(scheme: &str, addr: SocketAddr) -> String {
     let ip = match addr.ip() {

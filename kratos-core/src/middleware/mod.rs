@@ -24,11 +24,21 @@ use crate::error::Error;
 pub trait Middleware: Send + Sync + 'static {
     /// Handles one call: inspect or change `ctx` and `req`, then `next.run(ctx, req).await`,
     /// or answer without calling it.
-    fn handle<'a>(&'a self, ctx: &'a mut Context, req: Request, next: Next<'a>) -> BoxFuture<'a, Result<Reply, Error>>;
+    fn handle<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Reply, Error>>;
 }
 
 impl<M: Middleware + ?Sized> Middleware for Arc<M> {
-    fn handle<'a>(&'a self, ctx: &'a mut Context, req: Request, next: Next<'a>) -> BoxFuture<'a, Result<Reply, Error>> {
+    fn handle<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
         (**self).handle(ctx, req, next)
     }
 }
@@ -36,7 +46,11 @@ impl<M: Middleware + ?Sized> Middleware for Arc<M> {
 /// The innermost step of a chain: the trait method on a server, the network call on a client.
 pub trait Endpoint: Send + Sync {
     /// Serves or sends the call.
-    fn call<'a>(&'a self, ctx: &'a mut Context, req: Request) -> BoxFuture<'a, Result<Reply, Error>>;
+    fn call<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+    ) -> BoxFuture<'a, Result<Reply, Error>>;
 }
 
 /// An ordered list of middlewares, cheap to clone and share.
@@ -55,7 +69,9 @@ impl Chain {
     pub fn with_arc(&self, middleware: Arc<dyn Middleware>) -> Self {
         let mut items: Vec<_> = self.items.iter().cloned().collect();
         items.push(middleware);
-        Self { items: items.into() }
+        Self {
+            items: items.into(),
+        }
     }
 
     /// True when no middleware is in it.

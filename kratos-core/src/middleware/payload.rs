@@ -70,7 +70,9 @@ impl Request {
     pub fn downcast<T: Any>(self) -> Result<T, Self> {
         if self.payload.as_any().is::<T>() {
             let any = self.payload.into_any();
-            Ok(*any.downcast::<T>().unwrap_or_else(|_| unreachable!("type checked above")))
+            Ok(*any
+                .downcast::<T>()
+                .unwrap_or_else(|_| unreachable!("type checked above")))
         } else {
             Err(self)
         }
@@ -78,14 +80,17 @@ impl Request {
 
     /// Runs the request type's validation, if it has one.
     pub fn validate(&self) -> Option<Result<(), String>> {
-        self.validator.map(|validate| validate(self.payload.as_any()))
+        self.validator
+            .map(|validate| validate(self.payload.as_any()))
     }
 }
 
 impl Reply {
     /// Boxes a reply value.
     pub fn new<T: Payload>(value: T) -> Self {
-        Self { payload: Box::new(value) }
+        Self {
+            payload: Box::new(value),
+        }
     }
 
     /// The reply as `T`, if it is one.
@@ -102,7 +107,9 @@ impl Reply {
     pub fn downcast<T: Any>(self) -> Result<T, Self> {
         if self.payload.as_any().is::<T>() {
             let any = self.payload.into_any();
-            Ok(*any.downcast::<T>().unwrap_or_else(|_| unreachable!("type checked above")))
+            Ok(*any
+                .downcast::<T>()
+                .unwrap_or_else(|_| unreachable!("type checked above")))
         } else {
             Err(self)
         }

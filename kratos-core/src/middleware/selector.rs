@@ -49,7 +49,10 @@ impl Selector {
     pub fn regex(mut self, pattern: &str) -> Result<Self, Error> {
         let anchored = format!("^(?:{pattern})$");
         let regex = regex::Regex::new(&anchored).map_err(|e| {
-            Error::internal_server("SELECTOR", format!("invalid selector regex {pattern:?}: {e}"))
+            Error::internal_server(
+                "SELECTOR",
+                format!("invalid selector regex {pattern:?}: {e}"),
+            )
         })?;
         self.regexes.push(regex);
         Ok(self)
@@ -64,14 +67,22 @@ impl Selector {
     /// True when the selector picks `operation`.
     pub fn matches(&self, operation: &str) -> bool {
         self.paths.iter().any(|p| p == operation)
-            || self.prefixes.iter().any(|p| operation.starts_with(p.as_str()))
+            || self
+                .prefixes
+                .iter()
+                .any(|p| operation.starts_with(p.as_str()))
             || self.regexes.iter().any(|r| r.is_match(operation))
             || self.matchers.iter().any(|m| m(operation))
     }
 }
 
 impl Middleware for Selector {
-    fn handle<'a>(&'a self, ctx: &'a mut Context, req: Request, next: Next<'a>) -> BoxFuture<'a, Result<Reply, Error>> {
+    fn handle<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
         if self.matches(ctx.operation()) {
             self.middleware.handle(ctx, req, next)
         } else {
@@ -87,7 +98,12 @@ mod tests {
     struct Nop;
 
     impl Middleware for Nop {
-        fn handle<'a>(&'a self, ctx: &'a mut Context, req: Request, next: Next<'a>) -> BoxFuture<'a, Result<Reply, Error>> {
+        fn handle<'a>(
+            &'a self,
+            ctx: &'a mut Context,
+            req: Request,
+            next: Next<'a>,
+        ) -> BoxFuture<'a, Result<Reply, Error>> {
             Box::pin(next.run(ctx, req))
         }
     }
@@ -104,7 +120,10 @@ mod tests {
         assert!(!s.matches("/a.v1.S/Exactly"), "path is equality");
         assert!(s.matches("/b.v1.Any/Thing"));
         assert!(s.matches("/c.v1.S/Get"));
-        assert!(!s.matches("/x/c.v1.S/Get"), "regex matches the whole operation");
+        assert!(
+            !s.matches("/x/c.v1.S/Get"),
+            "regex matches the whole operation"
+        );
         assert!(s.matches("/z.S/Custom"));
         assert!(!s.matches("/z.S/Other"));
         assert!(selector(Nop).regex("(").is_err());

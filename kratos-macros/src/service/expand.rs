@@ -26,7 +26,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
     let name_str = name.to_string();
     let grpc_arms = service.methods.iter().zip(&markers).map(|(m, marker)| {
         let path = format!("/{full_name}/{}", m.rpc);
-        quote!(#path => ::kratos::__private::grpc::unary::<#marker, T>(self.inner.clone(), request),)
+        quote!(#path => ::kratos::__private::grpc::unary::<#marker, T>(self.inner.clone(), self.chain.clone(), request),)
     });
     let client_methods = service
         .methods
@@ -45,6 +45,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
         #[doc = #server_doc]
         #vis struct #server<T> {
             inner: ::std::sync::Arc<T>,
+            chain: ::kratos::__private::ServiceChain,
         }
 
         impl<T> #server<T> {
@@ -58,18 +59,30 @@ pub(super) fn service(service: &Service) -> TokenStream {
 
             /// Wraps an implementation.
             pub fn new(service: T) -> Self {
-                Self { inner: ::std::sync::Arc::new(service) }
+                Self::from_arc(::std::sync::Arc::new(service))
             }
 
             /// Wraps an implementation that is shared elsewhere too.
             pub fn from_arc(service: ::std::sync::Arc<T>) -> Self {
-                Self { inner: service }
+                Self { inner: service, chain: ::core::default::Default::default() }
+            }
+
+            /// Adds a middleware around every method of this service, inside the
+            /// server's middlewares and the ones added before it.
+            pub fn middleware(self, middleware: impl ::kratos::__private::Middleware) -> Self {
+                Self { inner: self.inner, chain: self.chain.with(middleware) }
             }
         }
 
         impl<T> ::core::clone::Clone for #server<T> {
             fn clone(&self) -> Self {
-                Self { inner: ::std::sync::Arc::clone(&self.inner) }
+                Self { inner: ::std::sync::Arc::clone(&self.inner), chain: self.chain.clone() }
+            }
+        }
+
+        impl<T> ::kratos::__private::grpc::BindServer for #server<T> {
+            fn bind_server(&mut self, server: ::std::sync::Arc<::kratos::__private::ServerState>) {
+                self.chain.server = server;
             }
         }
 
@@ -85,7 +98,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
 
         impl<T: #name> ::kratos::__private::http::HttpService for #server<T> {
             fn register_routes(&self, table: &mut ::kratos::__private::http::RouteTable) -> ::core::result::Result<(), ::kratos::__private::Error> {
-                #(table.add::<#markers, T>(::std::sync::Arc::clone(&self.inner))?;)*
+                #(table.add::<#markers, T>(::std::sync::Arc::clone(&self.inner), self.chain.chain.clone())?;)*
                 ::core::result::Result::Ok(())
             }
         }
@@ -131,6 +144,11 @@ pub(super) fn service(service: &Service) -> TokenStream {
             /// Sets the per-call timeout.
             pub fn with_timeout(self, timeout: ::core::time::Duration) -> Self {
                 Self { inner: self.inner.with_timeout(timeout) }
+            }
+
+            /// Adds a middleware around every call, inside the ones added before it.
+            pub fn middleware(self, middleware: impl ::kratos::__private::Middleware) -> Self {
+                Self { inner: self.inner.middleware(middleware) }
             }
         }
 
@@ -204,6 +222,12 @@ fn method(
         })
     };
     let checks = m.routes.iter().map(|r| field_checks(r, request));
+    let middleware = (!m.middleware.is_empty()).then(|| {
+        let names = &m.middleware;
+        quote! {
+            const MIDDLEWARE: &'static [&'static dyn ::kratos::__private::Middleware] = &[#(&#names),*];
+        }
+    });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -219,6 +243,13 @@ fn method(
                 reply: #reply_name,
                 routes: &[#(#routes),*],
             };
+            #middleware
+
+            fn validator() -> ::core::option::Option<::kratos::__private::Validator> {
+                #[allow(unused_imports)]
+                use ::kratos::__private::{ViaNothing as _, ViaValidate as _};
+                (&&::kratos::__private::Probe::<#request>::new()).kratos_validator()
+            }
         }
 
         impl<T: #service> ::kratos::__private::Handler<T> for #marker {
@@ -306,12 +337,17 @@ fn client_method(m: &Method, marker: &Ident) -> TokenStream {
     let ident = &m.ident;
     let request = &m.request;
     let output = &m.output;
-    let ctx = m.ctx.as_ref().map(|ty| quote!(_ctx: #ty,));
+    let ctx = m.ctx.as_ref().map(|ty| quote!(ctx: #ty,));
+    let caller = if m.ctx.is_some() {
+        quote!(::core::option::Option::Some(ctx))
+    } else {
+        quote!(::core::option::Option::None)
+    };
     quote! {
         fn #ident(&self, #ctx request: #request) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
             async move {
                 self.inner
-                    .unary::<#marker>(request)
+                    .unary::<#marker>(#caller, request)
                     .await
                     .map_err(::core::convert::Into::into)
             }

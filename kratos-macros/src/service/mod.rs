@@ -23,7 +23,9 @@ pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
         )),
         Err(error) => Err(error),
     };
-    result.unwrap_or_else(|error| crate::fallback::with_errors(error, input, &["route"]))
+    result.unwrap_or_else(|error| {
+        crate::fallback::with_errors(error, input, &["route", "middleware"])
+    })
 }
 
 /// The tokens an error about a whole item points at: its first line, not its body.

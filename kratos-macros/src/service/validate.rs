@@ -30,6 +30,8 @@ pub(super) struct Method {
     pub(super) output: Type,
     pub(super) reply: Type,
     pub(super) routes: Vec<Route>,
+    /// Middlewares named by `#[middleware(a, b)]`, innermost of the method's chain.
+    pub(super) middleware: Vec<syn::Path>,
 }
 
 fn is_package(text: &str) -> bool {
@@ -110,11 +112,23 @@ pub(super) fn service(args: Args, mut item: ItemTrait) -> syn::Result<Service> {
             continue;
         };
         let mut routes = Vec::new();
+        let mut middleware = Vec::new();
         let mut kept = Vec::new();
         for attr in std::mem::take(&mut func.attrs) {
             if attr.path().is_ident("route") {
                 if let Some(route) = route::parse(&attr, &mut errors) {
                     routes.push(route);
+                }
+            } else if attr.path().is_ident("middleware") {
+                let names = attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                );
+                match names {
+                    Ok(names) if !names.is_empty() => middleware.extend(names),
+                    _ => errors.at(
+                        &attr,
+                        "name the middlewares this method runs, like `#[middleware(auth, audit)]`",
+                    ),
                 }
             } else {
                 kept.push(attr);
@@ -225,6 +239,7 @@ pub(super) fn service(args: Args, mut item: ItemTrait) -> syn::Result<Service> {
                 output,
                 reply,
                 routes,
+                middleware,
             });
         }
     }

@@ -13,8 +13,7 @@ use tonic::metadata::MetadataMap;
 use tonic::server::{NamedService, UnaryService};
 
 use super::status::status_from_error;
-use crate::deadline::CallTimeout;
-use crate::invoke::invoke;
+use crate::invoke::{ServerState, ServiceChain, effective_timeout, invoke};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -24,6 +23,13 @@ pub type Request = http::Request<Body>;
 pub type Response = http::Response<Body>;
 /// The future of a generated gRPC service's `call`.
 pub type ResponseFuture = BoxFuture<Result<Response, Infallible>>;
+
+/// A generated service that takes its gRPC server's state (timeout, middlewares)
+/// when the server starts.
+pub trait BindServer {
+    /// Hands the service the state of the server it is mounted on.
+    fn bind_server(&mut self, server: Arc<ServerState>);
+}
 
 /// What a generated `<Trait>Server<T>` is on the gRPC side: a tonic-compatible
 /// tower service with its gRPC name.
@@ -57,7 +63,7 @@ impl<T> GrpcService for T where
 
 struct Call<M, S> {
     service: Arc<S>,
-    timeout: Duration,
+    chain: ServiceChain,
     method: PhantomData<fn() -> M>,
 }
 
@@ -71,19 +77,27 @@ where
 
     fn call(&mut self, request: tonic::Request<M::Request>) -> Self::Future {
         let service = self.service.clone();
-        let server_timeout_after = self.timeout;
+        let chain = self.chain.clone();
         Box::pin(async move {
             let (metadata, _, message) = request.into_parts();
             let headers = metadata.into_headers();
             // The caller's grpc-timeout shortens the server timeout, never lengthens it.
-            let timeout = headers
+            let requested = headers
                 .get("grpc-timeout")
                 .and_then(|v| v.to_str().ok())
-                .and_then(parse_grpc_timeout)
-                .map_or(server_timeout_after, |t| t.min(server_timeout_after));
-            let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
+                .and_then(parse_grpc_timeout);
+            let timeout = effective_timeout(chain.server.timeout, requested);
+            let mut ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_deadline(Some(Instant::now() + timeout));
-            let result = invoke::<M, S>(&service, &ctx, message, timeout).await;
+            let result = invoke::<M, S>(
+                &service,
+                &chain.server,
+                &chain.chain,
+                &mut ctx,
+                message,
+                timeout,
+            )
+            .await;
             let reply_metadata = MetadataMap::from_headers(ctx.take_reply_headers());
             match result {
                 Ok(reply) => {
@@ -104,18 +118,17 @@ where
     }
 }
 
-/// Serves one unary call of method `M` on `service`; the generated service's
-/// `call` dispatches each gRPC path here.
-pub fn unary<M, S>(service: Arc<S>, request: Request) -> ResponseFuture
+/// Serves one unary call of method `M` on `service` through `chain`; the generated
+/// service's `call` dispatches each gRPC path here.
+pub fn unary<M, S>(service: Arc<S>, chain: ServiceChain, request: Request) -> ResponseFuture
 where
     M: Handler<S>,
     S: Send + Sync + 'static,
 {
     Box::pin(async move {
-        let timeout = CallTimeout::of(request.extensions());
         let call = Call::<M, S> {
             service,
-            timeout,
+            chain,
             method: PhantomData,
         };
         let codec =

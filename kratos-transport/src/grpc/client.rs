@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use http::uri::PathAndQuery;
-use kratos_core::{Error, Method};
+use kratos_core::{Context, Error, Method};
 use tonic::transport::{Channel, Endpoint};
 
 use super::status::error_from_status;
@@ -14,12 +14,11 @@ use crate::deadline::client_timeout;
 #[derive(Clone, Debug)]
 pub struct GrpcClient {
     channel: Channel,
-    timeout: Duration,
 }
 
 impl GrpcClient {
     /// A client of `url` (`http://127.0.0.1:9000` or `grpc://127.0.0.1:9000`); it connects on first use.
-    pub fn new(url: &str, timeout: Duration) -> Result<Self, Error> {
+    pub fn new(url: &str) -> Result<Self, Error> {
         let target = match url.strip_prefix("grpc://") {
             Some(rest) => format!("http://{rest}"),
             None => url.to_owned(),
@@ -29,45 +28,70 @@ impl GrpcClient {
             .tcp_nodelay(true);
         Ok(Self {
             channel: endpoint.connect_lazy(),
-            timeout,
         })
     }
 
-    /// Sets the per-call timeout.
-    pub fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = timeout;
-    }
-
-    /// Calls method `M`.
-    pub async fn unary<M: Method>(&self, request: M::Request) -> Result<M::Reply, Error> {
+    /// Calls method `M` with the headers of `ctx` as metadata and `timeout` as
+    /// `grpc-timeout`; the reply's metadata lands in `ctx`.
+    pub async fn send<M: Method>(
+        &self,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
         let mut grpc = tonic::client::Grpc::new(self.channel.clone());
         let mut request = tonic::Request::new(request);
-        request.set_timeout(self.timeout);
+        request.set_timeout(timeout);
+        if !ctx.request_headers().is_empty() {
+            let metadata = request.metadata_mut().as_mut();
+            for (name, value) in ctx.request_headers() {
+                metadata.append(name, value.clone());
+            }
+        }
         let started = std::time::Instant::now();
         let call = async {
             grpc.ready().await.map_err(|e| {
                 Error::service_unavailable("", format!("gRPC channel not ready: {e}"))
             })?;
             let codec = tonic_prost::ProstCodec::<M::Request, M::Reply>::default();
-            grpc.unary(
-                request,
-                PathAndQuery::from_static(M::DESCRIPTOR.operation),
-                codec,
+            Ok::<_, Error>(
+                grpc.unary(
+                    request,
+                    PathAndQuery::from_static(M::DESCRIPTOR.operation),
+                    codec,
+                )
+                .await,
             )
-            .await
-            .map(tonic::Response::into_inner)
-            .map_err(|status| {
-                // tonic enforces the grpc-timeout header on the client side too and
-                // reports it as CANCELLED; it is our deadline, so say so.
-                if status.code() == tonic::Code::Cancelled && started.elapsed() >= self.timeout {
-                    client_timeout(M::DESCRIPTOR.operation, self.timeout)
-                } else {
-                    error_from_status(&status)
-                }
-            })
         };
-        tokio::time::timeout(self.timeout, call)
+        let result = tokio::time::timeout(timeout, call)
             .await
-            .map_err(|_| client_timeout(M::DESCRIPTOR.operation, self.timeout))?
+            .map_err(|_| client_timeout(M::DESCRIPTOR.operation, timeout))??;
+        match result {
+            Ok(response) => {
+                let (metadata, reply, _) = response.into_parts();
+                keep_reply_headers(ctx, metadata.into_headers());
+                Ok(reply)
+            }
+            // tonic enforces the grpc-timeout header on the client side too and
+            // reports it as CANCELLED; it is our deadline, so say so.
+            Err(status)
+                if status.code() == tonic::Code::Cancelled && started.elapsed() >= timeout =>
+            {
+                Err(client_timeout(M::DESCRIPTOR.operation, timeout))
+            }
+            Err(status) => {
+                keep_reply_headers(ctx, status.metadata().clone().into_headers());
+                Err(error_from_status(&status))
+            }
+        }
+    }
+}
+
+/// Copies reply metadata into the call's context, for client middlewares.
+fn keep_reply_headers(ctx: &Context, headers: http::HeaderMap) {
+    for (name, value) in &headers {
+        if let Ok(text) = value.to_str() {
+            let _ = ctx.set_reply_header(name.as_str(), text);
+        }
     }
 }

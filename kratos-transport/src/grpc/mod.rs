@@ -10,7 +10,9 @@ mod client;
 mod server;
 mod status;
 
-pub use adapter::{GrpcService, Request, Response, ResponseFuture, unary, unimplemented};
+pub use adapter::{
+    BindServer, GrpcService, Request, Response, ResponseFuture, unary, unimplemented,
+};
 pub use client::GrpcClient;
 pub use server::{GrpcConfig, GrpcServer};
 pub use status::{error_from_status, status_from_error};

@@ -10,11 +10,11 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use kratos_core::{Error, Method};
+use kratos_core::{Context, Error, Method};
 
 use super::binding::encode_request;
 use super::reply::JSON;
-use super::route::MAX_BODY_BYTES;
+use super::route::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 use crate::deadline::client_timeout;
 
 /// Calls the HTTP routes of a kratos (or Go kratos) server.
@@ -22,7 +22,6 @@ use crate::deadline::client_timeout;
 pub struct HttpClient {
     base: String,
     client: HyperClient<HttpConnector, Full<Bytes>>,
-    timeout: Duration,
 }
 
 fn unavailable(message: String) -> Error {
@@ -30,8 +29,8 @@ fn unavailable(message: String) -> Error {
 }
 
 impl HttpClient {
-    /// A client of the server at `url` (`http://127.0.0.1:8000`), with the 2s default timeout.
-    pub fn new(url: &str, timeout: Duration) -> Result<Self, Error> {
+    /// A client of the server at `url` (`http://127.0.0.1:8000`).
+    pub fn new(url: &str) -> Result<Self, Error> {
         let uri: Uri = url
             .parse()
             .map_err(|e| Error::bad_request("", format!("invalid HTTP client URL {url:?}: {e}")))?;
@@ -49,17 +48,17 @@ impl HttpClient {
         Ok(Self {
             base: url.trim_end_matches('/').to_owned(),
             client: HyperClient::builder(TokioExecutor::new()).build(connector),
-            timeout,
         })
     }
 
-    /// Sets the per-call timeout.
-    pub fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = timeout;
-    }
-
-    /// Calls method `M` over its first HTTP route.
-    pub async fn unary<M: Method>(&self, request: M::Request) -> Result<M::Reply, Error> {
+    /// Calls method `M` over its first HTTP route, with the headers of `ctx` (and the
+    /// remaining time in [`TIMEOUT_HEADER`]); the reply's headers land in `ctx`.
+    pub async fn send<M: Method>(
+        &self,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
         let Some(route) = M::DESCRIPTOR.routes.first() else {
             return Err(Error::new(
                 501,
@@ -74,7 +73,13 @@ impl HttpClient {
         let mut builder = Request::builder()
             .method(route.method.as_str())
             .uri(format!("{}{}", self.base, outgoing.path_and_query))
-            .header(ACCEPT, JSON);
+            .header(ACCEPT, JSON)
+            .header(TIMEOUT_HEADER, timeout.as_millis().to_string());
+        if let Some(headers) = builder.headers_mut() {
+            for (name, value) in ctx.request_headers() {
+                headers.append(name, value.clone());
+            }
+        }
         if outgoing.body.is_some() {
             builder = builder.header(CONTENT_TYPE, JSON);
         }
@@ -86,6 +91,11 @@ impl HttpClient {
                 unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
             })?;
             let status = response.status();
+            for (name, value) in response.headers() {
+                if name != CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
+                    let _ = ctx.set_reply_header(name.as_str(), value.to_str().unwrap_or(""));
+                }
+            }
             let body = http_body_util::Limited::new(response.into_body(), MAX_BODY_BYTES)
                 .collect()
                 .await
@@ -95,9 +105,9 @@ impl HttpClient {
                 .to_bytes();
             Ok::<_, Error>((status, body))
         };
-        let (status, body) = tokio::time::timeout(self.timeout, call)
+        let (status, body) = tokio::time::timeout(timeout, call)
             .await
-            .map_err(|_| client_timeout(M::DESCRIPTOR.operation, self.timeout))??;
+            .map_err(|_| client_timeout(M::DESCRIPTOR.operation, timeout))??;
         if status.is_success() {
             if body.is_empty() {
                 return Ok(M::Reply::default());

@@ -8,10 +8,11 @@
 
 mod binding;
 mod client;
+mod raw;
 mod reply;
 mod route;
 mod server;
 
 pub use client::HttpClient;
-pub use route::{HttpService, MAX_BODY_BYTES, RouteTable};
+pub use route::{HttpService, MAX_BODY_BYTES, RouteTable, TIMEOUT_HEADER};
 pub use server::{HttpConfig, HttpServer};

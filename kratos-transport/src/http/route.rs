@@ -10,12 +10,15 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
-use kratos_core::{Context, Error, Handler, HttpMethod, Kind, Method, RouteDescriptor};
+use kratos_core::{Chain, Context, Error, Handler, HttpMethod, Kind, Method, RouteDescriptor};
 
 use super::binding::{axum_path, bind_body, bind_path, bind_query};
 use super::reply::{error_response, json_response};
-use crate::deadline::CallTimeout;
-use crate::invoke::invoke;
+use crate::invoke::{ServerState, effective_timeout, invoke};
+
+/// The header a kratos HTTP client sends its remaining time in, in milliseconds;
+/// the server shortens its timeout to it, as gRPC does with `grpc-timeout`.
+pub const TIMEOUT_HEADER: &str = "x-request-timeout";
 
 /// The largest request body the server reads: 4 MiB, gRPC's default message limit.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -26,6 +29,9 @@ pub trait HttpService {
     fn register_routes(&self, table: &mut RouteTable) -> Result<(), Error>;
 }
 
+/// Builds one route's handler once the server's state is known, at start.
+type RouteFactory = Box<dyn Fn(&Arc<ServerState>) -> MethodRouter + Send + Sync>;
+
 /// The routes of one HTTP server, grouped by path so each path answers 405 for
 /// verbs it does not bind.
 #[derive(Default)]
@@ -34,9 +40,17 @@ pub struct RouteTable {
 }
 
 struct PathRoutes {
-    template: &'static str,
-    router: MethodRouter,
+    template: String,
+    factories: Vec<RouteFactory>,
     methods: Vec<HttpMethod>,
+}
+
+/// What a route's handler needs, shared by its calls: one reference count per call.
+struct Route<S> {
+    service: Arc<S>,
+    chain: Chain,
+    server: Arc<ServerState>,
+    route: &'static RouteDescriptor,
 }
 
 fn filter(method: HttpMethod) -> MethodFilter {
@@ -50,53 +64,100 @@ fn filter(method: HttpMethod) -> MethodFilter {
 }
 
 impl RouteTable {
-    /// Adds the routes of method `M`, served by `service`. Two routes on the same
-    /// verb and path (from two services) are an error.
-    pub fn add<M, S>(&mut self, service: Arc<S>) -> Result<(), Error>
+    fn insert(
+        &mut self,
+        method: HttpMethod,
+        template: &str,
+        path: String,
+        operation: &str,
+        factory: RouteFactory,
+    ) -> Result<(), Error> {
+        match self.paths.get_mut(&path) {
+            Some(existing) if existing.methods.contains(&method) => Err(Error::internal_server(
+                "ROUTE_CONFLICT",
+                format!(
+                    "{} {template} of {operation} is already bound to another method (path {})",
+                    method.as_str(),
+                    existing.template
+                ),
+            )),
+            Some(existing) => {
+                existing.factories.push(factory);
+                existing.methods.push(method);
+                Ok(())
+            }
+            None => {
+                self.paths.insert(
+                    path,
+                    PathRoutes {
+                        template: template.to_owned(),
+                        factories: vec![factory],
+                        methods: vec![method],
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds the routes of method `M`, served by `service` through the service's
+    /// middlewares `chain`. Two routes on the same verb and path (from two services)
+    /// are an error.
+    pub fn add<M, S>(&mut self, service: Arc<S>, chain: Chain) -> Result<(), Error>
     where
         M: Handler<S>,
         S: Send + Sync + 'static,
     {
         for route in M::DESCRIPTOR.routes {
-            let service = service.clone();
-            let handler = on(filter(route.method), move |request: Request| {
-                handle::<M, S>(service, route, request)
+            let (service, chain) = (service.clone(), chain.clone());
+            let factory: RouteFactory = Box::new(move |server| {
+                let state = Arc::new(Route {
+                    service: service.clone(),
+                    chain: chain.clone(),
+                    server: server.clone(),
+                    route,
+                });
+                on(filter(route.method), move |request: Request| {
+                    handle::<M, S>(state.clone(), request)
+                })
             });
-            let path = axum_path(route);
-            match self.paths.get_mut(&path) {
-                Some(existing) if existing.methods.contains(&route.method) => {
-                    return Err(Error::internal_server(
-                        "ROUTE_CONFLICT",
-                        format!(
-                            "{} {} of {} is already bound to another method (path {})",
-                            route.method.as_str(),
-                            route.path,
-                            M::DESCRIPTOR.operation,
-                            existing.template
-                        ),
-                    ));
-                }
-                Some(existing) => {
-                    existing.router = std::mem::take(&mut existing.router).merge(handler);
-                    existing.methods.push(route.method);
-                }
-                None => {
-                    self.paths.insert(
-                        path,
-                        PathRoutes {
-                            template: route.path,
-                            router: handler,
-                            methods: vec![route.method],
-                        },
-                    );
-                }
-            }
+            self.insert(
+                route.method,
+                route.path,
+                axum_path(route),
+                M::DESCRIPTOR.operation,
+                factory,
+            )?;
         }
         Ok(())
     }
 
+    /// Adds a hand-written route: `handler` (any axum handler) answers `method path`,
+    /// and the call goes through the server's middlewares under `operation`, which
+    /// they see as the operation name. Its request and reply travel the chain as the
+    /// raw `http::Request` and `http::Response`.
+    pub fn add_raw<H, T>(
+        &mut self,
+        method: HttpMethod,
+        path: &str,
+        operation: &'static str,
+        handler: H,
+    ) -> Result<(), Error>
+    where
+        H: axum::handler::Handler<T, ()> + Sync,
+        T: 'static,
+    {
+        let factory: RouteFactory = Box::new(move |server| {
+            let (server, handler) = (server.clone(), handler.clone());
+            on(filter(method), move |request: Request| {
+                super::raw::handle(server.clone(), operation, handler.clone(), request)
+            })
+        });
+        self.insert(method, path, path.to_owned(), operation, factory)
+    }
+
     /// The axum router: every path, 405 for a known path with another verb, 404 for the rest.
-    pub(crate) fn router(&self, timeout: Duration) -> Router {
+    pub(crate) fn router(&self, server: &Arc<ServerState>) -> Router {
         let mut router = Router::new();
         for (path, routes) in &self.paths {
             let allow = routes
@@ -106,7 +167,11 @@ impl RouteTable {
                 .collect::<Vec<_>>()
                 .join(", ");
             let allow = HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static(""));
-            let methods = routes.router.clone().fallback(move |request: Request| {
+            let mut methods = MethodRouter::new();
+            for factory in &routes.factories {
+                methods = methods.merge(factory(server));
+            }
+            let methods = methods.fallback(move |request: Request| {
                 let allow = allow.clone();
                 async move {
                     let error = Error::new(
@@ -125,16 +190,26 @@ impl RouteTable {
             });
             router = router.route(path, methods);
         }
-        router
-            .fallback(|request: Request| async move {
-                let error = Error::not_found(
-                    "NOT_FOUND",
-                    format!("no route for {} {}", request.method(), request.uri().path()),
-                );
-                error_response(&error, HeaderMap::new())
-            })
-            .layer(axum::Extension(CallTimeout(timeout)))
+        router.fallback(|request: Request| async move {
+            let error = Error::not_found(
+                "NOT_FOUND",
+                format!("no route for {} {}", request.method(), request.uri().path()),
+            );
+            error_response(&error, HeaderMap::new())
+        })
     }
+}
+
+/// The timeout the caller asked for in [`TIMEOUT_HEADER`], if any.
+pub(crate) fn requested_timeout(headers: &HeaderMap) -> Option<Duration> {
+    let millis: u64 = headers
+        .get(TIMEOUT_HEADER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_millis(millis))
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -156,18 +231,15 @@ fn is_json(headers: &HeaderMap) -> bool {
     }
 }
 
-/// One HTTP call of method `M`: bind, call with the server timeout, answer.
-async fn handle<M, S>(
-    service: Arc<S>,
-    route: &'static RouteDescriptor,
-    request: Request,
-) -> Response
+/// One HTTP call of method `M`: bind, run the chain under the timeout, answer.
+async fn handle<M, S>(state: Arc<Route<S>>, request: Request) -> Response
 where
     M: Handler<S>,
     S: Send + Sync + 'static,
 {
+    let route = state.route;
     let (mut parts, body) = request.into_parts();
-    let timeout = CallTimeout::of(&parts.extensions);
+    let timeout = effective_timeout(state.server.timeout, requested_timeout(&parts.headers));
     let mut message = <M as Method>::Request::default();
     let bound: Result<(), Error> = async {
         if !matches!(route.body, kratos_core::RouteBody::None) {
@@ -204,9 +276,17 @@ where
         return error_response(&error, HeaderMap::new());
     }
 
-    let ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
+    let mut ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
         .with_deadline(Some(Instant::now() + timeout));
-    let result = invoke::<M, S>(&service, &ctx, message, timeout).await;
+    let result = invoke::<M, S>(
+        &state.service,
+        &state.server,
+        &state.chain,
+        &mut ctx,
+        message,
+        timeout,
+    )
+    .await;
     let headers = ctx.take_reply_headers();
     match result {
         Ok(reply) => match serde_json::to_vec(&reply) {

@@ -5,11 +5,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kratos_core::app::BoxFuture;
-use kratos_core::{Error, Server, Service};
+use std::sync::Arc;
+
+use kratos_core::{Chain, Error, HttpMethod, Middleware, Server, Service};
 use serde::Deserialize;
 
 use super::route::RouteTable;
-use crate::serve::Listener;
+use crate::invoke::ServerState;
+use crate::serve::{Layers, Listener};
 
 /// The `server.http` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +38,8 @@ impl Default for HttpConfig {
 pub struct HttpServer {
     config: HttpConfig,
     routes: RouteTable,
+    chain: Chain,
+    layers: Layers,
     listener: Listener,
 }
 
@@ -55,6 +60,8 @@ impl HttpServer {
         Self {
             routes: RouteTable::default(),
             config,
+            chain: Chain::default(),
+            layers: Layers::default(),
             listener: Listener::new("http"),
         }
     }
@@ -78,6 +85,57 @@ impl HttpServer {
         self
     }
 
+    /// Adds a middleware around every call of every service on this server, inside
+    /// the ones added before it.
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.chain = self.chain.with(middleware);
+        self
+    }
+
+    /// Adds a shared middleware (see [`HttpServer::middleware`]).
+    pub fn middleware_arc(mut self, middleware: Arc<dyn Middleware>) -> Self {
+        self.chain = self.chain.with_arc(middleware);
+        self
+    }
+
+    /// Wraps the whole server in a `tower::Layer` (any tower-http layer: CORS,
+    /// compression, body limits, request ids). Layers see raw HTTP, before routing
+    /// and decoding; later layers wrap earlier ones.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response:
+            axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Error:
+            Into<std::convert::Infallible> + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
+        self.layers.push(layer);
+        self
+    }
+
+    /// Serves a hand-written route (`handler` is any axum handler) as `operation`:
+    /// the server's middlewares run around it as around any method.
+    pub fn route<H, T>(
+        mut self,
+        method: HttpMethod,
+        path: &str,
+        operation: &'static str,
+        handler: H,
+    ) -> Self
+    where
+        H: axum::handler::Handler<T, ()> + Sync,
+        T: 'static,
+    {
+        let added = self
+            .routes
+            .add_raw(method, path, operation, handler)
+            .map(|()| true);
+        self.listener.record(added);
+        self
+    }
+
     /// The route table services add their routes to.
     pub fn routes_mut(&mut self) -> &mut RouteTable {
         &mut self.routes
@@ -95,7 +153,11 @@ impl Server for HttpServer {
     }
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
-        let router = self.routes.router(self.config.timeout);
+        let state = Arc::new(ServerState {
+            timeout: self.config.timeout,
+            chain: self.chain.clone(),
+        });
+        let router = self.layers.apply(self.routes.router(&state));
         Box::pin(self.listener.start(&self.config.addr, router))
     }
 
