@@ -28,7 +28,7 @@ pub use kratos_core::{
     App, AppBuilder, AppHandle, Config, Context, Error, Kind, Metadata, Result, RunningApp, Server,
     Validate,
 };
-pub use kratos_macros::{error_code, main, message, route, service};
+pub use kratos_macros::{error_code, main, message, middleware, route, service};
 pub use kratos_transport::{Client, GrpcClient, GrpcServer, HttpClient, HttpServer};
 
 /// Errors: code and reason of any error, the HTTP/gRPC code tables, framework reasons.
@@ -66,7 +66,9 @@ pub mod grpc {
 
 /// The start-up sequence `#[kratos::main]` runs, for programs and tests that drive it themselves.
 pub mod bootstrap {
-    pub use kratos_transport::bootstrap::{Args, DEFAULT_CONF, ServerSection, app_builder, run};
+    pub use kratos_transport::bootstrap::{
+        Args, DEFAULT_CONF, ServerSection, app_builder, default_middlewares, run,
+    };
 }
 
 /// Timeouts that apply when nothing else is configured.
@@ -80,6 +82,7 @@ pub mod middleware {
     pub use kratos_core::middleware::{
         Chain, Endpoint, Middleware, Next, Payload, Reply, Request, Validator,
     };
+    pub use kratos_core::middleware::{logging, metadata, recovery, registered, validate};
 }
 
 /// Call metadata and its propagation (`x-md-global-*`, `x-md-local-*`).
@@ -91,6 +94,7 @@ pub mod metadata {
 
 /// What most programs import: `use kratos::prelude::*;`.
 pub mod prelude {
+    pub use crate::middleware::{Middleware, Next, Reply, Request};
     pub use crate::{App, AppBuilder, Context, Error, GrpcServer, HttpServer, Kind, route};
 }
 
@@ -101,9 +105,12 @@ pub mod __private {
     pub use ::prost;
     pub use ::serde;
     pub use ::tower;
+    pub use kratos_core::app::BoxFuture;
     pub use kratos_core::message::{FieldTarget, field_hash};
     pub use kratos_core::method::{Probe, ViaNothing, ViaValidate, into_kratos_result};
-    pub use kratos_core::middleware::{Middleware, Next, Reply, Request, Validator};
+    pub use kratos_core::middleware::{
+        Middleware, MiddlewareRegistration, Next, Reply, Request, Validator,
+    };
     pub use kratos_core::service::from_config;
     pub use kratos_core::{
         AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HasField, HttpMethod,

@@ -85,6 +85,13 @@ impl Metadata {
         }
     }
 
+    /// Takes every key of `other`, replacing the values we had for it.
+    pub fn overlay(&mut self, other: &Metadata) {
+        for (key, values) in &other.entries {
+            self.entries.insert(key.clone(), values.clone());
+        }
+    }
+
     /// Adds every entry of `other`, its values after ours.
     pub fn extend(&mut self, other: &Metadata) {
         for (key, values) in &other.entries {

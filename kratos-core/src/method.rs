@@ -38,8 +38,9 @@ pub trait Validate {
 }
 
 /// Finds a type's [`Validate`] impl where one exists, without requiring one: the
-/// generated code calls `(&&Probe::<T>::new()).kratos_validator()`, which resolves to
-/// [`ViaValidate`] when `T: Validate` and to [`ViaNothing`] otherwise.
+/// generated code calls `(&&Probe::<T>::new()).kratos_validator()`; method lookup
+/// tries the impl on `&Probe<T>` ([`ViaValidate`], only when `T: Validate`) before
+/// the one on `Probe<T>` ([`ViaNothing`]).
 pub struct Probe<T>(std::marker::PhantomData<fn() -> T>);
 
 impl<T> Probe<T> {
@@ -61,7 +62,7 @@ pub trait ViaValidate {
     fn kratos_validator(&self) -> Option<Validator>;
 }
 
-impl<T: Validate + 'static> ViaValidate for &&Probe<T> {
+impl<T: Validate + 'static> ViaValidate for &Probe<T> {
     fn kratos_validator(&self) -> Option<Validator> {
         Some(|any| any.downcast_ref::<T>().map_or(Ok(()), T::validate))
     }
@@ -73,7 +74,7 @@ pub trait ViaNothing {
     fn kratos_validator(&self) -> Option<Validator>;
 }
 
-impl<T> ViaNothing for &Probe<T> {
+impl<T> ViaNothing for Probe<T> {
     fn kratos_validator(&self) -> Option<Validator> {
         None
     }

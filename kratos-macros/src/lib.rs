@@ -11,6 +11,7 @@ mod errors;
 mod fallback;
 mod main_fn;
 mod message;
+mod middleware;
 mod service;
 
 use proc_macro::TokenStream;
@@ -36,6 +37,14 @@ pub fn message(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn error_code(args: TokenStream, input: TokenStream) -> TokenStream {
     error_code::entry(args.into(), input.into()).into()
+}
+
+/// Turns `async fn name(ctx: &mut Context, req: Request, next: Next<'_>) -> Result<Reply, Error>`
+/// into a middleware value `name`; on `impl Middleware for Type`, lets `handle` be an
+/// `async fn`. `#[kratos::middleware(global)]` installs it on every server of `#[kratos::main]`.
+#[proc_macro_attribute]
+pub fn middleware(args: TokenStream, input: TokenStream) -> TokenStream {
+    middleware::entry(args.into(), input.into()).into()
 }
 
 /// Turns `async fn main(app: AppBuilder) -> kratos::Result<App>` into the program's entry point.

@@ -7,7 +7,10 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use kratos_core::{App, AppBuilder, Config, Error};
+use std::sync::Arc;
+
+use kratos_core::middleware::{metadata, recovery};
+use kratos_core::{App, AppBuilder, Config, Error, Middleware};
 use serde::Deserialize;
 
 use crate::grpc::{GrpcConfig, GrpcServer};
@@ -87,11 +90,17 @@ fn load_config(args: &Args) -> Result<Config, Error> {
 /// every `inventory`-registered service already added.
 pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuilder, Error> {
     let servers: ServerSection = config.get("server")?.unwrap_or_default();
+    let mut http = HttpServer::from_config(servers.http);
+    let mut grpc = GrpcServer::from_config(servers.grpc);
+    for middleware in default_middlewares() {
+        http = http.middleware_arc(middleware.clone());
+        grpc = grpc.middleware_arc(middleware);
+    }
     let mut builder = App::builder()
         .name(name)
         .version(version)
-        .server(HttpServer::from_config(servers.http))
-        .server(GrpcServer::from_config(servers.grpc));
+        .server(http)
+        .server(grpc);
     for registration in kratos_core::service::registered() {
         let service = (registration.build)(&config).map_err(|e| {
             Error::internal_server(
@@ -105,6 +114,23 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         builder = builder.service(service);
     }
     Ok(builder.config(config))
+}
+
+/// The middlewares `#[kratos::main]` puts on both servers, outermost first:
+/// `recovery`, then `metadata::server`, then every `#[kratos::middleware(global)]`
+/// by its `order` (ties by name).
+pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
+    let mut all: Vec<Arc<dyn Middleware>> =
+        vec![Arc::new(recovery::recovery()), Arc::new(metadata::server())];
+    for registration in kratos_core::middleware::registered() {
+        tracing::debug!(
+            name = registration.name,
+            order = registration.order,
+            "global middleware"
+        );
+        all.push((registration.build)());
+    }
+    all
 }
 
 /// Runs a `#[kratos::main]` program and returns its exit code: 0 after a clean

@@ -7,15 +7,13 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use kratos_core::app::BoxFuture;
 use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
 use kratos_core::metadata::{Incoming, with_incoming};
+use kratos_core::middleware::recovery::catch;
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler, Kind};
 
@@ -175,27 +173,10 @@ async fn recover<R>(
     operation: &'static str,
     call: impl Future<Output = Result<R, Error>>,
 ) -> Result<R, Error> {
-    let mut call = pin!(call);
-    std::future::poll_fn(|cx| {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(panic) => {
-                let what = panic_message(&*panic);
-                tracing::error!(%kind, operation, panic = %what, "handler panicked");
-                Poll::Ready(Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE)))
-            }
-        }
+    catch(call).await.unwrap_or_else(|panic| {
+        tracing::error!(%kind, operation, panic = %panic, "handler panicked");
+        Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE))
     })
-    .await
-}
-
-/// The text a panic was raised with.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
 }
 
 /// The request's own deadline when it is shorter than the server's timeout.

@@ -9,8 +9,12 @@
 //! step sends it. Transport concerns that need no decoded message (CORS,
 //! compression, body limits) are `tower::Layer`s on the servers instead.
 
+pub mod logging;
+pub mod metadata;
 mod payload;
+pub mod recovery;
 pub mod selector;
+pub mod validate;
 
 use std::sync::Arc;
 
@@ -21,6 +25,11 @@ use crate::context::Context;
 use crate::error::Error;
 
 /// A step around every call it is applied to.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a kratos middleware",
+    label = "not a middleware",
+    note = "annotate `async fn name(ctx: &mut Context, req: Request, next: Next<'_>) -> Result<Reply, Error>` with `#[kratos::middleware]`, or implement `kratos::middleware::Middleware`"
+)]
 pub trait Middleware: Send + Sync + 'static {
     /// Handles one call: inspect or change `ctx` and `req`, then `next.run(ctx, req).await`,
     /// or answer without calling it.
@@ -136,4 +145,26 @@ impl<'a> Next<'a> {
         }
         self.endpoint.call(ctx, req).await
     }
+}
+
+/// How `#[kratos::middleware(global)]` registers a middleware for `#[kratos::main]`.
+pub struct MiddlewareRegistration {
+    /// The middleware's name, for logs and for ordering ties.
+    pub name: &'static str,
+    /// Its place: lower runs outer; ties are broken by name.
+    pub order: i32,
+    /// Builds the middleware.
+    pub build: fn() -> Arc<dyn Middleware>,
+}
+
+inventory::collect!(MiddlewareRegistration);
+
+/// Every middleware registered with `#[kratos::middleware(global)]`, outermost first:
+/// by `order`, then by name.
+pub fn registered() -> Vec<&'static MiddlewareRegistration> {
+    let mut all: Vec<_> = inventory::iter::<MiddlewareRegistration>
+        .into_iter()
+        .collect();
+    all.sort_by(|a, b| a.order.cmp(&b.order).then(a.name.cmp(b.name)));
+    all
 }

@@ -58,17 +58,17 @@ impl Request {
 
     /// The request as `T`, if it is one.
     pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.payload.as_any().downcast_ref()
+        (*self.payload).as_any().downcast_ref()
     }
 
     /// The request as mutable `T`, if it is one.
     pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
-        self.payload.as_any_mut().downcast_mut()
+        (*self.payload).as_any_mut().downcast_mut()
     }
 
     /// Takes the value out as `T`; gives the request back if it is not one.
     pub fn downcast<T: Any>(self) -> Result<T, Self> {
-        if self.payload.as_any().is::<T>() {
+        if (*self.payload).as_any().is::<T>() {
             let any = self.payload.into_any();
             Ok(*any
                 .downcast::<T>()
@@ -81,7 +81,7 @@ impl Request {
     /// Runs the request type's validation, if it has one.
     pub fn validate(&self) -> Option<Result<(), String>> {
         self.validator
-            .map(|validate| validate(self.payload.as_any()))
+            .map(|validate| validate((*self.payload).as_any()))
     }
 }
 
@@ -95,17 +95,17 @@ impl Reply {
 
     /// The reply as `T`, if it is one.
     pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.payload.as_any().downcast_ref()
+        (*self.payload).as_any().downcast_ref()
     }
 
     /// The reply as mutable `T`, if it is one.
     pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
-        self.payload.as_any_mut().downcast_mut()
+        (*self.payload).as_any_mut().downcast_mut()
     }
 
     /// Takes the value out as `T`; gives the reply back if it is not one.
     pub fn downcast<T: Any>(self) -> Result<T, Self> {
-        if self.payload.as_any().is::<T>() {
+        if (*self.payload).as_any().is::<T>() {
             let any = self.payload.into_any();
             Ok(*any
                 .downcast::<T>()
@@ -118,12 +118,12 @@ impl Reply {
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.payload.fmt(f)
+        (*self.payload).fmt(f)
     }
 }
 
 impl fmt::Debug for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.payload.fmt(f)
+        (*self.payload).fmt(f)
     }
 }

@@ -13,6 +13,12 @@ mod reply;
 mod route;
 mod server;
 
+pub use axum::body::Body;
 pub use client::HttpClient;
 pub use route::{HttpService, MAX_BODY_BYTES, RouteTable, TIMEOUT_HEADER};
 pub use server::{HttpConfig, HttpServer};
+
+/// The request of a hand-written route, as its middlewares see it.
+pub type RawRequest = http::Request<Body>;
+/// The reply of a hand-written route, as its middlewares see it.
+pub type RawResponse = http::Response<Body>;
