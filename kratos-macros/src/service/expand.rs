@@ -223,9 +223,14 @@ fn method(
     };
     let checks = m.routes.iter().map(|r| field_checks(r, request));
     let middleware = (!m.middleware.is_empty()).then(|| {
-        let names = &m.middleware;
+        // Each entry carries its name's span, so a name that is not a middleware is
+        // reported where it is written.
+        let entries = m.middleware.iter().map(|name| {
+            let span = syn::spanned::Spanned::span(name);
+            quote_spanned!(span=> &#name)
+        });
         quote! {
-            const MIDDLEWARE: &'static [&'static dyn ::kratos::__private::Middleware] = &[#(&#names),*];
+            const MIDDLEWARE: &'static [&'static dyn ::kratos::__private::Middleware] = &[#(#entries),*];
         }
     });
     quote! {
