@@ -88,8 +88,9 @@ where
     }
 }
 
-/// Runs method `M` on `service` for one call.
-pub(crate) async fn invoke<M, S>(
+/// Runs method `M` on `service` for one call; public for the benchmarks only.
+#[doc(hidden)]
+pub async fn invoke<M, S>(
     service: &S,
     server: &ServerState,
     chain: &Chain,

@@ -1,0 +1,116 @@
+//! Per-call cost of the server middleware chain, measured on the path a real call
+//! takes (`kratos_transport::invoke::invoke`: timeout, deadline scope, panic guard,
+//! chain, handler), against calling the handler directly. Each iteration runs on a
+//! current-thread tokio runtime's `block_on`, in the baseline too, so differences
+//! are the chain's cost. Allocations are counted by divan's `AllocProfiler`.
+//!
+//! Run: `cargo bench -p kratos-bench --bench middleware`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use divan::{AllocProfiler, Bencher};
+use kratos::middleware::{Chain, logging, metadata, recovery};
+use kratos::prelude::*;
+use kratos_transport::invoke::{ServerState, invoke};
+
+#[global_allocator]
+static ALLOC: AllocProfiler = AllocProfiler::system();
+
+fn main() {
+    divan::main();
+}
+
+#[kratos::message]
+pub struct HelloRequest {
+    pub name: String,
+}
+
+#[kratos::message]
+pub struct HelloReply {
+    pub message: String,
+}
+
+#[kratos::service(package = "bench.v1")]
+pub trait Greeter {
+    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
+}
+
+pub struct Hello;
+
+impl Greeter for Hello {
+    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply> {
+        Ok(HelloReply { message: req.name })
+    }
+}
+
+type SayHello = __kratos_Greeter_SayHello;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap()
+}
+
+fn request() -> HelloRequest {
+    HelloRequest { name: String::from("kratos") }
+}
+
+fn server(chain: Chain) -> ServerState {
+    ServerState { timeout: Duration::from_secs(1), chain }
+}
+
+fn run_invoke(b: Bencher, state: ServerState) {
+    let rt = runtime();
+    let service = Chain::default();
+    b.bench_local(|| {
+        rt.block_on(async {
+            let mut ctx = Context::new(Kind::Grpc, "/bench.v1.Greeter/SayHello", Default::default());
+            invoke::<SayHello, Hello>(&Hello, &state, &service, &mut ctx, request(), Duration::from_secs(1))
+                .await
+                .unwrap()
+        })
+    });
+}
+
+/// The handler called directly: the baseline.
+#[divan::bench]
+fn direct_handler(b: Bencher) {
+    let rt = runtime();
+    b.bench_local(|| rt.block_on(async { Hello.say_hello(request()).await.unwrap() }));
+}
+
+/// A server call with no middleware: timeout, deadline scope, panic guard, handler.
+#[divan::bench]
+fn server_call_empty_chain(b: Bencher) {
+    run_invoke(b, server(Chain::default()));
+}
+
+/// A server call through recovery and metadata.
+#[divan::bench]
+fn server_call_recovery_metadata(b: Bencher) {
+    run_invoke(b, server(Chain::default().with(recovery::recovery()).with(metadata::server())));
+}
+
+/// A server call through recovery, metadata and logging with no subscriber (off).
+#[divan::bench]
+fn server_call_recovery_metadata_logging_off(b: Bencher) {
+    let chain = Chain::default()
+        .with(recovery::recovery())
+        .with(metadata::server())
+        .with(logging::server());
+    run_invoke(b, server(chain));
+}
+
+/// A server call through one middleware that only calls `next`.
+#[divan::bench]
+fn server_call_one_passthrough(b: Bencher) {
+    run_invoke(b, server(Chain::default().with_arc(Arc::new(Pass))));
+}
+
+struct Pass;
+
+#[kratos::middleware]
+impl Middleware for Pass {
+    async fn handle(&self, ctx: &mut Context, req: Request, next: Next<'_>) -> Result<Reply, Error> {
+        next.run(ctx, req).await
+    }
+}
