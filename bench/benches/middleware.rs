@@ -47,15 +47,23 @@ impl Greeter for Hello {
 type SayHello = __kratos_Greeter_SayHello;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
 }
 
 fn request() -> HelloRequest {
-    HelloRequest { name: String::from("kratos") }
+    HelloRequest {
+        name: String::from("kratos"),
+    }
 }
 
 fn server(chain: Chain) -> ServerState {
-    ServerState { timeout: Duration::from_secs(1), chain }
+    ServerState {
+        timeout: Duration::from_secs(1),
+        chain,
+    }
 }
 
 fn run_invoke(b: Bencher, state: ServerState) {
@@ -63,10 +71,18 @@ fn run_invoke(b: Bencher, state: ServerState) {
     let service = Chain::default();
     b.bench_local(|| {
         rt.block_on(async {
-            let mut ctx = Context::new(Kind::Grpc, "/bench.v1.Greeter/SayHello", Default::default());
-            invoke::<SayHello, Hello>(&Hello, &state, &service, &mut ctx, request(), Duration::from_secs(1))
-                .await
-                .unwrap()
+            let mut ctx =
+                Context::new(Kind::Grpc, "/bench.v1.Greeter/SayHello", Default::default());
+            invoke::<SayHello, Hello>(
+                &Hello,
+                &state,
+                &service,
+                &mut ctx,
+                request(),
+                Duration::from_secs(1),
+            )
+            .await
+            .unwrap()
         })
     });
 }
@@ -87,7 +103,14 @@ fn server_call_empty_chain(b: Bencher) {
 /// A server call through recovery and metadata.
 #[divan::bench]
 fn server_call_recovery_metadata(b: Bencher) {
-    run_invoke(b, server(Chain::default().with(recovery::recovery()).with(metadata::server())));
+    run_invoke(
+        b,
+        server(
+            Chain::default()
+                .with(recovery::recovery())
+                .with(metadata::server()),
+        ),
+    );
 }
 
 /// A server call through recovery, metadata and logging with no subscriber (off).
@@ -110,7 +133,12 @@ struct Pass;
 
 #[kratos::middleware]
 impl Middleware for Pass {
-    async fn handle(&self, ctx: &mut Context, req: Request, next: Next<'_>) -> Result<Reply, Error> {
+    async fn handle(
+        &self,
+        ctx: &mut Context,
+        req: Request,
+        next: Next<'_>,
+    ) -> Result<Reply, Error> {
         next.run(ctx, req).await
     }
 }
