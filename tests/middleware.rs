@@ -136,9 +136,9 @@ impl Echo for EchoImpl {
 
 type Seen = Arc<Mutex<Vec<(Kind, &'static str)>>>;
 
-/// Records `(kind, operation)` of every call.
+/// Records `(kind, operation)` and the endpoint of every call.
 #[derive(Clone, Default)]
-pub struct Recorder(Seen);
+pub struct Recorder(Seen, Arc<Mutex<Vec<String>>>);
 
 #[kratos::middleware]
 impl Middleware for Recorder {
@@ -149,6 +149,8 @@ impl Middleware for Recorder {
         next: Next<'_>,
     ) -> Result<Reply, Error> {
         self.0.lock().unwrap().push((ctx.kind(), ctx.operation()));
+        let endpoint = ctx.endpoint().unwrap_or("<none>").to_owned();
+        self.1.lock().unwrap().push(endpoint);
         next.run(ctx, req).await
     }
 }
@@ -198,17 +200,26 @@ async fn one_chain_sees_the_same_operation_on_both_transports() {
         GrpcServer::new().middleware(recorder.clone()),
     )
     .await;
+    let outgoing = Recorder::default();
     for (_, client) in clients(&app) {
+        let client = client.middleware(outgoing.clone());
         client.echo(&no_ctx(), ping("hi")).await.unwrap();
     }
-    let seen = recorder.0.lock().unwrap().clone();
+    let both = [
+        (Kind::Http, "/mw.v1.Echo/Echo"),
+        (Kind::Grpc, "/mw.v1.Echo/Echo"),
+    ];
+    assert_eq!(*recorder.0.lock().unwrap(), both);
     assert_eq!(
-        seen,
-        [
-            (Kind::Http, "/mw.v1.Echo/Echo"),
-            (Kind::Grpc, "/mw.v1.Echo/Echo")
-        ]
+        *outgoing.0.lock().unwrap(),
+        both,
+        "the client chain sees the same"
     );
+    // A server chain sees the server's own endpoint, a client chain the one it calls.
+    let http = app.endpoint("http").unwrap().to_owned();
+    let grpc = app.endpoint("grpc").unwrap().to_owned();
+    assert_eq!(*recorder.1.lock().unwrap(), [http.clone(), grpc]);
+    assert_eq!(*outgoing.1.lock().unwrap(), [http, grpc_url(&app)]);
 }
 
 #[tokio::test]

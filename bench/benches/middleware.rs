@@ -61,6 +61,7 @@ fn request() -> HelloRequest {
 
 fn server(chain: Chain) -> ServerState {
     ServerState {
+        endpoint: "grpc://127.0.0.1:9000".into(),
         timeout: Duration::from_secs(1),
         chain,
     }

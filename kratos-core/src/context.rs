@@ -1,4 +1,5 @@
-//! The per-call [`Context`]: which transport carried the call, which operation it
+//! The per-call [`Context`]: which transport carried the call, to or from which
+//! endpoint, which operation it
 //! names, the request headers, the reply headers the handler sets, the metadata,
 //! the deadline and typed extensions. Servers and clients build one per call;
 //! middlewares get it as `&mut`, handlers as `&`.
@@ -6,7 +7,7 @@
 //! A handler receives `&Context`; reply headers sit behind a lock so a shared
 //! reference can still set them (the lock is per call, so it is never contended).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
@@ -43,6 +44,7 @@ impl std::fmt::Display for Kind {
 #[derive(Debug)]
 pub struct Context {
     kind: Kind,
+    endpoint: Option<Arc<str>>,
     operation: &'static str,
     request_headers: HeaderMap,
     reply_headers: Mutex<HeaderMap>,
@@ -56,6 +58,7 @@ impl Context {
     pub fn new(kind: Kind, operation: &'static str, request_headers: HeaderMap) -> Self {
         Self {
             kind,
+            endpoint: None,
             operation,
             request_headers,
             reply_headers: Mutex::new(HeaderMap::new()),
@@ -71,9 +74,21 @@ impl Context {
         self
     }
 
+    /// Sets the endpoint URL: the server's own on a server, the target on a client.
+    pub fn with_endpoint(mut self, endpoint: Arc<str>) -> Self {
+        self.endpoint = Some(endpoint);
+        self
+    }
+
     /// The transport of this call.
     pub fn kind(&self) -> Kind {
         self.kind
+    }
+
+    /// The endpoint URL (`grpc://127.0.0.1:9000`): on a server the one it listens
+    /// on, on a client the one it calls; `None` for a context built by hand.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
     }
 
     /// The operation, `/{package}.{Service}/{Method}`, identical on both transports.

@@ -4,6 +4,7 @@
 //! (if any) as its deadline.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::HeaderMap;
@@ -26,6 +27,7 @@ enum Transport {
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
+    target: Arc<str>,
     chain: Chain,
     timeout: Duration,
 }
@@ -62,9 +64,10 @@ impl<M: Method> Endpoint for Outbound<'_, M> {
 }
 
 impl Client {
-    fn new(transport: Transport) -> Self {
+    fn new(transport: Transport, target: &str) -> Self {
         Self {
             transport,
+            target: Arc::from(target),
             chain: Chain::default(),
             timeout: DEFAULT_CLIENT_TIMEOUT,
         }
@@ -72,12 +75,12 @@ impl Client {
 
     /// An HTTP client of `url` (`http://127.0.0.1:8000`), timeout 2s.
     pub fn http(url: &str) -> Result<Self, Error> {
-        HttpClient::new(url).map(|c| Self::new(Transport::Http(Box::new(c))))
+        HttpClient::new(url).map(|c| Self::new(Transport::Http(Box::new(c)), url))
     }
 
     /// A gRPC client of `url` (`http://127.0.0.1:9000`), timeout 2s; connects on first call.
     pub fn grpc(url: &str) -> Result<Self, Error> {
-        GrpcClient::new(url).map(|c| Self::new(Transport::Grpc(c)))
+        GrpcClient::new(url).map(|c| Self::new(Transport::Grpc(c), url))
     }
 
     /// Sets the per-call timeout; a call made while serving another never outlives
@@ -128,6 +131,7 @@ impl Client {
             d.saturating_duration_since(now).min(self.timeout)
         });
         let mut ctx = Context::new(self.kind(), M::DESCRIPTOR.operation, HeaderMap::new())
+            .with_endpoint(self.target.clone())
             .with_deadline(Some(now + timeout));
         if let Some(caller) = caller
             && !caller.metadata().is_empty()

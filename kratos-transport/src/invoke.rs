@@ -19,9 +19,11 @@ use kratos_core::{Chain, Context, Error, Handler, Kind};
 
 use crate::deadline::{DEFAULT_SERVER_TIMEOUT, server_timeout};
 
-/// What a server hands every call: its timeout and its middlewares.
+/// What a server hands every call: its endpoint, its timeout and its middlewares.
 #[derive(Clone, Debug)]
 pub struct ServerState {
+    /// The URL the server is reached at (`http://127.0.0.1:8000`), shown to middlewares.
+    pub endpoint: Arc<str>,
     /// The per-call timeout.
     pub timeout: Duration,
     /// The server's middlewares, outermost.
@@ -31,6 +33,7 @@ pub struct ServerState {
 impl Default for ServerState {
     fn default() -> Self {
         Self {
+            endpoint: Arc::from(""),
             timeout: DEFAULT_SERVER_TIMEOUT,
             chain: Chain::default(),
         }

@@ -3,6 +3,7 @@
 //! the stop timeout has passed, drop the ones still running.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -28,11 +29,12 @@ pub(crate) struct Serving {
     accept: JoinHandle<Open>,
 }
 
-/// Binds `addr`, then serves `router` until [`Serving::stop`].
+/// Binds `addr`, then serves the router `make` builds for the bound endpoint
+/// until [`Serving::stop`].
 pub(crate) async fn start(
     kind: &'static str,
     addr: &str,
-    router: Router,
+    make: impl FnOnce(Arc<str>) -> Router,
 ) -> Result<Serving, Error> {
     let listener = TcpListener::bind(addr).await.map_err(|e| {
         Error::internal_server(
@@ -42,6 +44,7 @@ pub(crate) async fn start(
         .with_cause(e)
     })?;
     let local_addr = listener.local_addr()?;
+    let router = make(endpoint_url(kind, local_addr).into());
     let (shutdown, stop) = oneshot::channel();
     let accept = tokio::spawn(accept_loop(kind, listener, router, stop));
     tracing::info!(kind, addr = %local_addr, "server listening");
@@ -145,12 +148,17 @@ impl Listener {
         }
     }
 
-    /// Fails with a recorded problem, or binds `addr` and serves `router`.
-    pub(crate) async fn start(&mut self, addr: &str, router: Router) -> Result<(), Error> {
+    /// Fails with a recorded problem, or binds `addr` and serves the router
+    /// `make` builds for the bound endpoint URL.
+    pub(crate) async fn start(
+        &mut self,
+        addr: &str,
+        make: impl FnOnce(Arc<str>) -> Router,
+    ) -> Result<(), Error> {
         if let Some(problem) = self.problem.take() {
             return Err(problem);
         }
-        self.serving = Some(start(self.kind, addr, router).await?);
+        self.serving = Some(start(self.kind, addr, make).await?);
         Ok(())
     }
 
@@ -168,8 +176,8 @@ impl Listener {
     }
 
     /// The endpoint URL while serving.
-    pub(crate) fn endpoint(&self, scheme: &str) -> Option<String> {
-        self.local_addr().map(|addr| endpoint_url(scheme, addr))
+    pub(crate) fn endpoint(&self) -> Option<String> {
+        self.local_addr().map(|addr| endpoint_url(self.kind, addr))
     }
 }
 

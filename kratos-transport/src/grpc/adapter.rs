@@ -88,6 +88,7 @@ where
                 .and_then(parse_grpc_timeout);
             let timeout = effective_timeout(chain.server.timeout, requested);
             let mut ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
+                .with_endpoint(chain.server.endpoint.clone())
                 .with_deadline(Some(Instant::now() + timeout));
             let result = invoke::<M, S>(
                 &service,

@@ -169,16 +169,20 @@ impl Server for GrpcServer {
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            let state = Arc::new(ServerState {
-                timeout: self.config.timeout,
-                chain: self.chain.clone(),
-            });
-            let routes = self
-                .mounts
-                .iter()
-                .fold(Routes::default(), |routes, mount| mount(routes, &state));
-            let router = self.layers.apply(routes.prepare().into_axum_router());
-            self.listener.start(&self.config.addr, router).await?;
+            let (timeout, chain) = (self.config.timeout, self.chain.clone());
+            let (mounts, layers) = (&self.mounts, &self.layers);
+            let make = move |endpoint| {
+                let state = Arc::new(ServerState {
+                    endpoint,
+                    timeout,
+                    chain,
+                });
+                let routes = mounts
+                    .iter()
+                    .fold(Routes::default(), |routes, mount| mount(routes, &state));
+                layers.apply(routes.prepare().into_axum_router())
+            };
+            self.listener.start(&self.config.addr, make).await?;
             self.set_health(ServingStatus::Serving).await;
             Ok(())
         })
@@ -192,7 +196,7 @@ impl Server for GrpcServer {
     }
 
     fn endpoint(&self) -> Option<String> {
-        self.listener.endpoint("grpc")
+        self.listener.endpoint()
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {

@@ -59,6 +59,7 @@ where
     let timeout = effective_timeout(server.timeout, requested_timeout(request.headers()));
     let deadline = Instant::now() + timeout;
     let mut ctx = Context::new(Kind::Http, operation, request.headers().clone())
+        .with_endpoint(server.endpoint.clone())
         .with_deadline(Some(deadline));
     let incoming = Incoming {
         metadata: None,

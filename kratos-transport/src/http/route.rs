@@ -277,6 +277,7 @@ where
     }
 
     let mut ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
+        .with_endpoint(state.server.endpoint.clone())
         .with_deadline(Some(Instant::now() + timeout));
     let result = invoke::<M, S>(
         &state.service,

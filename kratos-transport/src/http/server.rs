@@ -153,12 +153,16 @@ impl Server for HttpServer {
     }
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
-        let state = Arc::new(ServerState {
-            timeout: self.config.timeout,
-            chain: self.chain.clone(),
-        });
-        let router = self.layers.apply(self.routes.router(&state));
-        Box::pin(self.listener.start(&self.config.addr, router))
+        let (timeout, chain) = (self.config.timeout, self.chain.clone());
+        let (routes, layers) = (&self.routes, &self.layers);
+        Box::pin(self.listener.start(&self.config.addr, move |endpoint| {
+            let state = Arc::new(ServerState {
+                endpoint,
+                timeout,
+                chain,
+            });
+            layers.apply(routes.router(&state))
+        }))
     }
 
     fn stop(&mut self, timeout: Duration) -> BoxFuture<'_, Result<(), Error>> {
@@ -166,7 +170,7 @@ impl Server for HttpServer {
     }
 
     fn endpoint(&self) -> Option<String> {
-        self.listener.endpoint("http")
+        self.listener.endpoint()
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
