@@ -106,6 +106,7 @@ pub mod __private {
     pub use ::serde;
     pub use ::tower;
     pub use kratos_core::app::BoxFuture;
+    pub use kratos_core::descriptor::MessageDescriptor;
     pub use kratos_core::message::{FieldTarget, field_hash};
     pub use kratos_core::method::{Probe, ViaNothing, ViaValidate, into_kratos_result};
     pub use kratos_core::middleware::{

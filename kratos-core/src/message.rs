@@ -17,6 +17,8 @@ pub trait Message:
     + Sync
     + 'static
 {
+    /// The message's protobuf description: name, package, fields.
+    fn descriptor() -> &'static crate::descriptor::MessageDescriptor;
 }
 
 /// Why a path or query parameter could not be set on a message.

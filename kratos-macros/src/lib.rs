@@ -6,6 +6,7 @@
 //! valid model and never fails. Generated code names only `::kratos::__private`.
 
 mod case;
+mod docs;
 mod error_code;
 mod errors;
 mod fallback;

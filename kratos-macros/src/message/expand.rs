@@ -94,7 +94,16 @@ pub(super) fn message(message: &Message) -> TokenStream {
     quote! {
         #item
 
-        impl ::kratos::__private::Message for #name {}
+        impl ::kratos::__private::Message for #name {
+            fn descriptor() -> &'static ::kratos::__private::MessageDescriptor {
+                &::kratos::__private::MessageDescriptor {
+                    name: ::core::stringify!(#name),
+                    package: ::core::option::Option::None,
+                    fields: &[],
+                    doc: "",
+                }
+            }
+        }
 
         impl ::kratos::__private::FieldTarget for #name {
             type Target = #name;

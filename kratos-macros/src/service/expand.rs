@@ -24,6 +24,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
         .map(|(m, marker)| method(name, &full_name, vis, m, marker));
     let package = &service.package;
     let name_str = name.to_string();
+    let service_doc = crate::docs::of(&service.item.attrs);
     let grpc_arms = service.methods.iter().zip(&markers).map(|(m, marker)| {
         let path = format!("/{full_name}/{}", m.rpc);
         quote!(#path => ::kratos::__private::grpc::unary::<#marker, T>(self.inner.clone(), self.chain.clone(), request),)
@@ -55,6 +56,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
                 name: #name_str,
                 full_name: #full_name,
                 methods: &[#(<#markers as ::kratos::__private::Method>::DESCRIPTOR),*],
+                doc: #service_doc,
             };
 
             /// Wraps an implementation.
@@ -210,8 +212,7 @@ fn method(
         ..
     } = m;
     let operation = format!("/{full_name}/{rpc}");
-    let request_name = type_name(request);
-    let reply_name = type_name(reply);
+    let doc = &m.doc;
     let routes = m.routes.iter().map(route_descriptor);
     let call = if m.ctx.is_some() {
         quote!(<T as #service>::#ident(service, ctx, request))
@@ -244,8 +245,9 @@ fn method(
             const DESCRIPTOR: &'static ::kratos::__private::MethodDescriptor = &::kratos::__private::MethodDescriptor {
                 name: #rpc,
                 operation: #operation,
-                request: #request_name,
-                reply: #reply_name,
+                request: <#request as ::kratos::__private::Message>::descriptor,
+                reply: <#reply as ::kratos::__private::Message>::descriptor,
+                doc: #doc,
                 routes: &[#(#routes),*],
             };
             #middleware
@@ -269,10 +271,6 @@ fn method(
 
         #(#checks)*
     }
-}
-
-fn type_name(ty: &Type) -> String {
-    quote!(#ty).to_string().replace(' ', "")
 }
 
 fn route_descriptor(route: &Route) -> TokenStream {

@@ -32,6 +32,8 @@ pub(super) struct Method {
     pub(super) routes: Vec<Route>,
     /// Middlewares named by `#[middleware(a, b)]`, innermost of the method's chain.
     pub(super) middleware: Vec<syn::Path>,
+    /// The method's doc comment.
+    pub(super) doc: String,
 }
 
 fn is_package(text: &str) -> bool {
@@ -240,6 +242,7 @@ pub(super) fn service(args: Args, mut item: ItemTrait) -> syn::Result<Service> {
                 reply,
                 routes,
                 middleware,
+                doc: crate::docs::of(&func.attrs),
             });
         }
     }

@@ -1,6 +1,14 @@
 //! Static descriptions of services, methods and HTTP routes, written by
 //! `#[kratos::service]` as `'static` data and read by the transports to build
-//! their route tables.
+//! their route tables; and of the messages they carry ([`message`]), for the
+//! `.proto` export, reflection and OpenAPI.
+
+pub mod message;
+
+pub use message::{
+    EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldKind, FieldType, MessageDescriptor,
+    OneofDescriptor,
+};
 
 /// An HTTP verb a route binds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,12 +71,14 @@ pub struct MethodDescriptor {
     pub name: &'static str,
     /// `/{package}.{Service}/{Method}`: the gRPC path and the operation name on both transports.
     pub operation: &'static str,
-    /// The Rust name of the request message.
-    pub request: &'static str,
-    /// The Rust name of the reply message.
-    pub reply: &'static str,
+    /// The request message.
+    pub request: fn() -> &'static MessageDescriptor,
+    /// The reply message.
+    pub reply: fn() -> &'static MessageDescriptor,
     /// The HTTP bindings; empty for a gRPC-only method.
     pub routes: &'static [RouteDescriptor],
+    /// The doc comment of the trait method.
+    pub doc: &'static str,
 }
 
 /// A service: its proto package, its name and its methods.
@@ -82,4 +92,6 @@ pub struct ServiceDescriptor {
     pub full_name: &'static str,
     /// The methods in declaration order.
     pub methods: &'static [&'static MethodDescriptor],
+    /// The doc comment of the trait.
+    pub doc: &'static str,
 }
