@@ -106,7 +106,9 @@ pub mod __private {
     pub use ::serde;
     pub use ::tower;
     pub use kratos_core::app::BoxFuture;
-    pub use kratos_core::descriptor::MessageDescriptor;
+    pub use kratos_core::descriptor::{self, MessageDescriptor};
+    pub use kratos_core::proto;
+    pub use kratos_core::{impl_enum, impl_message, impl_oneof};
     pub use kratos_core::message::{FieldTarget, field_hash};
     pub use kratos_core::method::{Probe, ViaNothing, ViaValidate, into_kratos_result};
     pub use kratos_core::middleware::{

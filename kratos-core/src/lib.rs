@@ -15,7 +15,13 @@ pub mod message;
 pub mod metadata;
 pub mod method;
 pub mod middleware;
+pub mod proto;
 pub mod service;
+
+#[doc(hidden)]
+pub use prost as __prost;
+#[doc(hidden)]
+pub use serde as __serde;
 
 pub use app::{App, AppBuilder, AppHandle, RunningApp, Server};
 pub use config::Config;

@@ -73,6 +73,16 @@ impl FieldError {
 pub trait FieldValue {
     /// Sets (or, for a repeated field, appends) the value at `path` from `text`.
     fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError>;
+    /// For a oneof field: sets the alternative `key` names, `None` if it names none.
+    fn set_variant(
+        &mut self,
+        key: &str,
+        rest: &[&str],
+        text: &str,
+    ) -> Option<Result<(), FieldError>> {
+        let _ = (key, rest, text);
+        None
+    }
 }
 
 /// Marks a message as having a field whose name hashes to `H` ([`field_hash`]).
@@ -148,6 +158,30 @@ macro_rules! scalar_field {
 
 scalar_field!(i32, i64, u32, u64, f32, f64);
 
+macro_rules! optional_field {
+    ($($t:ty),*) => {$(
+        impl FieldOptional for $t {
+            fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError> {
+                fill(slot, path, text)
+            }
+        }
+    )*};
+}
+
+optional_field!(i32, i64, u32, u64, f32, f64, bool, String, Vec<u8>);
+
+impl FieldValue for Vec<u8> {
+    /// Bytes in a path or query parameter are base64, as in JSON.
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        no_deeper(path)?;
+        *self = crate::proto::json::bytes_from_text(text).map_err(|reason| FieldError::Invalid {
+            field: String::new(),
+            reason,
+        })?;
+        Ok(())
+    }
+}
+
 impl FieldTarget for String {
     type Target = String;
 }
@@ -181,9 +215,52 @@ impl FieldValue for bool {
     }
 }
 
-impl<T: FieldValue + Default> FieldValue for Option<T> {
+/// What setting `Option<Self>` from text means: fill it with a value, or, for a
+/// oneof, pick the alternative a key names.
+pub trait FieldOptional: Sized {
+    /// Sets the value at `path`, creating it first if unset.
+    fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError>;
+    /// For a oneof: sets the alternative `key` names, or `None` if it names none.
+    fn set_variant(
+        slot: &mut Option<Self>,
+        key: &str,
+        rest: &[&str],
+        text: &str,
+    ) -> Option<Result<(), FieldError>> {
+        let _ = (slot, key, rest, text);
+        None
+    }
+}
+
+/// [`FieldOptional::set_some`] for a type that is set in place once created.
+pub fn fill<T: FieldValue + Default>(
+    slot: &mut Option<T>,
+    path: &[&str],
+    text: &str,
+) -> Result<(), FieldError> {
+    slot.get_or_insert_with(T::default).set_text(path, text)
+}
+
+impl<T: FieldOptional> FieldValue for Option<T> {
     fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
-        self.get_or_insert_with(T::default).set_text(path, text)
+        T::set_some(self, path, text)
+    }
+    fn set_variant(
+        &mut self,
+        key: &str,
+        rest: &[&str],
+        text: &str,
+    ) -> Option<Result<(), FieldError>> {
+        T::set_variant(self, key, rest, text)
+    }
+}
+
+impl<T: FieldOptional> FieldOptional for Box<T> {
+    fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError> {
+        let mut inner = slot.take().map(|b| *b);
+        let result = T::set_some(&mut inner, path, text);
+        *slot = inner.map(Box::new);
+        result
     }
 }
 
@@ -203,7 +280,7 @@ impl<T: FieldValue + Default> FieldValue for Vec<T> {
     }
 }
 
-impl<V> FieldValue for HashMap<String, V> {
+impl<K, V> FieldValue for HashMap<K, V> {
     fn set_text(&mut self, _path: &[&str], _text: &str) -> Result<(), FieldError> {
         Err(FieldError::Invalid {
             field: String::new(),

@@ -1,83 +1,82 @@
-//! Writing a checked message: prost and serde derives routed through
-//! `::kratos::__private`, protobuf JSON names, and the field setters HTTP binding uses.
+//! Writing a checked message: its `prost::Message`, serde and text-binding impls,
+//! each a list of per-field calls into `kratos_core::proto` chosen by field type,
+//! and its descriptor.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
-use super::validate::{FieldModel, Kind, Message};
+use super::validate::Message;
 use crate::case::lower_camel;
 
-fn prost_attr(field: &FieldModel) -> TokenStream {
-    let tag = field.tag.to_string();
-    let kind = match field.kind {
-        Kind::Scalar(s) => {
-            let s = syn::Ident::new(s, proc_macro2::Span::call_site());
-            quote!(#s)
-        }
-        Kind::Bytes => quote!(bytes = "vec"),
-        Kind::RepeatedScalar(s) => {
-            let s = syn::Ident::new(s, proc_macro2::Span::call_site());
-            quote!(#s, repeated)
-        }
-        Kind::RepeatedMessage => quote!(message, repeated),
-        Kind::OptionalScalar(s) => {
-            let s = syn::Ident::new(s, proc_macro2::Span::call_site());
-            quote!(#s, optional)
-        }
-        Kind::Message => quote!(message, optional),
-        Kind::Map(k, v) => {
-            let spec = format!("{k}, {v}");
-            quote!(map = #spec)
-        }
-    };
-    quote!(#[prost(#kind, tag = #tag)])
+/// The declared and JSON names of a field.
+pub(super) fn names(ident: &syn::Ident) -> (String, String) {
+    let declared = ident.to_string().trim_start_matches("r#").to_owned();
+    let json = lower_camel(&declared);
+    (declared, json)
+}
+
+/// `"a"` or `"a" | "b"` when the two differ.
+pub(super) fn either(declared: &str, json: &str) -> TokenStream {
+    if declared == json {
+        quote!(#declared)
+    } else {
+        quote!(#declared | #json)
+    }
 }
 
 pub(super) fn message(message: &Message) -> TokenStream {
     let mut item = message.item.clone();
     let name = &item.ident;
-    for (field, model) in item.fields.iter_mut().zip(&message.fields) {
-        let declared = model.ident.to_string();
-        let declared = declared.trim_start_matches("r#");
-        let json = lower_camel(declared);
-        let prost = prost_attr(model);
-        field.attrs.push(syn::parse_quote!(#prost));
-        if json != declared {
-            field
-                .attrs
-                .push(syn::parse_quote!(#[serde(rename = #json, alias = #declared)]));
-        }
-    }
+    let name_str = name.to_string();
+    let p = quote!(::kratos::__private);
     item.attrs.push(syn::parse_quote!(#[derive(
         ::core::clone::Clone,
         ::core::cmp::PartialEq,
-        ::kratos::__private::prost::Message,
-        ::kratos::__private::serde::Serialize,
-        ::kratos::__private::serde::Deserialize
+        ::core::fmt::Debug,
+        ::core::default::Default
     )]));
-    item.attrs
-        .push(syn::parse_quote!(#[prost(prost_path = "::kratos::__private::prost")]));
-    item.attrs
-        .push(syn::parse_quote!(#[serde(crate = "::kratos::__private::serde", default)]));
 
-    let arms = message.fields.iter().map(|f| {
-        let ident = &f.ident;
-        let declared = ident.to_string();
-        let declared = declared.trim_start_matches("r#").to_owned();
-        let json = lower_camel(&declared);
-        let names = if json == declared {
-            quote!(#declared)
-        } else {
-            quote!(#declared | #json)
-        };
-        quote! {
-            #names => ::kratos::__private::FieldValue::set_text(&mut self.#ident, rest, text)
-                .map_err(|e| e.within(#declared)),
-        }
-    });
+    let count = message.fields.len();
+    let idents: Vec<_> = message.fields.iter().map(|f| &f.ident).collect();
+    let index: Vec<usize> = (0..count).collect();
+    let index_u32: Vec<u32> = (0..count as u32).collect();
+    // Spanned at the field's type so a type without a protobuf mapping is reported there.
+    let proto: Vec<TokenStream> = message
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = &f.ty;
+            quote_spanned!(ty.span()=> <#ty as ::kratos::__private::proto::ProtoField>)
+        })
+        .collect();
+    let json: Vec<TokenStream> = message
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = &f.ty;
+            quote_spanned!(ty.span()=> <#ty as ::kratos::__private::proto::json::JsonField>)
+        })
+        .collect();
+    let tys: Vec<_> = message.fields.iter().map(|f| &f.ty).collect();
+    let explicit: Vec<u32> = message.fields.iter().map(|f| f.explicit).collect();
+    let all_names: Vec<(String, String)> = idents.iter().map(|i| names(i)).collect();
+    let declared: Vec<&String> = all_names.iter().map(|n| &n.0).collect();
+    let camel: Vec<&String> = all_names.iter().map(|n| &n.1).collect();
+    let patterns: Vec<TokenStream> = all_names.iter().map(|(d, j)| either(d, j)).collect();
+    let docs: Vec<&String> = message.fields.iter().map(|f| &f.doc).collect();
+    let doc = crate::docs::of(&item.attrs);
+    let declared_flag = message.args.declared_names;
+    let package = match &message.args.package {
+        Some(p) => quote!(::core::option::Option::Some(#p)),
+        None => quote!(::core::option::Option::None),
+    };
+    let numbers = quote_spanned!(Span::call_site()=> NUMBERS);
+
+    let p_ref = &p;
     let has_field = message.fields.iter().flat_map(|f| {
-        let declared = f.ident.to_string().trim_start_matches("r#").to_owned();
-        let json = lower_camel(&declared);
+        let p = p_ref;
+        let (declared, json) = names(&f.ident);
         let ty = &f.ty;
         let mut names = vec![declared.clone()];
         if json != declared {
@@ -85,44 +84,157 @@ pub(super) fn message(message: &Message) -> TokenStream {
         }
         names.into_iter().map(move |n| {
             quote! {
-                impl ::kratos::__private::HasField<{ ::kratos::__private::field_hash(#n) }> for #name {
-                    type Type = <#ty as ::kratos::__private::FieldTarget>::Target;
+                impl #p::HasField<{ #p::field_hash(#n) }> for #name {
+                    type Type = <#ty as #p::FieldTarget>::Target;
                 }
             }
         })
     });
+
     quote! {
         #item
 
-        impl ::kratos::__private::Message for #name {
-            fn descriptor() -> &'static ::kratos::__private::MessageDescriptor {
-                &::kratos::__private::MessageDescriptor {
-                    name: ::core::stringify!(#name),
-                    package: ::core::option::Option::None,
-                    fields: &[],
-                    doc: "",
+        const _: () = {
+            #[allow(dead_code)]
+            const #numbers: [u32; #count] = #p::proto::numbers([#((#explicit, #proto::SPAN)),*]);
+
+            impl #p::prost::Message for #name {
+                fn encode_raw(&self, buf: &mut impl #p::prost::bytes::BufMut) {
+                    #( #proto::encode(&self.#idents, #numbers[#index], buf); )*
+                }
+
+                fn merge_field(
+                    &mut self,
+                    number: u32,
+                    wire_type: #p::prost::encoding::WireType,
+                    buf: &mut impl #p::prost::bytes::Buf,
+                    ctx: #p::prost::encoding::DecodeContext,
+                ) -> ::core::result::Result<(), #p::prost::DecodeError> {
+                    #(
+                        if #proto::owns(#numbers[#index], number) {
+                            return #proto::merge(&mut self.#idents, #numbers[#index], number, wire_type, buf, ctx)
+                                .map_err(|mut e| { e.push(#name_str, #declared); e });
+                        }
+                    )*
+                    #p::prost::encoding::skip_field(wire_type, number, buf, ctx)
+                }
+
+                fn encoded_len(&self) -> usize {
+                    0 #( + #proto::encoded_len(&self.#idents, #numbers[#index]) )*
+                }
+
+                fn clear(&mut self) {
+                    *self = ::core::default::Default::default();
                 }
             }
-        }
 
-        impl ::kratos::__private::FieldTarget for #name {
-            type Target = #name;
-        }
-
-        impl ::kratos::__private::FieldValue for #name {
-            fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), ::kratos::__private::FieldError> {
-                let ::core::option::Option::Some((first, rest)) = path.split_first() else {
-                    return ::core::result::Result::Err(::kratos::__private::FieldError::Invalid {
-                        field: ::std::string::String::new(),
-                        reason: ::std::string::String::from("a message is set field by field: name a field, like `a.b`"),
-                    });
-                };
-                match *first {
-                    #(#arms)*
-                    _ => ::core::result::Result::Err(::kratos::__private::FieldError::Unknown(path.join("."))),
+            impl #p::serde::Serialize for #name {
+                fn serialize<S: #p::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    use #p::serde::ser::SerializeStruct as _;
+                    #[allow(unused_variables)]
+                    let declared = #p::proto::json::declared_names(#declared_flag);
+                    let mut out = serializer.serialize_struct(#name_str, #count)?;
+                    #( #json::serialize_entry(&self.#idents, &mut out, if declared { #declared } else { #camel }, declared)?; )*
+                    out.end()
                 }
             }
-        }
+
+            impl<'de> #p::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #p::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    fn field(key: &str) -> #p::proto::json::FieldKey {
+                        match key {
+                            #( #patterns => return #p::proto::json::FieldKey::Field(#index_u32), )*
+                            _ => {}
+                        }
+                        #(
+                            if let ::core::option::Option::Some(v) = #json::variant(key) {
+                                return #p::proto::json::FieldKey::Variant(#index_u32, v);
+                            }
+                        )*
+                        #p::proto::json::FieldKey::Unknown
+                    }
+
+                    struct Fields;
+
+                    impl<'de> #p::serde::de::Visitor<'de> for Fields {
+                        type Value = #name;
+
+                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            ::core::fmt::Display::fmt(&#p::proto::json::expecting(#name_str), f)
+                        }
+
+                        fn visit_map<A: #p::serde::de::MapAccess<'de>>(self, mut map: A) -> ::core::result::Result<#name, A::Error> {
+                            let mut out = <#name as ::core::default::Default>::default();
+                            while let ::core::option::Option::Some(key) = map.next_key_seed(#p::proto::json::Key(field))? {
+                                match key {
+                                    #(
+                                        #p::proto::json::FieldKey::Field(#index_u32) => {
+                                            out.#idents = map.next_value::<#p::proto::json::De<#tys>>()?.0;
+                                        }
+                                        #p::proto::json::FieldKey::Variant(#index_u32, v) => {
+                                            #json::merge_variant(&mut out.#idents, v, &mut map)?;
+                                        }
+                                    )*
+                                    _ => {
+                                        map.next_value::<#p::serde::de::IgnoredAny>()?;
+                                    }
+                                }
+                            }
+                            ::core::result::Result::Ok(out)
+                        }
+                    }
+
+                    deserializer.deserialize_struct(#name_str, &[#(#camel),*], Fields)
+                }
+            }
+
+            impl #p::FieldValue for #name {
+                fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
+                    let ::core::option::Option::Some((first, rest)) = path.split_first() else {
+                        return ::core::result::Result::Err(#p::FieldError::Invalid {
+                            field: ::std::string::String::new(),
+                            reason: ::std::string::String::from("a message is set field by field: name a field, like `a.b`"),
+                        });
+                    };
+                    match *first {
+                        #(
+                            #patterns => #p::FieldValue::set_text(&mut self.#idents, rest, text)
+                                .map_err(|e| e.within(#declared)),
+                        )*
+                        key => {
+                            #(
+                                if let ::core::option::Option::Some(result) = #p::FieldValue::set_variant(&mut self.#idents, key, rest, text) {
+                                    return result;
+                                }
+                            )*
+                            ::core::result::Result::Err(#p::FieldError::Unknown(path.join(".")))
+                        }
+                    }
+                }
+            }
+
+            impl #p::Message for #name {
+                fn descriptor() -> &'static #p::MessageDescriptor {
+                    static DESCRIPTOR: #p::MessageDescriptor = #p::MessageDescriptor {
+                        name: #name_str,
+                        package: #package,
+                        fields: &[#(
+                            #p::descriptor::FieldDescriptor {
+                                name: #declared,
+                                json_name: #camel,
+                                number: #numbers[#index],
+                                kind: #proto::KIND,
+                                doc: #docs,
+                            }
+                        ),*],
+                        doc: #doc,
+                    };
+                    &DESCRIPTOR
+                }
+            }
+
+            #p::impl_message!(#name);
+        };
 
         #(#has_field)*
     }

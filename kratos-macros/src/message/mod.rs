@@ -1,7 +1,11 @@
-//! `#[kratos::message]`: a struct becomes a protobuf message (prost), a serde type
-//! with protobuf's JSON names, and a target for HTTP path and query binding.
+//! `#[kratos::message]`: a struct becomes a protobuf message and a serde type that
+//! follows the protobuf JSON mapping, and a target for HTTP path and query binding;
+//! a fieldless enum becomes a proto enum; an enum whose variants each hold a value
+//! becomes a oneof. The wire and JSON rules per field type live in
+//! `kratos_core::proto`; the expansion only lists the fields.
 
 mod expand;
+mod expand_enum;
 mod parse;
 mod validate;
 
@@ -9,15 +13,13 @@ use proc_macro2::TokenStream;
 
 pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
     let result = (|| {
-        if !args.is_empty() {
-            return Err(syn::Error::new_spanned(
-                &args,
-                "`#[kratos::message]` takes no arguments: set field numbers with `#[tag(N)]` on fields",
-            ));
-        }
-        let item = parse::message(input.clone())?;
-        let message = validate::message(item)?;
-        Ok(expand::message(&message))
+        let args = parse::args(args)?;
+        let item = parse::item(input.clone())?;
+        Ok(match validate::model(args, item)? {
+            validate::Model::Message(m) => expand::message(&m),
+            validate::Model::Enum(e) => expand_enum::proto_enum(&e),
+            validate::Model::Oneof(o) => expand_enum::oneof(&o),
+        })
     })();
     result.unwrap_or_else(|error: syn::Error| crate::fallback::with_errors(error, input, &["tag"]))
 }

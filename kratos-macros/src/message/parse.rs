@@ -1,53 +1,73 @@
-//! Parsing a `#[kratos::message]` struct and its `#[tag(N)]` field attributes.
+//! Parsing `#[kratos::message(...)]`: its arguments, the struct or enum it is on,
+//! and the `#[tag(N)]` field attributes.
 
 use proc_macro2::TokenStream;
-use syn::{Attribute, Field, ItemStruct, LitInt};
+use syn::parse::Parser;
+use syn::{Attribute, Field, ItemEnum, ItemStruct, LitInt, LitStr};
 
-/// A struct and, per field, its explicit tag if any.
-pub(super) struct Item {
-    pub(super) item: ItemStruct,
-    /// One entry per field in declaration order: `#[tag(N)]` if written.
-    pub(super) tags: Vec<Option<LitInt>>,
+/// `package = "..."` and `declared_names`.
+#[derive(Default)]
+pub(super) struct Args {
+    /// The proto package the message is exported in.
+    pub(super) package: Option<LitStr>,
+    /// Write declared (snake_case) names in JSON instead of lowerCamel.
+    pub(super) declared_names: bool,
 }
 
-pub(super) fn message(input: TokenStream) -> syn::Result<Item> {
-    let item = match syn::parse2::<syn::Item>(input)? {
-        syn::Item::Struct(item) => item,
-        other => {
-            return Err(syn::Error::new_spanned(
-                head(&other),
-                "`#[kratos::message]` goes on a struct with named fields, like `pub struct HelloRequest { pub name: String }`",
-            ));
+/// What the attribute is on.
+pub(super) enum Item {
+    /// A struct (a message), with each field's `#[tag(N)]` if written.
+    Struct(ItemStruct, Vec<Option<LitInt>>),
+    /// An enum: fieldless (a proto enum) or with one value per variant (a oneof).
+    Enum(ItemEnum),
+}
+
+pub(super) fn args(tokens: TokenStream) -> syn::Result<Args> {
+    let mut args = Args::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("package") {
+            args.package = Some(meta.value()?.parse()?);
+            Ok(())
+        } else if meta.path.is_ident("declared_names") {
+            args.declared_names = true;
+            Ok(())
+        } else {
+            Err(meta.error(
+                "unknown argument: write `package = \"helloworld.v1\"` or `declared_names`; set field numbers with `#[tag(N)]` on fields",
+            ))
         }
-    };
-    let mut item = item;
-    let mut tags = Vec::new();
-    let mut errors: Option<syn::Error> = None;
-    for field in item.fields.iter_mut() {
-        match take_tag(field) {
-            Ok(tag) => tags.push(tag),
-            Err(e) => {
-                tags.push(None);
-                match &mut errors {
-                    Some(all) => all.combine(e),
-                    None => errors = Some(e),
+    });
+    parser.parse2(tokens)?;
+    Ok(args)
+}
+
+pub(super) fn item(input: TokenStream) -> syn::Result<Item> {
+    match syn::parse2::<syn::Item>(input)? {
+        syn::Item::Struct(mut item) => {
+            let mut tags = Vec::new();
+            let mut errors: Option<syn::Error> = None;
+            for field in item.fields.iter_mut() {
+                match take_tag(field) {
+                    Ok(tag) => tags.push(tag),
+                    Err(e) => {
+                        tags.push(None);
+                        match &mut errors {
+                            Some(all) => all.combine(e),
+                            None => errors = Some(e),
+                        }
+                    }
                 }
             }
+            match errors {
+                Some(e) => Err(e),
+                None => Ok(Item::Struct(item, tags)),
+            }
         }
-    }
-    match errors {
-        Some(e) => Err(e),
-        None => Ok(Item { item, tags }),
-    }
-}
-
-fn head(item: &syn::Item) -> TokenStream {
-    match item {
-        syn::Item::Enum(e) => {
-            let (vis, token, ident) = (&e.vis, &e.enum_token, &e.ident);
-            quote::quote!(#vis #token #ident)
-        }
-        other => quote::quote!(#other),
+        syn::Item::Enum(item) => Ok(Item::Enum(item)),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`#[kratos::message]` goes on a struct with named fields (a message) or an enum (a proto enum or a oneof)",
+        )),
     }
 }
 
@@ -61,10 +81,7 @@ fn take_tag(field: &mut Field) -> syn::Result<Option<LitInt>> {
                 syn::Error::new_spanned(&attr, "write the field number as `#[tag(3)]`")
             })?;
             if tag.is_some() {
-                return Err(syn::Error::new_spanned(
-                    &attr,
-                    "a field has one `#[tag(N)]`",
-                ));
+                return Err(syn::Error::new_spanned(&attr, "a field has one `#[tag(N)]`"));
             }
             tag = Some(lit);
         } else {

@@ -1,36 +1,22 @@
-//! Checking a message: named fields, protobuf-mappable types, valid unique tags.
+//! Checking a message, enum or oneof before it is expanded: named fields, valid
+//! unique field numbers, types with a protobuf mapping (those we can tell by
+//! their spelling; any other type is checked by its `ProtoField` impl, with an
+//! error at the field's type), a proto enum whose first value is 0.
 
 use std::collections::BTreeMap;
 
-use syn::{Fields, GenericArgument, Ident, ItemStruct, PathArguments, Type};
+use syn::{Expr, ExprLit, ExprUnary, Fields, GenericArgument, Ident, ItemEnum, ItemStruct, Lit, PathArguments, Type, UnOp};
 
-use super::parse::Item;
+use super::parse::{Args, Item};
 use crate::errors::Errors;
 
-/// How one field maps to protobuf.
-pub(super) enum Kind {
-    /// A scalar: the prost type name (`string`, `int64`, ...).
-    Scalar(&'static str),
-    /// `Vec<u8>`.
-    Bytes,
-    /// `Vec<T>` of a scalar.
-    RepeatedScalar(&'static str),
-    /// `Vec<M>` of a message.
-    RepeatedMessage,
-    /// `Option<T>` of a scalar (proto3 `optional`).
-    OptionalScalar(&'static str),
-    /// `Option<M>` or `Option<Box<M>>` of a message.
-    Message,
-    /// `HashMap<K, V>`: key scalar, value scalar or `message`.
-    Map(&'static str, &'static str),
-}
-
-/// A checked field.
+/// A checked struct field.
 pub(super) struct FieldModel {
     pub(super) ident: Ident,
     pub(super) ty: Type,
-    pub(super) tag: u32,
-    pub(super) kind: Kind,
+    /// The number written with `#[tag(N)]`; 0 means "after the previous field".
+    pub(super) explicit: u32,
+    pub(super) doc: String,
 }
 
 /// A checked message.
@@ -38,32 +24,33 @@ pub(super) struct Message {
     /// The struct with `#[tag]` attributes removed.
     pub(super) item: ItemStruct,
     pub(super) fields: Vec<FieldModel>,
+    pub(super) args: Args,
 }
 
-const SUPPORTED: &str = "supported field types: String, bool, i32, i64, u32, u64, f32, f64, Vec<u8> (bytes), Vec<T> (repeated), Option<T> (optional scalar or nested message), HashMap<K, V> (map)";
-
-/// The prost name of a scalar Rust type.
-fn scalar(ty: &Type) -> Option<&'static str> {
-    let Type::Path(path) = ty else { return None };
-    if path.qself.is_some() {
-        return None;
-    }
-    let last = path.path.segments.last()?;
-    if !last.arguments.is_empty() {
-        return None;
-    }
-    Some(match last.ident.to_string().as_str() {
-        "String" => "string",
-        "bool" => "bool",
-        "i32" => "int32",
-        "i64" => "int64",
-        "u32" => "uint32",
-        "u64" => "uint64",
-        "f32" => "float",
-        "f64" => "double",
-        _ => return None,
-    })
+/// A checked proto enum: each variant with its number.
+pub(super) struct ProtoEnum {
+    pub(super) item: ItemEnum,
+    pub(super) values: Vec<(Ident, i32, String)>,
+    pub(super) args: Args,
 }
+
+/// A checked oneof: each variant with the type it holds.
+pub(super) struct Oneof {
+    pub(super) item: ItemEnum,
+    pub(super) variants: Vec<(Ident, Type, String)>,
+}
+
+/// What the attribute expands.
+pub(super) enum Model {
+    Message(Message),
+    Enum(ProtoEnum),
+    Oneof(Oneof),
+}
+
+const SUPPORTED: &str = "supported field types: String, bool, i32, i64, u32, u64, f32, f64, Vec<u8> (bytes), a #[kratos::message] struct or enum, prost_types::Timestamp / Duration, Vec<T> (repeated), Option<T> (optional, a message, or a oneof), HashMap<K, V> (map)";
+
+/// Highest protobuf field number.
+const MAX_NUMBER: u32 = 536_870_911;
 
 /// `Wrapper<A, B>` -> ("Wrapper", [A, B]).
 fn generic(ty: &Type) -> Option<(String, Vec<&Type>)> {
@@ -83,93 +70,70 @@ fn generic(ty: &Type) -> Option<(String, Vec<&Type>)> {
     Some((last.ident.to_string(), types))
 }
 
-fn is_plain_path(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.qself.is_none())
+fn is_ident(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident(name))
 }
 
-/// Rust primitives with no protobuf counterpart.
-fn is_unsupported_primitive(ty: &Type) -> bool {
-    const PRIMITIVES: [&str; 9] = [
-        "usize", "isize", "u8", "i8", "u16", "i16", "u128", "i128", "char",
-    ];
-    matches!(ty, Type::Path(p) if p.qself.is_none() && PRIMITIVES.iter().any(|n| p.path.is_ident(n)))
-}
-
-fn kind_of(ty: &Type) -> Result<Kind, String> {
-    if let Some(s) = scalar(ty) {
-        return Ok(Kind::Scalar(s));
+/// A reason the type cannot be a field, when its spelling tells.
+fn unsupported(ty: &Type) -> Option<String> {
+    const PRIMITIVES: [&str; 9] = ["usize", "isize", "u8", "i8", "u16", "i16", "u128", "i128", "char"];
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {}
+        Type::Reference(_) => {
+            return Some("a message owns its data: write `String` for `&str`, `Vec<T>` for `&[T]`".to_owned());
+        }
+        _ => return Some(SUPPORTED.to_owned()),
     }
-    match generic(ty) {
-        Some((name, args)) if name == "Vec" && args.len() == 1 => {
-            let inner = args[0];
-            if matches!(inner, Type::Path(p) if p.path.is_ident("u8")) {
-                Ok(Kind::Bytes)
-            } else if let Some(s) = scalar(inner) {
-                Ok(Kind::RepeatedScalar(s))
-            } else if is_plain_path(inner) && generic(inner).is_none() {
-                Ok(Kind::RepeatedMessage)
+    if let Some(name) = PRIMITIVES.iter().find(|n| is_ident(ty, n)) {
+        return Some(format!(
+            "`{name}` has no protobuf type: use i32, i64, u32, u64, f32, f64, bool or String"
+        ));
+    }
+    if is_ident(ty, "str") {
+        return Some("write `String`".to_owned());
+    }
+    let (name, args) = generic(ty)?;
+    match (name.as_str(), args.as_slice()) {
+        ("Vec", [inner]) if is_ident(inner, "u8") => None,
+        ("Vec", [inner]) => match generic(inner) {
+            Some((n, a)) if n == "Vec" && !(a.len() == 1 && is_ident(a[0], "u8")) => {
+                Some("protobuf has no list of lists: wrap the inner list in a message".to_owned())
+            }
+            Some((n, _)) if n == "Option" || n == "HashMap" => Some(format!(
+                "a repeated field holds values, not `{n}`: wrap it in a message"
+            )),
+            _ => unsupported(inner),
+        },
+        ("Option", [inner]) => match generic(inner) {
+            Some((n, a)) if n == "Vec" && !(a.len() == 1 && is_ident(a[0], "u8")) => {
+                Some("a repeated field is never absent, only empty: write `Vec<T>`".to_owned())
+            }
+            Some((n, _)) if n == "Option" || n == "HashMap" => {
+                Some(format!("`Option<{n}<..>>` has no protobuf form: drop the outer `Option`"))
+            }
+            _ => unsupported(inner),
+        },
+        ("HashMap", [key, value]) => {
+            if is_ident(key, "f32") || is_ident(key, "f64") || is_ident(key, "Vec") {
+                Some("a map key is a String, bool or integer type".to_owned())
             } else {
-                Err(format!("`Vec` holds a scalar or a message; {SUPPORTED}"))
+                unsupported(key).or_else(|| match generic(value) {
+                    Some((n, _)) if n == "Vec" || n == "Option" || n == "HashMap" => Some(format!(
+                        "a map value cannot be `{n}<..>`: wrap it in a message"
+                    )),
+                    _ => unsupported(value),
+                })
             }
         }
-        Some((name, args)) if name == "Option" && args.len() == 1 => {
-            let inner = args[0];
-            if let Some(s) = scalar(inner) {
-                Ok(Kind::OptionalScalar(s))
-            } else if matches!(generic(inner), Some((b, a)) if b == "Box" && a.len() == 1)
-                || (is_plain_path(inner) && generic(inner).is_none())
-            {
-                Ok(Kind::Message)
-            } else {
-                Err(format!("`Option` holds a scalar or a message; {SUPPORTED}"))
-            }
-        }
-        Some((name, args)) if name == "HashMap" && args.len() == 2 => {
-            let key = match scalar(args[0]) {
-                Some(k) if k != "float" && k != "double" => k,
-                _ => return Err("a map key is a string, bool or integer type".to_owned()),
-            };
-            let value = match scalar(args[1]) {
-                Some(v) => v,
-                None if is_plain_path(args[1]) && generic(args[1]).is_none() => "message",
-                None => return Err(format!("a map value is a scalar or a message; {SUPPORTED}")),
-            };
-            Ok(Kind::Map(key, value))
-        }
-        _ if is_unsupported_primitive(ty) => Err(format!(
-            "`{}` has no protobuf type: use i32, i64, u32, u64, f32, f64, bool or String",
-            quote::quote!(#ty)
-        )),
-        _ if is_plain_path(ty) && generic(ty).is_none() => Err(format!(
-            "a nested message field is optional in protobuf: write `Option<{}>`",
-            quote::quote!(#ty)
-        )),
-        _ => Err(SUPPORTED.to_owned()),
+        ("Box", [inner]) => unsupported(inner),
+        ("Vec" | "Option" | "HashMap" | "Box", _) => Some(SUPPORTED.to_owned()),
+        _ => Some(format!("`{name}<..>` has no protobuf mapping; {SUPPORTED}")),
     }
 }
 
-pub(super) fn message(parsed: Item) -> syn::Result<Message> {
-    let Item { item, tags } = parsed;
-    let mut errors = Errors::default();
-    if !item.generics.params.is_empty() {
-        errors.at(
-            &item.generics,
-            "a message cannot be generic: write one struct per concrete message",
-        );
-    }
-    let named = match &item.fields {
-        Fields::Named(named) => Some(named),
-        _ => {
-            errors.at(
-                &item.ident,
-                "a message has named fields: write `pub struct Name { pub field: String }`",
-            );
-            None
-        }
-    };
-    for attr in item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+fn check_derives(attrs: &[syn::Attribute], provided: &[&str], errors: &mut Errors) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
         let _ = attr.parse_nested_meta(|meta| {
-            let provided = ["Clone", "PartialEq", "Debug", "Default", "Message", "Serialize", "Deserialize"];
             if let Some(name) = meta.path.segments.last().map(|s| s.ident.to_string())
                 && provided.contains(&name.as_str())
             {
@@ -181,46 +145,144 @@ pub(super) fn message(parsed: Item) -> syn::Result<Message> {
             Ok(())
         });
     }
+}
+
+pub(super) fn model(args: Args, item: Item) -> syn::Result<Model> {
+    match item {
+        Item::Struct(item, tags) => message(args, item, tags).map(Model::Message),
+        Item::Enum(item) => enumeration(args, item),
+    }
+}
+
+fn message(args: Args, item: ItemStruct, tags: Vec<Option<syn::LitInt>>) -> syn::Result<Message> {
+    let mut errors = Errors::default();
+    if !item.generics.params.is_empty() {
+        errors.at(&item.generics, "a message cannot be generic: write one struct per concrete message");
+    }
+    let named = match &item.fields {
+        Fields::Named(named) => Some(named),
+        _ => {
+            errors.at(&item.ident, "a message has named fields: write `pub struct Name { pub field: String }`");
+            None
+        }
+    };
+    check_derives(
+        &item.attrs,
+        &["Clone", "PartialEq", "Debug", "Default", "Message", "Serialize", "Deserialize"],
+        &mut errors,
+    );
     let mut fields = Vec::new();
     let mut used: BTreeMap<u32, Ident> = BTreeMap::new();
-    let mut next = 1u32;
     for (field, tag_lit) in named.into_iter().flat_map(|n| n.named.iter()).zip(&tags) {
-        let Some(ident) = field.ident.clone() else {
-            continue;
-        };
-        let tag = match tag_lit {
-            Some(lit) => match lit.base10_parse::<u32>() {
-                Ok(t @ 1..=536_870_911) if !(19_000..=19_999).contains(&t) => t,
-                _ => {
-                    errors.at(lit, "a field number is from 1 to 536870911, outside 19000-19999 (reserved by protobuf)");
-                    next
+        let Some(ident) = field.ident.clone() else { continue };
+        let mut explicit = 0;
+        if let Some(lit) = tag_lit {
+            match lit.base10_parse::<u32>() {
+                Ok(t @ 1..=MAX_NUMBER) if !(19_000..=19_999).contains(&t) => {
+                    if let Some(first) = used.get(&t) {
+                        errors.at(lit, format!("field number {t} is already used by `{first}`: pick another with `#[tag(N)]`"));
+                    }
+                    used.insert(t, ident.clone());
+                    explicit = t;
                 }
-            },
-            None => next,
-        };
-        if let Some(first) = used.get(&tag) {
-            let at = tag_lit
-                .as_ref()
-                .map(|l| quote::quote!(#l))
-                .unwrap_or_else(|| quote::quote!(#ident));
-            errors.at(
-                at,
-                format!(
-                    "field number {tag} is already used by `{first}`: pick another with `#[tag(N)]`"
-                ),
-            );
+                _ => errors.at(lit, "a field number is from 1 to 536870911, outside 19000-19999 (reserved by protobuf)"),
+            }
         }
-        used.insert(tag, ident.clone());
-        next = tag + 1;
-        match kind_of(&field.ty) {
-            Ok(kind) => fields.push(FieldModel {
-                ident,
-                ty: field.ty.clone(),
-                tag,
-                kind,
-            }),
-            Err(message) => errors.at(&field.ty, message),
+        if let Some(reason) = unsupported(&field.ty) {
+            errors.at(&field.ty, reason);
+        }
+        fields.push(FieldModel {
+            ident,
+            ty: field.ty.clone(),
+            explicit,
+            doc: crate::docs::of(&field.attrs),
+        });
+    }
+    errors.finish(Message { item, fields, args })
+}
+
+/// An enum value's number: an integer literal, possibly negated.
+fn discriminant(expr: &Expr) -> Option<i32> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse().ok(),
+        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => discriminant(expr).map(|n: i32| -n),
+        _ => None,
+    }
+}
+
+fn enumeration(args: Args, item: ItemEnum) -> syn::Result<Model> {
+    let mut errors = Errors::default();
+    if !item.generics.params.is_empty() {
+        errors.at(&item.generics, "a proto enum or oneof cannot be generic");
+    }
+    if item.variants.is_empty() {
+        errors.at(&item.ident, "a proto enum needs at least one value, and its first is 0 (the default)");
+        return Err(errors.finish(()).unwrap_err());
+    }
+    let unit = item.variants.iter().all(|v| matches!(v.fields, Fields::Unit));
+    if unit {
+        check_derives(
+            &item.attrs,
+            &["Clone", "Copy", "PartialEq", "Eq", "Hash", "Debug", "Default", "Serialize", "Deserialize"],
+            &mut errors,
+        );
+        let mut values = Vec::new();
+        let mut used: BTreeMap<i32, Ident> = BTreeMap::new();
+        let mut next = 0i32;
+        for (i, variant) in item.variants.iter().enumerate() {
+            let number = match &variant.discriminant {
+                Some((_, expr)) => match discriminant(expr) {
+                    Some(n) => n,
+                    None => {
+                        errors.at(expr, "an enum value's number is an integer literal, like `= 3`");
+                        next
+                    }
+                },
+                None => next,
+            };
+            if i == 0 && number != 0 {
+                errors.at(&variant.ident, "the first value of a proto3 enum is its default and must be 0: add a first variant like `Unspecified` or write `= 0`");
+            }
+            if let Some(first) = used.get(&number) {
+                errors.at(&variant.ident, format!("number {number} is already used by `{first}`: give this value another with `= N`"));
+            }
+            used.insert(number, variant.ident.clone());
+            next = number.saturating_add(1);
+            values.push((variant.ident.clone(), number, crate::docs::of(&variant.attrs)));
+        }
+        return errors.finish(Model::Enum(ProtoEnum { item, values, args }));
+    }
+    if args.package.is_some() || args.declared_names {
+        errors.at(&item.ident, "a oneof takes no arguments: it is written inside the messages that hold it");
+    }
+    check_derives(&item.attrs, &["Clone", "PartialEq", "Debug", "Serialize", "Deserialize"], &mut errors);
+    let mut variants = Vec::new();
+    for variant in &item.variants {
+        if let Some((_, expr)) = &variant.discriminant {
+            errors.at(expr, "a oneof's alternatives are numbered from the field that holds it: remove `= N`");
+        }
+        match &variant.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                let ty = f.unnamed[0].ty.clone();
+                let reason = match generic(&ty) {
+                    Some((n, a)) if n == "Vec" && !(a.len() == 1 && is_ident(a[0], "u8")) => {
+                        Some("a oneof alternative cannot be repeated: wrap the list in a message".to_owned())
+                    }
+                    Some((n, _)) if n == "Option" || n == "HashMap" => {
+                        Some(format!("a oneof alternative cannot be `{n}<..>`: wrap it in a message"))
+                    }
+                    _ => unsupported(&ty),
+                };
+                if let Some(reason) = reason {
+                    errors.at(&ty, reason);
+                }
+                variants.push((variant.ident.clone(), ty, crate::docs::of(&variant.attrs)));
+            }
+            _ => errors.at(
+                variant,
+                "every variant of a oneof holds one value, like `Name(String)` or `Circle(Circle)`; an enum whose variants hold nothing is a proto enum",
+            ),
         }
     }
-    errors.finish(Message { item, fields })
+    errors.finish(Model::Oneof(Oneof { item, variants }))
 }

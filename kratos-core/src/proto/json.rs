@@ -1,0 +1,671 @@
+//! The protobuf JSON mapping as Go kratos configures protojson: lowerCamel names
+//! on output (declared names on request, per message or for the whole process),
+//! either name accepted on input, 64-bit integers as strings (numbers accepted),
+//! bytes as base64, enums by name (numbers accepted), `NaN`/`Infinity` as
+//! strings, `null` read as the default, unknown keys ignored, unpopulated fields
+//! written (a unset message or `optional` as `null`; an unset oneof not at all).
+//!
+//! Like [`super::ProtoField`], the rule for a field comes from its type through
+//! [`JsonField`], so `#[kratos::message]` writes the same call for every field.
+//! Input is lenient where other encodings need it: a number or bool written as a
+//! string is read (XML and forms carry only text), and so is a scalar in a string field.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use base64::Engine as _;
+use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
+
+static DECLARED_NAMES: AtomicBool = AtomicBool::new(false);
+
+/// Writes every message's JSON with its declared (snake_case) field names instead
+/// of lowerCamel, for the whole process; input accepts both either way.
+pub fn use_declared_names(on: bool) {
+    DECLARED_NAMES.store(on, Ordering::Relaxed);
+}
+
+/// Whether a message writes declared names: its own `declared_names` flag or the global switch.
+#[inline]
+pub fn declared_names(message_flag: bool) -> bool {
+    message_flag || DECLARED_NAMES.load(Ordering::Relaxed)
+}
+
+/// How a field's type is written in and read from JSON (and the other serde codecs).
+pub trait JsonField: Sized {
+    /// Writes the value.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+    /// Reads a value; `null` reads as the default.
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+    /// Writes the field as one entry of its message; a oneof writes its
+    /// alternative's name instead of `name`, or nothing when unset.
+    fn serialize_entry<S: SerializeStruct>(
+        &self,
+        out: &mut S,
+        name: &'static str,
+        declared: bool,
+    ) -> Result<(), S::Error> {
+        let _ = declared;
+        out.serialize_field(name, &Ser(self))
+    }
+    /// For a oneof field: the alternative a JSON key names.
+    fn variant(key: &str) -> Option<u32> {
+        let _ = key;
+        None
+    }
+    /// For a oneof field: reads the alternative `variant` from the map's next value.
+    fn merge_variant<'de, A: MapAccess<'de>>(
+        &mut self,
+        variant: u32,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let _ = (variant, map);
+        Err(A::Error::custom("not a oneof field"))
+    }
+}
+
+/// What `Option<Self>` means in JSON: `null` when unset, except for a oneof,
+/// which is written inline in its message.
+pub trait JsonOptional: Sized {
+    /// Writes a present value.
+    fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+    /// Reads a present value.
+    fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+    /// Writes `Option<Self>` as an entry of its message.
+    fn serialize_option_entry<S: SerializeStruct>(
+        this: &Option<Self>,
+        out: &mut S,
+        name: &'static str,
+        declared: bool,
+    ) -> Result<(), S::Error> {
+        let _ = declared;
+        out.serialize_field(name, &Ser(this))
+    }
+    /// The alternative a key names (oneofs only).
+    fn variant(key: &str) -> Option<u32> {
+        let _ = key;
+        None
+    }
+    /// Reads alternative `variant` (oneofs only).
+    fn merge_variant<'de, A: MapAccess<'de>>(
+        this: &mut Option<Self>,
+        variant: u32,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let _ = (this, variant, map);
+        Err(A::Error::custom("not a oneof field"))
+    }
+}
+
+/// Serializes a [`JsonField`] through serde.
+pub struct Ser<'a, T>(pub &'a T);
+
+impl<T: JsonField> Serialize for Ser<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// Deserializes a [`JsonField`] through serde.
+pub struct De<T>(pub T);
+
+impl<'de, T: JsonField> Deserialize<'de> for De<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(De)
+    }
+}
+
+struct DeSome<T>(T);
+
+impl<'de, T: JsonOptional> Deserialize<'de> for DeSome<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_some(deserializer).map(DeSome)
+    }
+}
+
+impl<T: JsonOptional> JsonField for Option<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(value) => value.serialize_some(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Option::<DeSome<T>>::deserialize(deserializer)?.map(|v| v.0))
+    }
+    fn serialize_entry<S: SerializeStruct>(
+        &self,
+        out: &mut S,
+        name: &'static str,
+        declared: bool,
+    ) -> Result<(), S::Error> {
+        T::serialize_option_entry(self, out, name, declared)
+    }
+    fn variant(key: &str) -> Option<u32> {
+        T::variant(key)
+    }
+    fn merge_variant<'de, A: MapAccess<'de>>(
+        &mut self,
+        variant: u32,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        T::merge_variant(self, variant, map)
+    }
+}
+
+impl<T: JsonOptional> JsonOptional for Box<T> {
+    fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize_some(serializer)
+    }
+    fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_some(deserializer).map(Box::new)
+    }
+}
+
+impl<T: JsonField> JsonField for Vec<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for item in self {
+            seq.serialize_element(&Ser(item))?;
+        }
+        seq.end()
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Items<T>(PhantomData<T>);
+        impl<'de, T: JsonField> Visitor<'de> for Items<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(De(item)) = seq.next_element::<De<T>>()? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+                Ok(Vec::new())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+                Ok(Vec::new())
+            }
+        }
+        // `null` is an empty list; serde's formats hand it over as an absent option.
+        struct List<T>(Vec<T>);
+        impl<'de, T: JsonField> Deserialize<'de> for List<T> {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_seq(Items(PhantomData)).map(List)
+            }
+        }
+        Ok(Option::<List<T>>::deserialize(deserializer)?.map_or_else(Vec::new, |l| l.0))
+    }
+}
+
+/// The base64 protobuf JSON reads: standard or URL-safe alphabet, padded or not.
+fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const CONFIG: GeneralPurposeConfig =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
+    if text.contains(['-', '_']) {
+        URL_SAFE.decode(text)
+    } else {
+        STANDARD.decode(text)
+    }
+}
+
+/// Reads bytes from base64 text.
+pub fn bytes_from_text(text: &str) -> Result<Vec<u8>, String> {
+    decode_base64(text).map_err(|e| format!("{text:?} is not base64: {e}"))
+}
+
+impl JsonField for Vec<u8> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self))
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = deserializer.deserialize_any(Text)?;
+        bytes_from_text(&text).map_err(D::Error::custom)
+    }
+}
+
+/// A map key: written as a JSON object key (always a string) and read back from one.
+pub trait JsonMapKey: Sized + Eq + Hash {
+    /// The key as text.
+    fn to_key(&self) -> Cow<'_, str>;
+    /// The key from text.
+    fn from_key(text: &str) -> Result<Self, String>;
+}
+
+impl JsonMapKey for String {
+    fn to_key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+    fn from_key(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+macro_rules! parsed_key {
+    ($($t:ty),*) => {$(
+        impl JsonMapKey for $t {
+            fn to_key(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+            fn from_key(text: &str) -> Result<Self, String> {
+                text.parse().map_err(|e| format!("map key {text:?} is not a {}: {e}", stringify!($t)))
+            }
+        }
+    )*};
+}
+
+parsed_key!(i32, i64, u32, u64, bool);
+
+impl<K: JsonMapKey, V: JsonField> JsonField for HashMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self {
+            map.serialize_entry(k.to_key().as_ref(), &Ser(v))?;
+        }
+        map.end()
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<K, V>(PhantomData<(K, V)>);
+        impl<'de, K: JsonMapKey, V: JsonField> Visitor<'de> for Entries<K, V> {
+            type Value = HashMap<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let key = K::from_key(&key).map_err(A::Error::custom)?;
+                    let De(value) = map.next_value::<De<V>>()?;
+                    out.insert(key, value);
+                }
+                Ok(out)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(HashMap::new())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(HashMap::new())
+            }
+        }
+        struct Object<K, V>(HashMap<K, V>);
+        impl<'de, K: JsonMapKey, V: JsonField> Deserialize<'de> for Object<K, V> {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_map(Entries(PhantomData)).map(Object)
+            }
+        }
+        Ok(Option::<Object<K, V>>::deserialize(deserializer)?.map_or_else(HashMap::new, |o| o.0))
+    }
+}
+
+/// Any scalar read as text (for string fields, bytes and lenient parsing).
+struct Text;
+
+impl Visitor<'_> for Text {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Ok(String::new())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        Ok(String::new())
+    }
+}
+
+impl JsonField for String {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Text)
+    }
+}
+
+/// A number read from a JSON number or a string, checked against the target type's range.
+struct Number<T>(PhantomData<T>);
+
+/// What a number type needs to be read leniently.
+trait Numeric: Sized + Default + std::str::FromStr {
+    const NAME: &'static str;
+    fn from_i64(v: i64) -> Option<Self>;
+    fn from_u64(v: u64) -> Option<Self>;
+    fn from_f64(v: f64) -> Option<Self>;
+}
+
+macro_rules! integer {
+    ($($t:ty),*) => {$(
+        impl Numeric for $t {
+            const NAME: &'static str = stringify!($t);
+            fn from_i64(v: i64) -> Option<Self> { <$t>::try_from(v).ok() }
+            fn from_u64(v: u64) -> Option<Self> { <$t>::try_from(v).ok() }
+            fn from_f64(v: f64) -> Option<Self> {
+                // protobuf JSON accepts `1.0` and `1e2` for integers, not `1.5`.
+                (v.fract() == 0.0 && v >= <$t>::MIN as f64 && v <= <$t>::MAX as f64).then_some(v as $t)
+            }
+        }
+    )*};
+}
+
+integer!(i32, i64, u32, u64);
+
+macro_rules! float {
+    ($($t:ty),*) => {$(
+        impl Numeric for $t {
+            const NAME: &'static str = stringify!($t);
+            fn from_i64(v: i64) -> Option<Self> { Some(v as $t) }
+            fn from_u64(v: u64) -> Option<Self> { Some(v as $t) }
+            fn from_f64(v: f64) -> Option<Self> { Some(v as $t) }
+        }
+    )*};
+}
+
+float!(f32, f64);
+
+impl<T: Numeric> Visitor<'_> for Number<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} as a number or a string", T::NAME)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        T::from_i64(v).ok_or_else(|| E::custom(format!("{v} is out of range for {}", T::NAME)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        T::from_u64(v).ok_or_else(|| E::custom(format!("{v} is out of range for {}", T::NAME)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        T::from_f64(v).ok_or_else(|| E::custom(format!("{v} is not a {}", T::NAME)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        let text = v.trim();
+        match text {
+            "NaN" => return self.visit_f64(f64::NAN),
+            "Infinity" => return self.visit_f64(f64::INFINITY),
+            "-Infinity" => return self.visit_f64(f64::NEG_INFINITY),
+            _ => {}
+        }
+        if let Ok(value) = text.parse::<T>() {
+            return Ok(value);
+        }
+        // `"1e2"` and `"1.0"` are integers in protobuf JSON too.
+        match text.parse::<f64>() {
+            Ok(f) => self.visit_f64(f),
+            Err(_) => Err(E::custom(format!("{v:?} is not a {}", T::NAME))),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+}
+
+macro_rules! number_field {
+    ($t:ty, $serialize:ident) => {
+        impl JsonField for $t {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.$serialize(*self)
+            }
+            fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Number::<$t>(PhantomData))
+            }
+        }
+    };
+}
+
+number_field!(i32, serialize_i32);
+number_field!(u32, serialize_u32);
+
+macro_rules! string_number_field {
+    ($($t:ty),*) => {$(
+        impl JsonField for $t {
+            /// 64-bit integers are strings in protobuf JSON: JavaScript loses digits past 2^53.
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+            fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Number::<$t>(PhantomData))
+            }
+        }
+    )*};
+}
+
+string_number_field!(i64, u64);
+
+macro_rules! float_field {
+    ($($t:ty),*) => {$(
+        impl JsonField for $t {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                if self.is_nan() {
+                    serializer.serialize_str("NaN")
+                } else if self.is_infinite() {
+                    serializer.serialize_str(if *self > 0.0 { "Infinity" } else { "-Infinity" })
+                } else {
+                    serde::Serialize::serialize(self, serializer)
+                }
+            }
+            fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Number::<$t>(PhantomData))
+            }
+        }
+    )*};
+}
+
+float_field!(f32, f64);
+
+struct Flag;
+
+impl Visitor<'_> for Flag {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("true or false")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v.trim() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(E::custom(format!("{v:?} is not a bool (true or false)"))),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+impl JsonField for bool {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bool(*self)
+    }
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Flag)
+    }
+}
+
+macro_rules! optional_scalar {
+    ($($t:ty),*) => {$(
+        impl JsonOptional for $t {
+            fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                JsonField::serialize(self, serializer)
+            }
+            fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$t as JsonField>::deserialize(deserializer)
+            }
+        }
+    )*};
+}
+
+optional_scalar!(i32, i64, u32, u64, f32, f64, bool, String, Vec<u8>);
+
+/// Which field of a message a JSON key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKey {
+    /// The field at this index.
+    Field(u32),
+    /// The oneof field at this index, alternative `.1`.
+    Variant(u32, u32),
+    /// No field: the value is skipped.
+    Unknown,
+}
+
+/// Reads a key of a message's JSON object without allocating, resolved by the message's lookup.
+pub struct Key(pub fn(&str) -> FieldKey);
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = FieldKey;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<FieldKey, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl Visitor<'_> for Key {
+    type Value = FieldKey;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldKey, E> {
+        Ok((self.0)(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<FieldKey, E> {
+        Ok(std::str::from_utf8(v).map_or(FieldKey::Unknown, self.0))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FieldKey, E> {
+        Ok(FieldKey::Unknown)
+    }
+}
+
+/// A message whose JSON visitor reads into `Default` then sets fields; the
+/// expansion of `#[kratos::message]` calls it from its `Deserialize`.
+pub fn expecting(name: &'static str) -> impl fmt::Display {
+    struct Expecting(&'static str);
+    impl fmt::Display for Expecting {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a {} message as an object", self.0)
+        }
+    }
+    Expecting(name)
+}
+
+/// Reads a message, or its default from `null` (for message-typed fields).
+pub fn message_or_default<'de, M, D>(deserializer: D) -> Result<M, D::Error>
+where
+    M: Deserialize<'de> + Default,
+    D: Deserializer<'de>,
+{
+    Ok(Option::<M>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Error for a oneof serialized outside its message.
+pub fn oneof_alone<E: serde::ser::Error>() -> E {
+    E::custom("a oneof is written inside its message, not on its own")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to_json<T: JsonField>(v: &T) -> String {
+        serde_json::to_string(&Ser(v)).unwrap()
+    }
+
+    fn from_json<T: JsonField>(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_str::<De<T>>(text).map(|d| d.0)
+    }
+
+    #[test]
+    fn sixty_four_bit_integers_are_strings_and_read_either_way() {
+        assert_eq!(to_json(&i64::MIN), "\"-9223372036854775808\"");
+        assert_eq!(to_json(&u64::MAX), "\"18446744073709551615\"");
+        assert_eq!(from_json::<i64>("\"-5\"").unwrap(), -5);
+        assert_eq!(from_json::<i64>("-5").unwrap(), -5);
+        assert_eq!(from_json::<u64>("\"1e2\"").unwrap(), 100);
+        assert_eq!(to_json(&7i32), "7");
+        assert_eq!(from_json::<i32>("\"7\"").unwrap(), 7);
+        assert_eq!(from_json::<i32>("1.0").unwrap(), 1);
+        assert!(from_json::<i32>("1.5").is_err());
+        assert!(from_json::<i32>("4294967296").is_err());
+        assert!(from_json::<u32>("-1").is_err());
+        assert_eq!(from_json::<i32>("null").unwrap(), 0);
+    }
+
+    #[test]
+    fn floats_write_non_finite_values_as_strings() {
+        assert_eq!(to_json(&f64::NAN), "\"NaN\"");
+        assert_eq!(to_json(&f32::NEG_INFINITY), "\"-Infinity\"");
+        assert_eq!(to_json(&1.5f64), "1.5");
+        assert!(from_json::<f64>("\"Infinity\"").unwrap().is_infinite());
+        assert_eq!(from_json::<f32>("\"2.5\"").unwrap(), 2.5);
+    }
+
+    #[test]
+    fn bytes_are_base64_and_read_in_both_alphabets() {
+        let bytes = vec![0xfb, 0xff, 0x01];
+        assert_eq!(to_json(&bytes), "\"+/8B\"");
+        assert_eq!(from_json::<Vec<u8>>("\"+/8B\"").unwrap(), bytes);
+        assert_eq!(from_json::<Vec<u8>>("\"-_8B\"").unwrap(), bytes);
+        assert_eq!(from_json::<Vec<u8>>("\"AQ\"").unwrap(), [1]);
+        assert!(from_json::<Vec<u8>>("\"***\"").is_err());
+    }
+
+    #[test]
+    fn maps_use_string_keys() {
+        let map: HashMap<i64, String> = [(3, "x".to_owned())].into();
+        assert_eq!(to_json(&map), r#"{"3":"x"}"#);
+        assert_eq!(from_json::<HashMap<i64, String>>(r#"{"3":"x"}"#).unwrap(), map);
+        assert!(from_json::<HashMap<i64, String>>(r#"{"a":"x"}"#).is_err());
+        let map: HashMap<bool, i64> = [(true, 1)].into();
+        assert_eq!(to_json(&map), r#"{"true":"1"}"#);
+    }
+
+    #[test]
+    fn null_reads_as_default_and_unset_optional_writes_null() {
+        assert_eq!(from_json::<Vec<i32>>("null").unwrap(), Vec::<i32>::new());
+        assert_eq!(from_json::<String>("null").unwrap(), "");
+        assert_eq!(to_json(&None::<i32>), "null");
+        assert_eq!(to_json(&Some(0i64)), "\"0\"");
+        assert_eq!(from_json::<Option<u64>>("\"9\"").unwrap(), Some(9));
+    }
+
+    #[test]
+    fn the_global_switch_is_read_with_the_message_flag() {
+        assert!(declared_names(true));
+        // The global default keeps lowerCamel; set it back whatever happens.
+        assert!(!declared_names(false));
+    }
+}

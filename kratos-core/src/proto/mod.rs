@@ -1,0 +1,255 @@
+//! How Rust field types are written in protobuf's binary format, chosen by the
+//! field's type rather than by its spelling: `#[kratos::message]` cannot tell a
+//! message from an enum or a oneof by name, so every field goes through
+//! [`ProtoField`] and the type's own impl decides. The wire work itself is
+//! prost's (`prost::encoding`); this module only picks which prost function runs.
+//!
+//! - scalars, `String`, `Vec<u8>` (bytes): implicit presence, skipped when default;
+//! - `Option<T>`: explicit presence (proto3 `optional`, a message field, a oneof);
+//! - `Vec<T>`: `repeated` (packed for numbers and enums);
+//! - `HashMap<K, V>`: `map<K, V>`;
+//! - a message or enum type: per-type impls written by [`crate::impl_message`]
+//!   and [`crate::impl_enum`]; a oneof by [`crate::impl_oneof`].
+
+pub mod enums;
+pub mod json;
+mod kinds;
+mod scalars;
+pub mod wkt;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use prost::bytes::{Buf, BufMut};
+use prost::encoding::{DecodeContext, WireType};
+use prost::DecodeError;
+
+use crate::descriptor::{FieldKind, FieldType};
+
+pub use kinds::{Oneof, ProtoEnum};
+
+/// A field of a message: how its value is encoded at its field number.
+pub trait ProtoField: Default {
+    /// How many field numbers the field takes: one, or a oneof's variant count.
+    const SPAN: u32 = 1;
+    /// The field's cardinality and type, for descriptors.
+    const KIND: FieldKind;
+    /// Writes the field (nothing when it holds its default and has no presence).
+    fn encode(&self, tag: u32, buf: &mut impl BufMut);
+    /// The bytes [`ProtoField::encode`] writes.
+    fn encoded_len(&self, tag: u32) -> usize;
+    /// Whether field `number` read off the wire belongs to this field declared at `tag`.
+    fn owns(tag: u32, number: u32) -> bool {
+        tag == number
+    }
+    /// Reads one occurrence of the field.
+    fn merge(
+        &mut self,
+        tag: u32,
+        number: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError>;
+}
+
+/// A type that can stand alone in a field: an element of `repeated`, a map value,
+/// the inside of `Option`, a oneof alternative.
+pub trait ProtoElem: Default + PartialEq {
+    /// Its protobuf type.
+    const TYPE: FieldType;
+    /// Writes one value at `tag`, even a default one.
+    fn encode_one(tag: u32, value: &Self, buf: &mut impl BufMut);
+    /// The bytes [`ProtoElem::encode_one`] writes.
+    fn encoded_len_one(tag: u32, value: &Self) -> usize;
+    /// Reads one value.
+    fn merge_one(
+        wire_type: WireType,
+        value: &mut Self,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError>;
+    /// Writes a repeated field (packed where protobuf packs).
+    fn encode_repeated(tag: u32, values: &[Self], buf: &mut impl BufMut);
+    /// The bytes [`ProtoElem::encode_repeated`] writes.
+    fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize;
+    /// Reads one occurrence of a repeated field (packed or not).
+    fn merge_repeated(
+        wire_type: WireType,
+        values: &mut Vec<Self>,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError>;
+}
+
+/// What `Option<Self>` means on the wire: `optional` for a scalar or enum, a
+/// message field for a message, the alternatives of a oneof.
+pub trait ProtoOptional: Sized {
+    /// Field numbers `Option<Self>` takes.
+    const SPAN: u32 = 1;
+    /// The kind of `Option<Self>`.
+    const KIND: FieldKind;
+    /// Writes a present value.
+    fn encode_some(&self, tag: u32, buf: &mut impl BufMut);
+    /// The bytes [`ProtoOptional::encode_some`] writes.
+    fn encoded_len_some(&self, tag: u32) -> usize;
+    /// Whether field `number` belongs to `Option<Self>` declared at `tag`.
+    fn owns(tag: u32, number: u32) -> bool {
+        tag == number
+    }
+    /// Reads one occurrence into the slot.
+    fn merge_option(
+        slot: &mut Option<Self>,
+        tag: u32,
+        number: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError>;
+}
+
+/// A type that can be a map key: strings, integers and bool.
+pub trait ProtoMapKey: ProtoElem + Eq + Hash + Ord {}
+
+impl<T: ProtoOptional> ProtoField for Option<T> {
+    const SPAN: u32 = T::SPAN;
+    const KIND: FieldKind = T::KIND;
+    fn encode(&self, tag: u32, buf: &mut impl BufMut) {
+        if let Some(value) = self {
+            value.encode_some(tag, buf);
+        }
+    }
+    fn encoded_len(&self, tag: u32) -> usize {
+        self.as_ref().map_or(0, |v| v.encoded_len_some(tag))
+    }
+    fn owns(tag: u32, number: u32) -> bool {
+        T::owns(tag, number)
+    }
+    fn merge(
+        &mut self,
+        tag: u32,
+        number: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        T::merge_option(self, tag, number, wire_type, buf, ctx)
+    }
+}
+
+impl<T: ProtoOptional> ProtoOptional for Box<T> {
+    const SPAN: u32 = T::SPAN;
+    const KIND: FieldKind = T::KIND;
+    fn encode_some(&self, tag: u32, buf: &mut impl BufMut) {
+        (**self).encode_some(tag, buf)
+    }
+    fn encoded_len_some(&self, tag: u32) -> usize {
+        (**self).encoded_len_some(tag)
+    }
+    fn owns(tag: u32, number: u32) -> bool {
+        T::owns(tag, number)
+    }
+    fn merge_option(
+        slot: &mut Option<Self>,
+        tag: u32,
+        number: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        let mut inner = slot.take().map(|b| *b);
+        let result = T::merge_option(&mut inner, tag, number, wire_type, buf, ctx);
+        *slot = inner.map(Box::new);
+        result
+    }
+}
+
+impl<T: ProtoElem> ProtoField for Vec<T> {
+    const KIND: FieldKind = FieldKind::Repeated(T::TYPE);
+    fn encode(&self, tag: u32, buf: &mut impl BufMut) {
+        T::encode_repeated(tag, self, buf)
+    }
+    fn encoded_len(&self, tag: u32) -> usize {
+        T::encoded_len_repeated(tag, self)
+    }
+    fn merge(
+        &mut self,
+        _tag: u32,
+        _number: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        T::merge_repeated(wire_type, self, buf, ctx)
+    }
+}
+
+impl<K: ProtoMapKey, V: ProtoElem> ProtoField for HashMap<K, V> {
+    const KIND: FieldKind = FieldKind::Map(K::TYPE, V::TYPE);
+    fn encode(&self, tag: u32, buf: &mut impl BufMut) {
+        prost::encoding::hash_map::encode(
+            K::encode_one,
+            K::encoded_len_one,
+            V::encode_one,
+            V::encoded_len_one,
+            tag,
+            self,
+            buf,
+        )
+    }
+    fn encoded_len(&self, tag: u32) -> usize {
+        prost::encoding::hash_map::encoded_len(K::encoded_len_one, V::encoded_len_one, tag, self)
+    }
+    fn merge(
+        &mut self,
+        _tag: u32,
+        _number: u32,
+        _wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        prost::encoding::hash_map::merge(K::merge_one, V::merge_one, self, buf, ctx)
+    }
+}
+
+/// The field numbers of a message's fields: each is the one written with
+/// `#[tag(N)]` (`explicit` non-zero) or follows the previous field's range; a
+/// overlap stops compilation (const evaluation) with the reason.
+pub const fn numbers<const N: usize>(fields: [(u32, u32); N]) -> [u32; N] {
+    let mut out = [0u32; N];
+    let mut next = 1u32;
+    let mut i = 0;
+    while i < N {
+        let (explicit, span) = fields[i];
+        let first = if explicit != 0 { explicit } else { next };
+        let end = first + span;
+        if end - 1 > 536_870_911 {
+            panic!("a field number of this #[kratos::message] passes 536870911: lower its `#[tag(N)]`");
+        }
+        let mut j = 0;
+        while j < i {
+            let (_, other_span) = fields[j];
+            let other = out[j];
+            if first < other + other_span && other < end {
+                panic!(
+                    "two fields of this #[kratos::message] share a field number (a oneof takes one number per alternative): give the later field a free `#[tag(N)]`"
+                );
+            }
+            j += 1;
+        }
+        out[i] = first;
+        next = end;
+        i += 1;
+    }
+    out
+}
+
+/// A descriptor for `FieldType::Enum` of `E`, for the `const KIND`s of enum fields.
+pub const fn enum_type<E: ProtoEnum>() -> FieldType {
+    FieldType::Enum(E::descriptor)
+}
+
+/// A descriptor for `FieldKind::Oneof` of `O`.
+pub const fn oneof_kind<O: Oneof>() -> FieldKind {
+    FieldKind::Oneof(O::descriptor)
+}

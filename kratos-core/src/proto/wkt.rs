@@ -1,0 +1,236 @@
+//! The well-known types `google.protobuf.Timestamp` and `google.protobuf.Duration`
+//! (prost-types' structs, re-exported by `kratos`) as message fields: on the wire
+//! the messages they are, in JSON an RFC 3339 string (`"1972-01-01T10:00:20.021Z"`)
+//! and a seconds string (`"1.500s"`), as the protobuf JSON mapping says.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use prost::bytes::{Buf, BufMut};
+use prost::encoding::{self, DecodeContext, WireType};
+use prost::DecodeError;
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::Serializer;
+
+pub use prost_types::{Duration, Timestamp};
+
+use super::json::{JsonField, JsonOptional};
+use super::{ProtoElem, ProtoField, ProtoOptional};
+use crate::descriptor::{
+    FieldDescriptor, FieldKind, FieldType, MessageDescriptor, message::WELL_KNOWN_PACKAGE,
+};
+use crate::message::{FieldError, FieldOptional, FieldTarget, FieldValue, fill};
+
+const SECONDS_AND_NANOS: &[FieldDescriptor] = &[
+    FieldDescriptor {
+        name: "seconds",
+        json_name: "seconds",
+        number: 1,
+        kind: FieldKind::Singular(FieldType::Int64),
+        doc: "",
+    },
+    FieldDescriptor {
+        name: "nanos",
+        json_name: "nanos",
+        number: 2,
+        kind: FieldKind::Singular(FieldType::Int32),
+        doc: "",
+    },
+];
+
+/// The descriptor of `google.protobuf.Timestamp`.
+pub fn timestamp_descriptor() -> &'static MessageDescriptor {
+    &MessageDescriptor {
+        name: "Timestamp",
+        package: Some(WELL_KNOWN_PACKAGE),
+        fields: SECONDS_AND_NANOS,
+        doc: "A point in time, independent of any time zone or calendar.",
+    }
+}
+
+/// The descriptor of `google.protobuf.Duration`.
+pub fn duration_descriptor() -> &'static MessageDescriptor {
+    &MessageDescriptor {
+        name: "Duration",
+        package: Some(WELL_KNOWN_PACKAGE),
+        fields: SECONDS_AND_NANOS,
+        doc: "A signed, fixed-length span of time.",
+    }
+}
+
+struct Parsed<T>(PhantomData<T>);
+
+impl<T: FromStr + Default> Visitor<'_> for Parsed<T>
+where
+    T::Err: fmt::Display,
+{
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 timestamp or a duration like \"1.5s\"")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse()
+            .map_err(|e| E::custom(format!("{v:?} cannot be read: {e}")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+}
+
+macro_rules! well_known {
+    ($ty:ty, $descriptor:ident) => {
+        impl ProtoElem for $ty {
+            const TYPE: FieldType = FieldType::Message($descriptor);
+            fn encode_one(tag: u32, value: &Self, buf: &mut impl BufMut) {
+                encoding::message::encode(tag, value, buf)
+            }
+            fn encoded_len_one(tag: u32, value: &Self) -> usize {
+                encoding::message::encoded_len(tag, value)
+            }
+            fn merge_one(
+                wire_type: WireType,
+                value: &mut Self,
+                buf: &mut impl Buf,
+                ctx: DecodeContext,
+            ) -> Result<(), DecodeError> {
+                encoding::message::merge(wire_type, value, buf, ctx)
+            }
+            fn encode_repeated(tag: u32, values: &[Self], buf: &mut impl BufMut) {
+                encoding::message::encode_repeated(tag, values, buf)
+            }
+            fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize {
+                encoding::message::encoded_len_repeated(tag, values)
+            }
+            fn merge_repeated(
+                wire_type: WireType,
+                values: &mut Vec<Self>,
+                buf: &mut impl Buf,
+                ctx: DecodeContext,
+            ) -> Result<(), DecodeError> {
+                encoding::message::merge_repeated(wire_type, values, buf, ctx)
+            }
+        }
+
+        impl ProtoField for $ty {
+            const KIND: FieldKind = FieldKind::Singular(FieldType::Message($descriptor));
+            fn encode(&self, tag: u32, buf: &mut impl BufMut) {
+                encoding::message::encode(tag, self, buf)
+            }
+            fn encoded_len(&self, tag: u32) -> usize {
+                encoding::message::encoded_len(tag, self)
+            }
+            fn merge(
+                &mut self,
+                _tag: u32,
+                _number: u32,
+                wire_type: WireType,
+                buf: &mut impl Buf,
+                ctx: DecodeContext,
+            ) -> Result<(), DecodeError> {
+                encoding::message::merge(wire_type, self, buf, ctx)
+            }
+        }
+
+        impl ProtoOptional for $ty {
+            const KIND: FieldKind = FieldKind::Singular(FieldType::Message($descriptor));
+            fn encode_some(&self, tag: u32, buf: &mut impl BufMut) {
+                encoding::message::encode(tag, self, buf)
+            }
+            fn encoded_len_some(&self, tag: u32) -> usize {
+                encoding::message::encoded_len(tag, self)
+            }
+            fn merge_option(
+                slot: &mut Option<Self>,
+                _tag: u32,
+                _number: u32,
+                wire_type: WireType,
+                buf: &mut impl Buf,
+                ctx: DecodeContext,
+            ) -> Result<(), DecodeError> {
+                encoding::message::merge(wire_type, slot.get_or_insert_with(Default::default), buf, ctx)
+            }
+        }
+
+        impl JsonField for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+            fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Parsed::<$ty>(PhantomData))
+            }
+        }
+
+        impl JsonOptional for $ty {
+            fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+            fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Parsed::<$ty>(PhantomData))
+            }
+        }
+
+        impl FieldValue for $ty {
+            fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+                if !path.is_empty() {
+                    return Err(FieldError::Unknown(path.join(".")));
+                }
+                *self = text.parse().map_err(|e| FieldError::Invalid {
+                    field: String::new(),
+                    reason: format!("{text:?} cannot be read: {e}"),
+                })?;
+                Ok(())
+            }
+        }
+
+        impl FieldOptional for $ty {
+            fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError> {
+                fill(slot, path, text)
+            }
+        }
+
+        impl FieldTarget for $ty {
+            type Target = $ty;
+        }
+    };
+}
+
+well_known!(Timestamp, timestamp_descriptor);
+well_known!(Duration, duration_descriptor);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::json::{De, Ser};
+
+    #[test]
+    fn json_forms_follow_the_protobuf_mapping() {
+        let t = Timestamp {
+            seconds: 63_108_020,
+            nanos: 21_000_000,
+        };
+        assert_eq!(
+            serde_json::to_string(&Ser(&t)).unwrap(),
+            "\"1972-01-01T10:00:20.021Z\""
+        );
+        let back: De<Timestamp> = serde_json::from_str("\"1972-01-01T10:00:20.021Z\"").unwrap();
+        assert_eq!(back.0, t);
+        let d = Duration {
+            seconds: 1,
+            nanos: 500_000_000,
+        };
+        assert_eq!(serde_json::to_string(&Ser(&d)).unwrap(), "\"1.500s\"");
+        let back: De<Duration> = serde_json::from_str("\"-0.5s\"").unwrap();
+        assert_eq!(
+            back.0,
+            Duration {
+                seconds: 0,
+                nanos: -500_000_000
+            }
+        );
+        assert!(serde_json::from_str::<De<Timestamp>>("\"yesterday\"").is_err());
+    }
+}
