@@ -52,6 +52,14 @@ pub mod descriptor {
     pub use kratos_core::descriptor::*;
 }
 
+/// Messages on the wire: the well-known types, the JSON name switch, proto enums.
+pub mod proto {
+    pub use kratos_core::message::{FieldError, FieldValue, Message};
+    pub use kratos_core::proto::ProtoEnum;
+    pub use kratos_core::proto::json::use_declared_names;
+    pub use kratos_core::proto::wkt::{Duration, Timestamp};
+}
+
 /// The HTTP transport.
 pub mod http {
     pub use kratos_transport::http::*;
@@ -107,19 +115,19 @@ pub mod __private {
     pub use ::tower;
     pub use kratos_core::app::BoxFuture;
     pub use kratos_core::descriptor::{self, MessageDescriptor};
-    pub use kratos_core::proto;
-    pub use kratos_core::{impl_enum, impl_message, impl_oneof};
     pub use kratos_core::message::{FieldTarget, field_hash};
     pub use kratos_core::method::{Probe, ViaNothing, ViaValidate, into_kratos_result};
     pub use kratos_core::middleware::{
         Middleware, MiddlewareRegistration, Next, Reply, Request, Validator,
     };
+    pub use kratos_core::proto;
     pub use kratos_core::service::from_config;
     pub use kratos_core::{
         AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HasField, HttpMethod,
         IntoService, Message, Method, MethodDescriptor, RouteBody, RouteDescriptor, Service,
         ServiceDescriptor, ServiceRegistration,
     };
+    pub use kratos_core::{impl_enum, impl_message, impl_oneof};
     pub use kratos_transport::invoke::{ServerState, ServiceChain};
     pub use kratos_transport::{Client, bootstrap, mount};
 

@@ -174,10 +174,11 @@ impl FieldValue for Vec<u8> {
     /// Bytes in a path or query parameter are base64, as in JSON.
     fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
         no_deeper(path)?;
-        *self = crate::proto::json::bytes_from_text(text).map_err(|reason| FieldError::Invalid {
-            field: String::new(),
-            reason,
-        })?;
+        *self =
+            crate::proto::json::bytes_from_text(text).map_err(|reason| FieldError::Invalid {
+                field: String::new(),
+                reason,
+            })?;
         Ok(())
     }
 }

@@ -6,11 +6,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{
-    self, encode_key, encode_varint, encoded_len_varint, key_len, DecodeContext, WireType,
+    self, DecodeContext, WireType, encode_key, encode_varint, encoded_len_varint, key_len,
 };
-use prost::DecodeError;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::ProtoEnum;
@@ -112,7 +112,9 @@ impl<E: ProtoEnum> Visitor<'_> for EnumVisitor<E> {
 }
 
 /// Reads a value from its name or number; `null` reads as the default.
-pub fn deserialize<'de, E: ProtoEnum, D: Deserializer<'de>>(deserializer: D) -> Result<E, D::Error> {
+pub fn deserialize<'de, E: ProtoEnum, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<E, D::Error> {
     deserializer.deserialize_any(EnumVisitor(PhantomData))
 }
 

@@ -302,7 +302,9 @@ impl<K: JsonMapKey, V: JsonField> JsonField for HashMap<K, V> {
         struct Object<K, V>(HashMap<K, V>);
         impl<'de, K: JsonMapKey, V: JsonField> Deserialize<'de> for Object<K, V> {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_map(Entries(PhantomData)).map(Object)
+                deserializer
+                    .deserialize_map(Entries(PhantomData))
+                    .map(Object)
             }
         }
         Ok(Option::<Object<K, V>>::deserialize(deserializer)?.map_or_else(HashMap::new, |o| o.0))
@@ -647,7 +649,10 @@ mod tests {
     fn maps_use_string_keys() {
         let map: HashMap<i64, String> = [(3, "x".to_owned())].into();
         assert_eq!(to_json(&map), r#"{"3":"x"}"#);
-        assert_eq!(from_json::<HashMap<i64, String>>(r#"{"3":"x"}"#).unwrap(), map);
+        assert_eq!(
+            from_json::<HashMap<i64, String>>(r#"{"3":"x"}"#).unwrap(),
+            map
+        );
         assert!(from_json::<HashMap<i64, String>>(r#"{"a":"x"}"#).is_err());
         let map: HashMap<bool, i64> = [(true, 1)].into();
         assert_eq!(to_json(&map), r#"{"true":"1"}"#);

@@ -5,9 +5,9 @@
 //!
 //! [`ProtoField`]: super::ProtoField
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{DecodeContext, WireType};
-use prost::DecodeError;
 use serde::de::MapAccess;
 use serde::ser::SerializeStruct;
 
@@ -60,9 +60,16 @@ pub trait Oneof: Clone + PartialEq + std::fmt::Debug + Send + Sync + Sized + 'st
     /// The alternative a JSON key names (declared or lowerCamel name).
     fn variant(key: &str) -> Option<u32>;
     /// Writes the alternative held as one entry of the enclosing message.
-    fn serialize_into<S: SerializeStruct>(&self, out: &mut S, declared: bool) -> Result<(), S::Error>;
+    fn serialize_into<S: SerializeStruct>(
+        &self,
+        out: &mut S,
+        declared: bool,
+    ) -> Result<(), S::Error>;
     /// Reads alternative `index` from the map's next value.
-    fn deserialize_variant<'de, A: MapAccess<'de>>(index: u32, map: &mut A) -> Result<Self, A::Error>;
+    fn deserialize_variant<'de, A: MapAccess<'de>>(
+        index: u32,
+        map: &mut A,
+    ) -> Result<Self, A::Error>;
     /// Sets an alternative from a query or path parameter, if `key` names one.
     fn set_text(
         slot: &mut Option<Self>,
@@ -79,8 +86,9 @@ pub trait Oneof: Clone + PartialEq + std::fmt::Debug + Send + Sync + Sized + 'st
 macro_rules! impl_message {
     ($ty:ty) => {
         impl $crate::proto::ProtoElem for $ty {
-            const TYPE: $crate::descriptor::FieldType =
-                $crate::descriptor::FieldType::Message(<$ty as $crate::message::Message>::descriptor);
+            const TYPE: $crate::descriptor::FieldType = $crate::descriptor::FieldType::Message(
+                <$ty as $crate::message::Message>::descriptor,
+            );
             fn encode_one(tag: u32, value: &Self, buf: &mut impl $crate::__prost::bytes::BufMut) {
                 $crate::__prost::encoding::message::encode(tag, value, buf)
             }
@@ -95,7 +103,11 @@ macro_rules! impl_message {
             ) -> ::core::result::Result<(), $crate::__prost::DecodeError> {
                 $crate::__prost::encoding::message::merge(wire_type, value, buf, ctx)
             }
-            fn encode_repeated(tag: u32, values: &[Self], buf: &mut impl $crate::__prost::bytes::BufMut) {
+            fn encode_repeated(
+                tag: u32,
+                values: &[Self],
+                buf: &mut impl $crate::__prost::bytes::BufMut,
+            ) {
                 $crate::__prost::encoding::message::encode_repeated(tag, values, buf)
             }
             fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize {
@@ -112,9 +124,8 @@ macro_rules! impl_message {
         }
 
         impl $crate::proto::ProtoField for $ty {
-            const KIND: $crate::descriptor::FieldKind = $crate::descriptor::FieldKind::Singular(
-                <$ty as $crate::proto::ProtoElem>::TYPE,
-            );
+            const KIND: $crate::descriptor::FieldKind =
+                $crate::descriptor::FieldKind::Singular(<$ty as $crate::proto::ProtoElem>::TYPE);
             fn encode(&self, tag: u32, buf: &mut impl $crate::__prost::bytes::BufMut) {
                 $crate::__prost::encoding::message::encode(tag, self, buf)
             }
@@ -134,9 +145,8 @@ macro_rules! impl_message {
         }
 
         impl $crate::proto::ProtoOptional for $ty {
-            const KIND: $crate::descriptor::FieldKind = $crate::descriptor::FieldKind::Singular(
-                <$ty as $crate::proto::ProtoElem>::TYPE,
-            );
+            const KIND: $crate::descriptor::FieldKind =
+                $crate::descriptor::FieldKind::Singular(<$ty as $crate::proto::ProtoElem>::TYPE);
             fn encode_some(&self, tag: u32, buf: &mut impl $crate::__prost::bytes::BufMut) {
                 $crate::__prost::encoding::message::encode(tag, self, buf)
             }
@@ -157,19 +167,29 @@ macro_rules! impl_message {
         }
 
         impl $crate::proto::json::JsonField for $ty {
-            fn serialize<S: $crate::__serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize<S: $crate::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 $crate::__serde::Serialize::serialize(self, serializer)
             }
-            fn deserialize<'de, D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize<'de, D: $crate::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 $crate::proto::json::message_or_default(deserializer)
             }
         }
 
         impl $crate::proto::json::JsonOptional for $ty {
-            fn serialize_some<S: $crate::__serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize_some<S: $crate::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 $crate::__serde::Serialize::serialize(self, serializer)
             }
-            fn deserialize_some<'de, D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize_some<'de, D: $crate::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 <$ty as $crate::__serde::Deserialize<'de>>::deserialize(deserializer)
             }
         }
@@ -211,7 +231,11 @@ macro_rules! impl_enum {
             ) -> ::core::result::Result<(), $crate::__prost::DecodeError> {
                 $crate::proto::enums::merge_one(wire_type, value, buf, ctx)
             }
-            fn encode_repeated(tag: u32, values: &[Self], buf: &mut impl $crate::__prost::bytes::BufMut) {
+            fn encode_repeated(
+                tag: u32,
+                values: &[Self],
+                buf: &mut impl $crate::__prost::bytes::BufMut,
+            ) {
                 $crate::proto::enums::encode_packed(tag, values, buf)
             }
             fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize {
@@ -277,37 +301,56 @@ macro_rules! impl_enum {
         }
 
         impl $crate::proto::json::JsonField for $ty {
-            fn serialize<S: $crate::__serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize<S: $crate::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str($crate::proto::ProtoEnum::name(*self))
             }
-            fn deserialize<'de, D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize<'de, D: $crate::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 $crate::proto::enums::deserialize(deserializer)
             }
         }
 
         impl $crate::proto::json::JsonOptional for $ty {
-            fn serialize_some<S: $crate::__serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize_some<S: $crate::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str($crate::proto::ProtoEnum::name(*self))
             }
-            fn deserialize_some<'de, D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize_some<'de, D: $crate::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 $crate::proto::enums::deserialize(deserializer)
             }
         }
 
         impl $crate::__serde::Serialize for $ty {
-            fn serialize<S: $crate::__serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize<S: $crate::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str($crate::proto::ProtoEnum::name(*self))
             }
         }
 
         impl<'de> $crate::__serde::Deserialize<'de> for $ty {
-            fn deserialize<D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 $crate::proto::enums::deserialize(deserializer)
             }
         }
 
         impl $crate::message::FieldValue for $ty {
-            fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), $crate::message::FieldError> {
+            fn set_text(
+                &mut self,
+                path: &[&str],
+                text: &str,
+            ) -> ::core::result::Result<(), $crate::message::FieldError> {
                 $crate::proto::enums::set_text(self, path, text)
             }
         }
@@ -358,10 +401,15 @@ macro_rules! impl_oneof {
         }
 
         impl $crate::proto::json::JsonOptional for $ty {
-            fn serialize_some<S: $crate::__serde::Serializer>(&self, _serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize_some<S: $crate::__serde::Serializer>(
+                &self,
+                _serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 ::core::result::Result::Err($crate::proto::json::oneof_alone())
             }
-            fn deserialize_some<'de, D: $crate::__serde::Deserializer<'de>>(_deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize_some<'de, D: $crate::__serde::Deserializer<'de>>(
+                _deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 ::core::result::Result::Err(<D::Error as $crate::__serde::de::Error>::custom(
                     "a oneof is read inside its message, not on its own",
                 ))
@@ -373,7 +421,9 @@ macro_rules! impl_oneof {
                 declared: bool,
             ) -> ::core::result::Result<(), S::Error> {
                 match this {
-                    ::core::option::Option::Some(value) => $crate::proto::Oneof::serialize_into(value, out, declared),
+                    ::core::option::Option::Some(value) => {
+                        $crate::proto::Oneof::serialize_into(value, out, declared)
+                    }
                     ::core::option::Option::None => ::core::result::Result::Ok(()),
                 }
             }
@@ -385,7 +435,9 @@ macro_rules! impl_oneof {
                 variant: u32,
                 map: &mut A,
             ) -> ::core::result::Result<(), A::Error> {
-                *this = ::core::option::Option::Some(<$ty as $crate::proto::Oneof>::deserialize_variant(variant, map)?);
+                *this = ::core::option::Option::Some(
+                    <$ty as $crate::proto::Oneof>::deserialize_variant(variant, map)?,
+                );
                 ::core::result::Result::Ok(())
             }
         }
@@ -403,7 +455,8 @@ macro_rules! impl_oneof {
                 key: &str,
                 rest: &[&str],
                 text: &str,
-            ) -> ::core::option::Option<::core::result::Result<(), $crate::message::FieldError>> {
+            ) -> ::core::option::Option<::core::result::Result<(), $crate::message::FieldError>>
+            {
                 <$ty as $crate::proto::Oneof>::set_text(slot, key, rest, text)
             }
         }

@@ -20,15 +20,20 @@ pub mod wkt;
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{DecodeContext, WireType};
-use prost::DecodeError;
 
 use crate::descriptor::{FieldKind, FieldType};
 
 pub use kinds::{Oneof, ProtoEnum};
 
 /// A field of a message: how its value is encoded at its field number.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no protobuf mapping",
+    label = "not a protobuf field type",
+    note = "a field is a scalar (String, bool, i32, i64, u32, u64, f32, f64, Vec<u8>), a `#[kratos::message]` struct or enum, a Timestamp or Duration, or Vec/Option/HashMap of those: put `#[kratos::message]` on `{Self}` or pick one of these"
+)]
 pub trait ProtoField: Default {
     /// How many field numbers the field takes: one, or a oneof's variant count.
     const SPAN: u32 = 1;
@@ -55,6 +60,11 @@ pub trait ProtoField: Default {
 
 /// A type that can stand alone in a field: an element of `repeated`, a map value,
 /// the inside of `Option`, a oneof alternative.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no protobuf mapping",
+    label = "not a protobuf value type",
+    note = "a list element, map value or oneof alternative is a scalar, a `#[kratos::message]` struct or enum, or a Timestamp or Duration"
+)]
 pub trait ProtoElem: Default + PartialEq {
     /// Its protobuf type.
     const TYPE: FieldType;
@@ -84,6 +94,11 @@ pub trait ProtoElem: Default + PartialEq {
 
 /// What `Option<Self>` means on the wire: `optional` for a scalar or enum, a
 /// message field for a message, the alternatives of a oneof.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no protobuf mapping",
+    label = "not a protobuf field type",
+    note = "`Option` holds a scalar, a `#[kratos::message]` struct, enum or oneof, or a Timestamp or Duration: put `#[kratos::message]` on `{Self}`"
+)]
 pub trait ProtoOptional: Sized {
     /// Field numbers `Option<Self>` takes.
     const SPAN: u32 = 1;
@@ -224,7 +239,9 @@ pub const fn numbers<const N: usize>(fields: [(u32, u32); N]) -> [u32; N] {
         let first = if explicit != 0 { explicit } else { next };
         let end = first + span;
         if end - 1 > 536_870_911 {
-            panic!("a field number of this #[kratos::message] passes 536870911: lower its `#[tag(N)]`");
+            panic!(
+                "a field number of this #[kratos::message] passes 536870911: lower its `#[tag(N)]`"
+            );
         }
         let mut j = 0;
         while j < i {

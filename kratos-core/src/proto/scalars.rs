@@ -2,9 +2,9 @@
 //! numbers, bool, `String` and `Vec<u8>` (bytes), each through prost's own
 //! encoder for its protobuf type.
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{self, DecodeContext, WireType};
-use prost::DecodeError;
 
 use super::{ProtoElem, ProtoField, ProtoMapKey, ProtoOptional};
 use crate::descriptor::{FieldKind, FieldType};

@@ -7,9 +7,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{self, DecodeContext, WireType};
-use prost::DecodeError;
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 
@@ -151,7 +151,12 @@ macro_rules! well_known {
                 buf: &mut impl Buf,
                 ctx: DecodeContext,
             ) -> Result<(), DecodeError> {
-                encoding::message::merge(wire_type, slot.get_or_insert_with(Default::default), buf, ctx)
+                encoding::message::merge(
+                    wire_type,
+                    slot.get_or_insert_with(Default::default),
+                    buf,
+                    ctx,
+                )
             }
         }
 
@@ -168,7 +173,9 @@ macro_rules! well_known {
             fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
             }
-            fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            fn deserialize_some<'de, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
                 deserializer.deserialize_any(Parsed::<$ty>(PhantomData))
             }
         }
@@ -187,7 +194,11 @@ macro_rules! well_known {
         }
 
         impl FieldOptional for $ty {
-            fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError> {
+            fn set_some(
+                slot: &mut Option<Self>,
+                path: &[&str],
+                text: &str,
+            ) -> Result<(), FieldError> {
                 fill(slot, path, text)
             }
         }

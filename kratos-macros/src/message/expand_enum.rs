@@ -106,12 +106,18 @@ pub(super) fn oneof(o: &Oneof) -> TokenStream {
     let elem: Vec<TokenStream> = o
         .variants
         .iter()
-        .map(|(_, ty, _)| quote_spanned!(ty.span()=> <#ty as ::kratos::__private::proto::ProtoElem>))
+        .map(
+            |(_, ty, _)| quote_spanned!(ty.span()=> <#ty as ::kratos::__private::proto::ProtoElem>),
+        )
         .collect();
     let tys: Vec<_> = o.variants.iter().map(|v| &v.1).collect();
     let declared: Vec<String> = idents.iter().map(|i| snake(&i.to_string())).collect();
     let camel: Vec<String> = declared.iter().map(|d| lower_camel(d)).collect();
-    let patterns: Vec<TokenStream> = declared.iter().zip(&camel).map(|(d, j)| either(d, j)).collect();
+    let patterns: Vec<TokenStream> = declared
+        .iter()
+        .zip(&camel)
+        .map(|(d, j)| either(d, j))
+        .collect();
     let docs: Vec<&String> = o.variants.iter().map(|v| &v.2).collect();
     let oneof_name = snake(&name.to_string());
     quote! {

@@ -81,7 +81,10 @@ fn take_tag(field: &mut Field) -> syn::Result<Option<LitInt>> {
                 syn::Error::new_spanned(&attr, "write the field number as `#[tag(3)]`")
             })?;
             if tag.is_some() {
-                return Err(syn::Error::new_spanned(&attr, "a field has one `#[tag(N)]`"));
+                return Err(syn::Error::new_spanned(
+                    &attr,
+                    "a field has one `#[tag(N)]`",
+                ));
             }
             tag = Some(lit);
         } else {

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use syn::{Expr, ExprLit, ExprUnary, Fields, GenericArgument, Ident, ItemEnum, ItemStruct, Lit, PathArguments, Type, UnOp};
+use syn::{
+    Expr, ExprLit, ExprUnary, Fields, GenericArgument, Ident, ItemEnum, ItemStruct, Lit,
+    PathArguments, Type, UnOp,
+};
 
 use super::parse::{Args, Item};
 use crate::errors::Errors;
@@ -76,11 +79,16 @@ fn is_ident(ty: &Type, name: &str) -> bool {
 
 /// A reason the type cannot be a field, when its spelling tells.
 fn unsupported(ty: &Type) -> Option<String> {
-    const PRIMITIVES: [&str; 9] = ["usize", "isize", "u8", "i8", "u16", "i16", "u128", "i128", "char"];
+    const PRIMITIVES: [&str; 9] = [
+        "usize", "isize", "u8", "i8", "u16", "i16", "u128", "i128", "char",
+    ];
     match ty {
         Type::Path(p) if p.qself.is_none() => {}
         Type::Reference(_) => {
-            return Some("a message owns its data: write `String` for `&str`, `Vec<T>` for `&[T]`".to_owned());
+            return Some(
+                "a message owns its data: write `String` for `&str`, `Vec<T>` for `&[T]`"
+                    .to_owned(),
+            );
         }
         _ => return Some(SUPPORTED.to_owned()),
     }
@@ -108,9 +116,9 @@ fn unsupported(ty: &Type) -> Option<String> {
             Some((n, a)) if n == "Vec" && !(a.len() == 1 && is_ident(a[0], "u8")) => {
                 Some("a repeated field is never absent, only empty: write `Vec<T>`".to_owned())
             }
-            Some((n, _)) if n == "Option" || n == "HashMap" => {
-                Some(format!("`Option<{n}<..>>` has no protobuf form: drop the outer `Option`"))
-            }
+            Some((n, _)) if n == "Option" || n == "HashMap" => Some(format!(
+                "`Option<{n}<..>>` has no protobuf form: drop the outer `Option`"
+            )),
             _ => unsupported(inner),
         },
         ("HashMap", [key, value]) => {
@@ -157,24 +165,40 @@ pub(super) fn model(args: Args, item: Item) -> syn::Result<Model> {
 fn message(args: Args, item: ItemStruct, tags: Vec<Option<syn::LitInt>>) -> syn::Result<Message> {
     let mut errors = Errors::default();
     if !item.generics.params.is_empty() {
-        errors.at(&item.generics, "a message cannot be generic: write one struct per concrete message");
+        errors.at(
+            &item.generics,
+            "a message cannot be generic: write one struct per concrete message",
+        );
     }
     let named = match &item.fields {
         Fields::Named(named) => Some(named),
         _ => {
-            errors.at(&item.ident, "a message has named fields: write `pub struct Name { pub field: String }`");
+            errors.at(
+                &item.ident,
+                "a message has named fields: write `pub struct Name { pub field: String }`",
+            );
             None
         }
     };
     check_derives(
         &item.attrs,
-        &["Clone", "PartialEq", "Debug", "Default", "Message", "Serialize", "Deserialize"],
+        &[
+            "Clone",
+            "PartialEq",
+            "Debug",
+            "Default",
+            "Message",
+            "Serialize",
+            "Deserialize",
+        ],
         &mut errors,
     );
     let mut fields = Vec::new();
     let mut used: BTreeMap<u32, Ident> = BTreeMap::new();
     for (field, tag_lit) in named.into_iter().flat_map(|n| n.named.iter()).zip(&tags) {
-        let Some(ident) = field.ident.clone() else { continue };
+        let Some(ident) = field.ident.clone() else {
+            continue;
+        };
         let mut explicit = 0;
         if let Some(lit) = tag_lit {
             match lit.base10_parse::<u32>() {
@@ -204,8 +228,14 @@ fn message(args: Args, item: ItemStruct, tags: Vec<Option<syn::LitInt>>) -> syn:
 /// An enum value's number: an integer literal, possibly negated.
 fn discriminant(expr: &Expr) -> Option<i32> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse().ok(),
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => discriminant(expr).map(|n: i32| -n),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse().ok(),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => discriminant(expr).map(|n: i32| -n),
         _ => None,
     }
 }
@@ -216,14 +246,30 @@ fn enumeration(args: Args, item: ItemEnum) -> syn::Result<Model> {
         errors.at(&item.generics, "a proto enum or oneof cannot be generic");
     }
     if item.variants.is_empty() {
-        errors.at(&item.ident, "a proto enum needs at least one value, and its first is 0 (the default)");
+        errors.at(
+            &item.ident,
+            "a proto enum needs at least one value, and its first is 0 (the default)",
+        );
         return Err(errors.finish(()).unwrap_err());
     }
-    let unit = item.variants.iter().all(|v| matches!(v.fields, Fields::Unit));
+    let unit = item
+        .variants
+        .iter()
+        .all(|v| matches!(v.fields, Fields::Unit));
     if unit {
         check_derives(
             &item.attrs,
-            &["Clone", "Copy", "PartialEq", "Eq", "Hash", "Debug", "Default", "Serialize", "Deserialize"],
+            &[
+                "Clone",
+                "Copy",
+                "PartialEq",
+                "Eq",
+                "Hash",
+                "Debug",
+                "Default",
+                "Serialize",
+                "Deserialize",
+            ],
             &mut errors,
         );
         let mut values = Vec::new();
@@ -234,7 +280,10 @@ fn enumeration(args: Args, item: ItemEnum) -> syn::Result<Model> {
                 Some((_, expr)) => match discriminant(expr) {
                     Some(n) => n,
                     None => {
-                        errors.at(expr, "an enum value's number is an integer literal, like `= 3`");
+                        errors.at(
+                            expr,
+                            "an enum value's number is an integer literal, like `= 3`",
+                        );
                         next
                     }
                 },
@@ -248,18 +297,32 @@ fn enumeration(args: Args, item: ItemEnum) -> syn::Result<Model> {
             }
             used.insert(number, variant.ident.clone());
             next = number.saturating_add(1);
-            values.push((variant.ident.clone(), number, crate::docs::of(&variant.attrs)));
+            values.push((
+                variant.ident.clone(),
+                number,
+                crate::docs::of(&variant.attrs),
+            ));
         }
         return errors.finish(Model::Enum(ProtoEnum { item, values, args }));
     }
     if args.package.is_some() || args.declared_names {
-        errors.at(&item.ident, "a oneof takes no arguments: it is written inside the messages that hold it");
+        errors.at(
+            &item.ident,
+            "a oneof takes no arguments: it is written inside the messages that hold it",
+        );
     }
-    check_derives(&item.attrs, &["Clone", "PartialEq", "Debug", "Serialize", "Deserialize"], &mut errors);
+    check_derives(
+        &item.attrs,
+        &["Clone", "PartialEq", "Debug", "Serialize", "Deserialize"],
+        &mut errors,
+    );
     let mut variants = Vec::new();
     for variant in &item.variants {
         if let Some((_, expr)) = &variant.discriminant {
-            errors.at(expr, "a oneof's alternatives are numbered from the field that holds it: remove `= N`");
+            errors.at(
+                expr,
+                "a oneof's alternatives are numbered from the field that holds it: remove `= N`",
+            );
         }
         match &variant.fields {
             Fields::Unnamed(f) if f.unnamed.len() == 1 => {

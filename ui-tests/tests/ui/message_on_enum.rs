@@ -1,7 +1,0 @@
-// Misuse: #[kratos::message] on an enum.
-#[kratos::message]
-pub enum Color {
-    Red,
-}
-
-fn main() {}
