@@ -51,8 +51,8 @@ impl<S: Service> IntoService<()> for S {
 
 /// How an annotated `impl Trait for Type` block registers itself for `#[kratos::main]`.
 pub struct ServiceRegistration {
-    /// The gRPC name of the service, e.g. `helloworld.v1.Greeter`.
-    pub service: &'static str,
+    /// The service it implements (its gRPC name is `descriptor.full_name`).
+    pub descriptor: &'static ServiceDescriptor,
     /// The Rust type that implements it.
     pub implementation: &'static str,
     /// Builds the value: `Default`, or scanned from a config key.

@@ -107,7 +107,7 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
                 "SERVICE_BUILD",
                 format!(
                     "cannot build {} for {}: {}",
-                    registration.implementation, registration.service, e.message
+                    registration.implementation, registration.descriptor.full_name, e.message
                 ),
             )
         })?;

@@ -90,7 +90,7 @@ pub(super) fn expand(registration: &Registration) -> TokenStream {
 
             ::kratos::__private::inventory::submit! {
                 ::kratos::__private::ServiceRegistration {
-                    service: #server::<#ty>::DESCRIPTOR.full_name,
+                    descriptor: #server::<#ty>::DESCRIPTOR,
                     implementation: #type_name,
                     build,
                 }
