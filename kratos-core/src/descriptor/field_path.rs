@@ -27,9 +27,8 @@ pub(crate) fn resolve(
     for segment in path.split('.') {
         let field = wire_fields(current?).find(|f| f.json_name == segment || f.name == segment)?;
         current = match field.kind {
-            FieldKind::Singular(FieldType::Message(m)) | FieldKind::Optional(FieldType::Message(m)) => {
-                Some(m())
-            }
+            FieldKind::Singular(FieldType::Message(m))
+            | FieldKind::Optional(FieldType::Message(m)) => Some(m()),
             _ => None,
         };
         fields.push(field);
@@ -52,20 +51,29 @@ mod tests {
     #[test]
     fn oneof_variants_are_wire_fields() {
         let names: Vec<_> = wire_fields(&fixtures::EVERYTHING).map(|f| f.name).collect();
-        assert!(names.contains(&"email") && names.contains(&"person"), "{names:?}");
+        assert!(
+            names.contains(&"email") && names.contains(&"person"),
+            "{names:?}"
+        );
         assert!(!names.contains(&"contact"), "{names:?}");
     }
 
     #[test]
     fn resolves_json_and_declared_names_through_messages() {
         let fields = resolve(&fixtures::PATCH_REQUEST, "thing.createdAt").unwrap();
-        assert_eq!(fields.iter().map(|f| f.name).collect::<Vec<_>>(), ["thing", "created_at"]);
+        assert_eq!(
+            fields.iter().map(|f| f.name).collect::<Vec<_>>(),
+            ["thing", "created_at"]
+        );
         assert_eq!(
             proto_path(&fixtures::PATCH_REQUEST, "thing.created_at").as_deref(),
             Some("thing.created_at")
         );
         assert_eq!(proto_path(&fixtures::PATCH_REQUEST, "thing.nope"), None);
         // A scalar has no fields below it.
-        assert_eq!(proto_path(&fixtures::PATCH_REQUEST, "thing.stringValue.x"), None);
+        assert_eq!(
+            proto_path(&fixtures::PATCH_REQUEST, "thing.stringValue.x"),
+            None
+        );
     }
 }

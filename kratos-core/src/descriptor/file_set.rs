@@ -309,7 +309,10 @@ mod tests {
         assert_eq!(timestamp.package(), "google.protobuf");
         let ts = message(timestamp, "Timestamp");
         assert_eq!(
-            ts.field.iter().map(|f| (f.name(), f.number(), f.r#type())).collect::<Vec<_>>(),
+            ts.field
+                .iter()
+                .map(|f| (f.name(), f.number(), f.r#type()))
+                .collect::<Vec<_>>(),
             [("seconds", 1, Type::Int64), ("nanos", 2, Type::Int32)]
         );
     }
@@ -323,7 +326,11 @@ mod tests {
         let say = &service.method[0];
         assert_eq!(
             (say.name(), say.input_type(), say.output_type()),
-            ("SayHello", ".helloworld.v1.HelloRequest", ".helloworld.v1.HelloReply")
+            (
+                "SayHello",
+                ".helloworld.v1.HelloRequest",
+                ".helloworld.v1.HelloReply"
+            )
         );
         assert_eq!(say.client_streaming, None);
         assert!(say.options.is_none());
@@ -345,27 +352,66 @@ mod tests {
         let f = |name| field(everything, name);
         let kind = |name| {
             let f = f(name);
-            (f.number(), f.label(), f.r#type(), f.type_name(), f.oneof_index)
+            (
+                f.number(),
+                f.label(),
+                f.r#type(),
+                f.type_name(),
+                f.oneof_index,
+            )
         };
-        assert_eq!(kind("double_value"), (1, Label::Optional, Type::Double, "", None));
-        assert_eq!(kind("uint64_value"), (6, Label::Optional, Type::Uint64, "", None));
-        assert_eq!(kind("bytes_value"), (9, Label::Optional, Type::Bytes, "", None));
+        assert_eq!(
+            kind("double_value"),
+            (1, Label::Optional, Type::Double, "", None)
+        );
+        assert_eq!(
+            kind("uint64_value"),
+            (6, Label::Optional, Type::Uint64, "", None)
+        );
+        assert_eq!(
+            kind("bytes_value"),
+            (9, Label::Optional, Type::Bytes, "", None)
+        );
         assert_eq!(kind("tags"), (10, Label::Repeated, Type::String, "", None));
         assert_eq!(
             kind("children"),
-            (11, Label::Repeated, Type::Message, ".helloworld.v1.Child", None)
+            (
+                11,
+                Label::Repeated,
+                Type::Message,
+                ".helloworld.v1.Child",
+                None
+            )
         );
         assert_eq!(
             kind("status"),
-            (16, Label::Optional, Type::Enum, ".helloworld.v1.Status", None)
+            (
+                16,
+                Label::Optional,
+                Type::Enum,
+                ".helloworld.v1.Status",
+                None
+            )
         );
         assert_eq!(
             kind("created_at"),
-            (20, Label::Optional, Type::Message, ".google.protobuf.Timestamp", None)
+            (
+                20,
+                Label::Optional,
+                Type::Message,
+                ".google.protobuf.Timestamp",
+                None
+            )
         );
         assert_eq!(
             kind("next"),
-            (22, Label::Optional, Type::Message, ".helloworld.v1.Everything", None)
+            (
+                22,
+                Label::Optional,
+                Type::Message,
+                ".helloworld.v1.Everything",
+                None
+            )
         );
         assert_eq!(f("int32_value").json_name(), "int32Value");
         assert_eq!(f("e_tag").json_name(), "etag");
@@ -373,7 +419,13 @@ mod tests {
         // Maps: repeated entries, nested in field order, marked map_entry.
         assert_eq!(
             kind("counts"),
-            (12, Label::Repeated, Type::Message, ".helloworld.v1.Everything.CountsEntry", None)
+            (
+                12,
+                Label::Repeated,
+                Type::Message,
+                ".helloworld.v1.Everything.CountsEntry",
+                None
+            )
         );
         assert_eq!(
             f("by_name").type_name(),
@@ -387,7 +439,13 @@ mod tests {
             by_name
                 .field
                 .iter()
-                .map(|f| (f.name(), f.number(), f.r#type(), f.type_name(), f.json_name()))
+                .map(|f| (
+                    f.name(),
+                    f.number(),
+                    f.r#type(),
+                    f.type_name(),
+                    f.json_name()
+                ))
                 .collect::<Vec<_>>(),
             [
                 ("key", 1, Type::String, "", "key"),
@@ -398,12 +456,24 @@ mod tests {
         // The oneof first, then proto3 optional's synthetic one.
         let oneofs: Vec<_> = everything.oneof_decl.iter().map(|o| o.name()).collect();
         assert_eq!(oneofs, ["contact", "_limit"]);
-        assert_eq!(kind("email"), (17, Label::Optional, Type::String, "", Some(0)));
+        assert_eq!(
+            kind("email"),
+            (17, Label::Optional, Type::String, "", Some(0))
+        );
         assert_eq!(
             kind("person"),
-            (18, Label::Optional, Type::Message, ".helloworld.v1.Child", Some(0))
+            (
+                18,
+                Label::Optional,
+                Type::Message,
+                ".helloworld.v1.Child",
+                Some(0)
+            )
         );
-        assert_eq!(kind("limit"), (14, Label::Optional, Type::Int32, "", Some(1)));
+        assert_eq!(
+            kind("limit"),
+            (14, Label::Optional, Type::Int32, "", Some(1))
+        );
         assert_eq!(f("limit").proto3_optional, Some(true));
         assert_eq!(f("email").proto3_optional, None);
 
@@ -411,7 +481,10 @@ mod tests {
         let order: Vec<_> = everything.field.iter().map(|f| f.number()).collect();
         assert_eq!(
             order,
-            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 30, 31]
+            [
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 30,
+                31
+            ]
         );
     }
 
@@ -422,8 +495,16 @@ mod tests {
         let status = &greeter.enum_type[0];
         assert_eq!(status.name(), "Status");
         assert_eq!(
-            status.value.iter().map(|v| (v.name(), v.number())).collect::<Vec<_>>(),
-            [("STATUS_UNSPECIFIED", 0), ("STATUS_ACTIVE", 1), ("STATUS_BLOCKED", 2)]
+            status
+                .value
+                .iter()
+                .map(|v| (v.name(), v.number()))
+                .collect::<Vec<_>>(),
+            [
+                ("STATUS_UNSPECIFIED", 0),
+                ("STATUS_ACTIVE", 1),
+                ("STATUS_BLOCKED", 2)
+            ]
         );
     }
 

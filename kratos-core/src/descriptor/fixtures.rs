@@ -72,6 +72,12 @@ fn list_request() -> &'static MessageDescriptor {
 fn list_reply() -> &'static MessageDescriptor {
     &LIST_REPLY
 }
+fn counts_entry() -> &'static MessageDescriptor {
+    &COUNTS_ENTRY
+}
+fn time_reply() -> &'static MessageDescriptor {
+    &TIME_REPLY
+}
 
 /// google.protobuf.Timestamp, as the message macro describes `prost_types::Timestamp`.
 pub static TIMESTAMP: MessageDescriptor = MessageDescriptor {
@@ -101,7 +107,13 @@ pub static CHILD: MessageDescriptor = MessageDescriptor {
     package: None,
     fields: &[
         field("id", "id", 1, Singular(String), ""),
-        field("display_name", "displayName", 2, Singular(String), " Shown to people."),
+        field(
+            "display_name",
+            "displayName",
+            2,
+            Singular(String),
+            " Shown to people.",
+        ),
     ],
     doc: " A nested message.",
 };
@@ -157,8 +169,20 @@ pub static EVERYTHING: MessageDescriptor = MessageDescriptor {
         field("limit", "limit", 14, Optional(Int32), " At most this many."),
         field("child", "child", 15, Singular(Message(child)), ""),
         field("status", "status", 16, Singular(Enum(status)), ""),
-        field("contact", "contact", 17, Oneof(contact), " How to reach it."),
-        field("created_at", "createdAt", 20, Singular(Message(timestamp)), ""),
+        field(
+            "contact",
+            "contact",
+            17,
+            Oneof(contact),
+            " How to reach it.",
+        ),
+        field(
+            "created_at",
+            "createdAt",
+            20,
+            Singular(Message(timestamp)),
+            "",
+        ),
         field("ttl", "ttl", 21, Singular(Message(duration)), ""),
         field("next", "next", 22, Singular(Message(everything)), ""),
         field("e_tag", "etag", 23, Singular(String), " Named by hand."),
@@ -345,5 +369,52 @@ pub static CATALOG: ServiceDescriptor = ServiceDescriptor {
     name: "Catalog",
     full_name: "shop.v1.Catalog",
     methods: &[&LIST],
+    doc: "",
+};
+
+/// A top-level message named like the entry protoc nests for a `counts` map.
+pub static COUNTS_ENTRY: MessageDescriptor = MessageDescriptor {
+    name: "CountsEntry",
+    package: None,
+    fields: &[field("n", "n", 1, Singular(Int32), "")],
+    doc: "",
+};
+
+/// Names that a relative reference would resolve wrongly: `google.protobuf.Timestamp`
+/// from package `acme.google.v1`, `CountsEntry` beside a `counts` map.
+pub static TIME_REPLY: MessageDescriptor = MessageDescriptor {
+    name: "TimeReply",
+    package: None,
+    fields: &[
+        field("at", "at", 1, Singular(Message(timestamp)), ""),
+        field("counts", "counts", 2, Map(String, Int32), ""),
+        field("other", "other", 3, Singular(Message(counts_entry)), ""),
+    ],
+    doc: "",
+};
+
+/// acme.google.v1.Clock.Now.
+pub static NOW: MethodDescriptor = MethodDescriptor {
+    name: "Now",
+    operation: "/acme.google.v1.Clock/Now",
+    request: ping_request,
+    reply: time_reply,
+    routes: &[RouteDescriptor {
+        method: HttpMethod::Get,
+        path: "/v1/now",
+        params: &[],
+        body: RouteBody::None,
+        status: 200,
+    }],
+    doc: "",
+};
+
+/// acme.google.v1.Clock: a package with a `google` segment, which captures the
+/// relative name `google.protobuf.Timestamp`.
+pub static CLOCK: ServiceDescriptor = ServiceDescriptor {
+    package: "acme.google.v1",
+    name: "Clock",
+    full_name: "acme.google.v1.Clock",
+    methods: &[&NOW],
     doc: "",
 };

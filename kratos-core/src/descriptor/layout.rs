@@ -340,11 +340,24 @@ mod tests {
         let greeter = file("helloworld/v1/greeter.proto");
         assert_eq!(
             names(greeter),
-            ["HelloRequest", "HelloReply", "Everything", "Child", "PatchRequest", "PingRequest"]
+            [
+                "HelloRequest",
+                "HelloReply",
+                "Everything",
+                "Child",
+                "PatchRequest",
+                "PingRequest"
+            ]
         );
-        assert_eq!(greeter.enums.iter().map(|e| e.name).collect::<Vec<_>>(), ["Status"]);
+        assert_eq!(
+            greeter.enums.iter().map(|e| e.name).collect::<Vec<_>>(),
+            ["Status"]
+        );
         // Child is reached from shop.v1 directly and from common.v1 through Page.
-        assert_eq!(names(file("shop/v1/catalog.proto")), ["ListRequest", "Child", "ListReply"]);
+        assert_eq!(
+            names(file("shop/v1/catalog.proto")),
+            ["ListRequest", "Child", "ListReply"]
+        );
         assert_eq!(names(file("common/v1/common.proto")), ["Page", "Child"]);
         assert!(!file("shop/v1/catalog.proto").has_routes());
     }
