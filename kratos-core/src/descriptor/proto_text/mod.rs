@@ -8,6 +8,8 @@
 //! gets a `[json_name = "..."]` option, so a client generated from the text speaks the
 //! same JSON as the server.
 
+mod google_api;
+
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io;
@@ -19,62 +21,8 @@ use super::layout::{self, ProtoFile, full_name, package_of};
 use super::message::{EnumDescriptor, FieldDescriptor, FieldKind, FieldType, MessageDescriptor};
 use super::{MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
 
-/// Where the `google.api.http` option is declared; imported by files with routes.
-pub const ANNOTATIONS_PATH: &str = "google/api/annotations.proto";
-/// Where `google.api.HttpRule` is declared.
-pub const HTTP_PATH: &str = "google/api/http.proto";
-
-const HTTP_PROTO: &str = r#"// google.api.HttpRule as kratos routes use it, with the field numbers of google's
-// own google/api/http.proto, so the options written with it read the same to any
-// tool that knows google's definition.
-syntax = "proto3";
-
-package google.api;
-
-// One HTTP binding of an RPC: a verb with a path template, and where the body goes.
-message HttpRule {
-  // The method the rule applies to, when it is given outside the method.
-  string selector = 1;
-  // The verb and the path template; variables name request fields.
-  oneof pattern {
-    string get = 2;
-    string put = 3;
-    string post = 4;
-    string delete = 5;
-    string patch = 6;
-    // A verb other than these five.
-    CustomHttpPattern custom = 8;
-  }
-  // The request field the body fills, or "*" for the whole request; empty for none.
-  string body = 7;
-  // The reply field sent as the body; empty for the whole reply.
-  string response_body = 12;
-  // More bindings of the same method.
-  repeated HttpRule additional_bindings = 11;
-}
-
-// A binding with another verb.
-message CustomHttpPattern {
-  // The verb.
-  string kind = 1;
-  // The path template.
-  string path = 2;
-}
-"#;
-
-const ANNOTATIONS_PROTO: &str = r#"// The google.api.http method option, under google's extension number.
-syntax = "proto3";
-
-package google.api;
-
-import "google/api/http.proto";
-import "google/protobuf/descriptor.proto";
-
-extend google.protobuf.MethodOptions {
-  // How the method is served over HTTP.
-  HttpRule http = 72295728;
-}
-"#;
+pub use google_api::{ANNOTATIONS_PATH, HTTP_PATH};
+use google_api::{ANNOTATIONS_PROTO, HTTP_PROTO};
 
 /// Every file to write as (path relative to the proto root, text), dependencies
 /// first: the google/api files when a route needs them, then one file per package.
@@ -595,31 +543,6 @@ enum Status {
             text("helloworld/v1/greeter.proto")
                 .contains("  google.protobuf.Timestamp created_at = 20;\n")
         );
-    }
-
-    #[test]
-    fn support_files_declare_google_numbers() {
-        let http = text(HTTP_PATH);
-        for line in [
-            "package google.api;",
-            "message HttpRule {",
-            "  oneof pattern {",
-            "    string get = 2;",
-            "    string put = 3;",
-            "    string post = 4;",
-            "    string delete = 5;",
-            "    string patch = 6;",
-            "    CustomHttpPattern custom = 8;",
-            "  string body = 7;",
-            "  string response_body = 12;",
-            "  repeated HttpRule additional_bindings = 11;",
-            "message CustomHttpPattern {",
-        ] {
-            assert!(http.lines().any(|l| l == line), "{line}");
-        }
-        let annotations = text(ANNOTATIONS_PATH);
-        assert!(annotations.contains("extend google.protobuf.MethodOptions {\n"));
-        assert!(annotations.contains("  HttpRule http = 72295728;\n"));
     }
 
     #[test]
