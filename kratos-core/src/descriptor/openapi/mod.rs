@@ -69,6 +69,7 @@ fn template_variables(path: &str) -> Vec<&str> {
         .collect()
 }
 
+/// One binding of a method; `index` tells a method's later bindings apart in their operation ids.
 fn operation(
     schemas: &mut Schemas,
     service: &ServiceDescriptor,
@@ -125,7 +126,7 @@ fn operation(
         RouteBody::None => None,
         RouteBody::All => Some(schemas.message_ref(request, package)),
         RouteBody::Field(f) => Some(match resolve(request, f).as_deref() {
-            Some([field]) => schemas.field_schema(field, package),
+            Some([field]) => schemas.field_schema(field, package_of(request.package, package)),
             _ => json!({}),
         }),
     };
