@@ -120,8 +120,23 @@ pub struct EnumValueDescriptor {
 pub struct OneofDescriptor {
     /// The oneof's name in the `.proto` (the Rust enum's name in snake_case).
     pub name: &'static str,
-    /// The alternatives in declaration order; numbers follow the field's own.
+    /// The alternatives in declaration order; a variant's `number` is its offset
+    /// from the number of the field that holds the oneof (0, 1, ...), since one
+    /// oneof type may sit at different numbers in different messages.
     pub variants: &'static [FieldDescriptor],
+}
+
+impl OneofDescriptor {
+    /// The alternatives with their wire numbers, for a oneof held at field number `first`.
+    pub fn numbered(&self, first: u32) -> impl Iterator<Item = FieldDescriptor> + '_ {
+        self.variants.iter().map(move |v| FieldDescriptor {
+            name: v.name,
+            json_name: v.json_name,
+            number: first + v.number,
+            kind: v.kind,
+            doc: v.doc,
+        })
+    }
 }
 
 /// Where the descriptors of the protobuf well-known types live.

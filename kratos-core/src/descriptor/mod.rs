@@ -3,7 +3,14 @@
 //! their route tables; and of the messages they carry ([`message`]), for the
 //! `.proto` export, reflection and OpenAPI.
 
+mod field_path;
+pub mod file_set;
+#[cfg(test)]
+mod fixtures;
+mod layout;
 pub mod message;
+pub mod openapi;
+pub mod proto_text;
 
 pub use message::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldKind, FieldType, MessageDescriptor,

@@ -1,0 +1,522 @@
+//! The HTTP routes as an OpenAPI 3.0.3 document, for people and for client
+//! generators of other languages. Schemas describe the JSON kratos speaks, the
+//! protobuf JSON mapping: lowerCamel names, 64-bit integers as strings, bytes as
+//! base64, enums by name, Timestamp and Duration as strings; errors are the kratos
+//! error body.
+//!
+//! A message's schema is named by its full proto name (`helloworld.v1.HelloRequest`),
+//! the way the `.proto` export places it, so names never collide across packages.
+//! Only methods with a route appear: gRPC-only methods have no HTTP surface.
+
+mod schema;
+
+use serde_json::{Map, Value, json};
+
+use schema::{Schemas, describe_in, doc_text, error_schema, well_known};
+
+use super::field_path::{resolve, wire_fields};
+use super::layout::{self, full_name, package_of};
+use super::message::{FieldDescriptor, FieldKind, FieldType, MessageDescriptor};
+use super::{MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
+
+/// The component name of the kratos error body, every operation's `default` response.
+pub const ERROR_SCHEMA: &str = "kratos.Error";
+
+/// The routes of `services` as an OpenAPI 3.0.3 document with the given title and version.
+pub fn openapi(services: &[&'static ServiceDescriptor], title: &str, version: &str) -> Value {
+    let mut schemas = Schemas::default();
+    let mut paths = Map::new();
+    let mut tags: Vec<Value> = Vec::new();
+    for service in layout::sorted_services(services) {
+        if service.methods.iter().all(|m| m.routes.is_empty()) {
+            continue;
+        }
+        if !tags.iter().any(|t| t["name"] == service.name) {
+            let mut tag = json!({ "name": service.name });
+            describe_in(&mut tag, &doc_text(service.doc));
+            tags.push(tag);
+        }
+        for method in service.methods {
+            for (index, route) in method.routes.iter().enumerate() {
+                let operation = operation(&mut schemas, service, method, route, index);
+                let item = paths
+                    .entry(route.path.to_owned())
+                    .or_insert_with(|| json!({}));
+                let verb = route.method.as_str().to_ascii_lowercase();
+                // The first binding of a path and verb wins, as on the server.
+                if item.get(&verb).is_none() {
+                    item[verb] = operation;
+                }
+            }
+        }
+    }
+    let mut components = schemas.schemas;
+    components.insert(ERROR_SCHEMA.to_owned(), error_schema());
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": title, "version": version },
+        "tags": tags,
+        "paths": paths,
+        "components": { "schemas": components },
+    })
+}
+
+/// The path template's variables, as written between braces.
+fn template_variables(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+/// One binding of a method; `index` tells a method's later bindings apart in their operation ids.
+fn operation(
+    schemas: &mut Schemas,
+    service: &ServiceDescriptor,
+    method: &MethodDescriptor,
+    route: &RouteDescriptor,
+    index: usize,
+) -> Value {
+    let package = service.package;
+    let (request, reply) = ((method.request)(), (method.reply)());
+    let operation_id = match index {
+        0 => format!("{}_{}", service.name, method.name),
+        n => format!("{}_{}_{}", service.name, method.name, n + 1),
+    };
+    let mut operation = json!({ "tags": [service.name], "operationId": operation_id });
+    describe_in(&mut operation, &doc_text(method.doc));
+
+    let mut parameters = Vec::new();
+    for (i, variable) in template_variables(route.path).into_iter().enumerate() {
+        let path = route.params.get(i).copied().unwrap_or(variable);
+        let (schema, doc) = match leaf(request, path, package) {
+            Some((field, context)) => (schemas.field_schema(field, context), doc_text(field.doc)),
+            None => (json!({ "type": "string" }), String::new()),
+        };
+        let mut parameter =
+            json!({ "name": variable, "in": "path", "required": true, "schema": schema });
+        describe_in(&mut parameter, &doc);
+        parameters.push(parameter);
+    }
+    if route.body != RouteBody::All {
+        let bound = |path: &str| {
+            route.params.contains(&path)
+                || matches!(route.body, RouteBody::Field(f)
+                    if path == f || path.strip_prefix(f).is_some_and(|r| r.starts_with('.')))
+        };
+        let mut stack = vec![full_name(
+            package_of(request.package, package),
+            request.name,
+        )];
+        query(
+            schemas,
+            request,
+            package,
+            "",
+            &bound,
+            &mut stack,
+            &mut parameters,
+        );
+    }
+    if !parameters.is_empty() {
+        operation["parameters"] = Value::Array(parameters);
+    }
+
+    let body = match route.body {
+        RouteBody::None => None,
+        RouteBody::All => Some(schemas.message_ref(request, package)),
+        RouteBody::Field(f) => Some(match resolve(request, f).as_deref() {
+            Some([field]) => schemas.field_schema(field, package_of(request.package, package)),
+            _ => json!({}),
+        }),
+    };
+    if let Some(schema) = body {
+        operation["requestBody"] =
+            json!({ "content": { "application/json": { "schema": schema } } });
+    }
+
+    let mut responses = Map::new();
+    responses.insert(
+        route.status.to_string(),
+        json!({
+            "description": status_text(route.status),
+            "content": { "application/json": { "schema": schemas.message_ref(reply, package) } },
+        }),
+    );
+    responses.insert(
+        "default".to_owned(),
+        json!({
+            "description": "An error, in the kratos error body.",
+            "content": { "application/json": { "schema": {
+                "$ref": format!("#/components/schemas/{ERROR_SCHEMA}")
+            } } },
+        }),
+    );
+    operation["responses"] = Value::Object(responses);
+    operation
+}
+
+/// The field a dotted path ends at, and the package its type names resolve in.
+fn leaf(
+    message: &'static MessageDescriptor,
+    path: &str,
+    package: &'static str,
+) -> Option<(&'static FieldDescriptor, &'static str)> {
+    let fields = resolve(message, path)?;
+    let mut context = package_of(message.package, package);
+    for field in &fields[..fields.len() - 1] {
+        if let FieldKind::Singular(FieldType::Message(m))
+        | FieldKind::Optional(FieldType::Message(m)) = field.kind
+        {
+            context = package_of(m().package, context);
+        }
+    }
+    Some((fields[fields.len() - 1], context))
+}
+
+/// Query parameters for the fields a route leaves to the query string: scalars,
+/// enums and lists of them, nested messages' fields as `a.b`, each message once
+/// along a path so a message that contains itself ends.
+fn query(
+    schemas: &mut Schemas,
+    message: &'static MessageDescriptor,
+    package: &'static str,
+    prefix: &str,
+    bound: &dyn Fn(&str) -> bool,
+    stack: &mut Vec<String>,
+    out: &mut Vec<Value>,
+) {
+    let context = package_of(message.package, package);
+    for field in wire_fields(message) {
+        let path = format!("{prefix}{}", field.json_name);
+        if bound(&path) {
+            continue;
+        }
+        let schema = match field.kind {
+            FieldKind::Singular(FieldType::Message(m))
+            | FieldKind::Optional(FieldType::Message(m)) => {
+                let m = m();
+                if let Some(schema) = well_known(m) {
+                    schema
+                } else {
+                    let name = full_name(package_of(m.package, context), m.name);
+                    if !stack.contains(&name) {
+                        stack.push(name);
+                        query(schemas, m, context, &format!("{path}."), bound, stack, out);
+                        stack.pop();
+                    }
+                    continue;
+                }
+            }
+            FieldKind::Singular(ty) | FieldKind::Optional(ty) => schemas.type_schema(ty, context),
+            FieldKind::Repeated(FieldType::Message(_))
+            | FieldKind::Map(..)
+            | FieldKind::Oneof(_) => continue,
+            FieldKind::Repeated(ty) => {
+                json!({ "type": "array", "items": schemas.type_schema(ty, context) })
+            }
+        };
+        let mut parameter = json!({ "name": path, "in": "query", "schema": schema });
+        describe_in(&mut parameter, &doc_text(field.doc));
+        out.push(parameter);
+    }
+}
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        _ => "Success",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptor::fixtures;
+
+    fn document() -> Value {
+        openapi(
+            &[&fixtures::CATALOG, &fixtures::GREETER],
+            "Greeter API",
+            "v1.2.3",
+        )
+    }
+
+    /// Checks what any consumer relies on: every `$ref` resolves, every path variable has
+    /// its parameter, operation ids are unique, and each operation answers with a
+    /// success and the error body.
+    fn assert_consistent(doc: &Value) {
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        out.push(r);
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        refs(doc, &mut all);
+        assert!(!all.is_empty());
+        for r in all {
+            let name = r.strip_prefix("#/components/schemas/").unwrap();
+            assert!(
+                schemas[name].is_object(),
+                "{r} resolves to {:?}",
+                schemas.get(name)
+            );
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (verb, operation) in item.as_object().unwrap() {
+                assert!(["get", "post", "put", "patch", "delete"].contains(&verb.as_str()));
+                assert!(ids.insert(operation["operationId"].as_str().unwrap().to_owned()));
+                let empty = Vec::new();
+                let parameters = operation["parameters"].as_array().unwrap_or(&empty);
+                let in_path: Vec<_> = parameters
+                    .iter()
+                    .filter(|p| p["in"] == "path")
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect();
+                assert_eq!(in_path, template_variables(path), "{verb} {path}");
+                let mut names: Vec<_> = parameters
+                    .iter()
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                assert_eq!(
+                    names.len(),
+                    parameters.len(),
+                    "{verb} {path}: a parameter twice"
+                );
+                let responses = operation["responses"].as_object().unwrap();
+                assert_eq!(responses.len(), 2, "{verb} {path}");
+                assert_eq!(
+                    responses["default"]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/kratos.Error"
+                );
+            }
+        }
+    }
+
+    fn parameters(doc: &Value, path: &str, verb: &str) -> Vec<(String, String, Value)> {
+        doc["paths"][path][verb]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["in"].as_str().unwrap().to_owned(),
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["schema"].clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn schema_ref(name: &str) -> Value {
+        json!({ "$ref": format!("#/components/schemas/{name}") })
+    }
+
+    #[test]
+    fn document_shape() {
+        let doc = document();
+        assert_consistent(&doc);
+        assert_eq!(doc["openapi"], "3.0.3");
+        assert_eq!(
+            doc["info"],
+            json!({ "title": "Greeter API", "version": "v1.2.3" })
+        );
+        // Catalog is gRPC only: no tag, no schema.
+        assert_eq!(
+            doc["tags"],
+            json!([{ "name": "Greeter", "description": "The greeting service definition." }])
+        );
+        let mut schemas: Vec<_> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        schemas.sort();
+        assert_eq!(
+            schemas,
+            [
+                "common.v1.Child",
+                "common.v1.Page",
+                "helloworld.v1.Child",
+                "helloworld.v1.Everything",
+                "helloworld.v1.HelloReply",
+                "helloworld.v1.HelloRequest",
+                "kratos.Error",
+            ]
+        );
+        let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(paths.len(), 5, "{paths:?}");
+        assert_eq!(
+            doc["components"]["schemas"]["kratos.Error"]["properties"],
+            json!({
+                "code": { "type": "integer", "format": "int32" },
+                "reason": { "type": "string" },
+                "message": { "type": "string" },
+                "metadata": { "type": "object", "additionalProperties": { "type": "string" } },
+            })
+        );
+    }
+
+    #[test]
+    fn get_binds_the_path_and_the_query() {
+        let doc = document();
+        let get = &doc["paths"]["/helloworld/{name}"]["get"];
+        assert_eq!(get["operationId"], "Greeter_SayHello");
+        assert_eq!(get["tags"], json!(["Greeter"]));
+        assert_eq!(get["description"], "Sends a greeting.");
+        assert!(get.get("requestBody").is_none());
+        assert_eq!(
+            get["parameters"][0],
+            json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Who to greet." })
+        );
+        let names: Vec<_> = parameters(&doc, "/helloworld/{name}", "get")
+            .into_iter()
+            .map(|p| (p.0, p.1))
+            .collect();
+        let query = |n: &str| ("query".to_owned(), n.to_owned());
+        assert_eq!(
+            names,
+            [
+                ("path".to_owned(), "name".to_owned()),
+                query("page.size"),
+                query("page.token"),
+                query("page.cursor.id"),
+                query("page.cursor.displayName"),
+            ]
+        );
+        assert_eq!(get["responses"]["200"]["description"], "OK");
+        assert_eq!(
+            get["responses"]["200"]["content"]["application/json"]["schema"],
+            schema_ref("helloworld.v1.HelloReply")
+        );
+        // The second binding of the method.
+        let post = &doc["paths"]["/helloworld"]["post"];
+        assert_eq!(post["operationId"], "Greeter_SayHello_2");
+        assert!(post.get("parameters").is_none());
+        assert_eq!(
+            post["requestBody"]["content"]["application/json"]["schema"],
+            schema_ref("helloworld.v1.HelloRequest")
+        );
+    }
+
+    #[test]
+    fn body_routes_and_status() {
+        let doc = document();
+        let store = &doc["paths"]["/v1/things"]["post"];
+        assert_eq!(store["responses"]["201"]["description"], "Created");
+        assert!(store["responses"].get("200").is_none());
+        assert_eq!(
+            store["requestBody"]["content"]["application/json"]["schema"],
+            schema_ref("helloworld.v1.Everything")
+        );
+        // A body field: its schema is the body; the path takes a nested field; the rest is query.
+        let path = "/v1/things/{thing.int64Value}";
+        let patch = &doc["paths"][path]["patch"];
+        assert_eq!(
+            patch["requestBody"]["content"]["application/json"]["schema"],
+            schema_ref("helloworld.v1.Everything")
+        );
+        assert_eq!(
+            parameters(&doc, path, "patch"),
+            [
+                (
+                    "path".to_owned(),
+                    "thing.int64Value".to_owned(),
+                    json!({ "type": "string", "format": "int64" })
+                ),
+                (
+                    "query".to_owned(),
+                    "dryRun".to_owned(),
+                    json!({ "type": "boolean" })
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn delete_takes_every_other_scalar_from_the_query() {
+        let doc = document();
+        let parameters = parameters(&doc, "/v1/things/{int64_value}", "delete");
+        let names: Vec<_> = parameters.iter().map(|p| p.1.as_str()).collect();
+        // Not int64Value (the path), maps, repeated messages, nor `next` (Everything again).
+        assert_eq!(
+            names,
+            [
+                "int64_value",
+                "doubleValue",
+                "floatValue",
+                "int32Value",
+                "uint32Value",
+                "uint64Value",
+                "boolValue",
+                "stringValue",
+                "bytesValue",
+                "tags",
+                "limit",
+                "child.id",
+                "child.displayName",
+                "status",
+                "email",
+                "person.id",
+                "person.displayName",
+                "createdAt",
+                "ttl",
+                "etag",
+                "ids",
+                "statuses",
+            ]
+        );
+        let schema = |name: &str| parameters.iter().find(|p| p.1 == name).unwrap().2.clone();
+        assert_eq!(
+            schema("tags"),
+            json!({ "type": "array", "items": { "type": "string" } })
+        );
+        assert_eq!(
+            schema("ids"),
+            json!({ "type": "array", "items": { "type": "string", "format": "int64" } })
+        );
+        assert_eq!(
+            schema("createdAt"),
+            json!({ "type": "string", "format": "date-time" })
+        );
+        assert_eq!(
+            schema("status")["enum"],
+            json!(["STATUS_UNSPECIFIED", "STATUS_ACTIVE", "STATUS_BLOCKED"])
+        );
+    }
+
+    #[test]
+    fn no_routes_no_paths() {
+        let doc = openapi(&[&fixtures::CATALOG], "t", "v");
+        assert_eq!(doc["paths"], json!({}));
+        assert_eq!(doc["tags"], json!([]));
+        assert_eq!(doc["components"]["schemas"].as_object().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn deterministic_whatever_the_input_order() {
+        assert_eq!(
+            document(),
+            openapi(
+                &[&fixtures::GREETER, &fixtures::CATALOG],
+                "Greeter API",
+                "v1.2.3"
+            )
+        );
+    }
+}
