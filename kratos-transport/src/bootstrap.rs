@@ -30,37 +30,63 @@ pub struct ServerSection {
 }
 
 /// The command line `#[kratos::main]` accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Args {
     /// `-conf <file or dir>`; `None` means [`DEFAULT_CONF`], which may be absent.
     pub conf: Option<PathBuf>,
+    /// `-export-proto <dir>`: write the `.proto` files of the registered services and exit.
+    pub export_proto: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: [-conf <file or directory>]\n\n  -conf  config file (.yaml, .yml, .json) or directory of them (default ./configs)";
+const USAGE: &str = "usage: [-conf <file or directory>] [-export-proto <directory>]\n\n  -conf          config file (.yaml, .yml, .json) or directory of them (default ./configs)\n  -export-proto  write the .proto files of the services in this binary to the directory, then exit";
 
 impl Args {
-    /// Parses `-conf X`, `--conf X`, `-conf=X`, `--conf=X`; `-h`/`--help` asks for usage.
+    /// Parses `-conf X`, `--conf X`, `-conf=X`, `--conf=X` (and the same forms of
+    /// `-export-proto`); `-h`/`--help` asks for usage.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Self>, String> {
-        let mut conf = None;
+        let mut parsed = Self::default();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "-h" | "--help" | "-help" => return Ok(None),
-                "-conf" | "--conf" => {
-                    let value = args.next().ok_or("-conf needs a value: -conf ./configs")?;
-                    conf = Some(PathBuf::from(value));
-                }
-                other => match other
-                    .strip_prefix("-conf=")
-                    .or_else(|| other.strip_prefix("--conf="))
-                {
-                    Some(value) => conf = Some(PathBuf::from(value)),
-                    None => return Err(format!("unknown argument {other:?}")),
-                },
+            if matches!(arg.as_str(), "-h" | "--help" | "-help") {
+                return Ok(None);
             }
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) => (flag, Some(value.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            let slot = match flag.trim_start_matches('-') {
+                "conf" if flag.starts_with('-') => &mut parsed.conf,
+                "export-proto" if flag.starts_with('-') => &mut parsed.export_proto,
+                _ => return Err(format!("unknown argument {arg:?}")),
+            };
+            let value = match inline {
+                Some(value) => value,
+                None => args
+                    .next()
+                    .ok_or_else(|| format!("{flag} needs a value: {flag} <path>"))?,
+            };
+            *slot = Some(PathBuf::from(value));
         }
-        Ok(Some(Self { conf }))
+        Ok(Some(parsed))
     }
+}
+
+/// Writes the `.proto` files of every `#[kratos::service]` registered in this binary
+/// to `dir`; what `-export-proto` and `kratos proto export` run.
+pub fn export_proto(dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
+    let mut services: Vec<&'static kratos_core::ServiceDescriptor> = Vec::new();
+    for registration in kratos_core::service::registered() {
+        if !services.iter().any(|s| std::ptr::eq(*s, registration.descriptor)) {
+            services.push(registration.descriptor);
+        }
+    }
+    kratos_core::descriptor::proto_text::export(&services, dir).map_err(|e| {
+        Error::internal_server(
+            "EXPORT",
+            format!("cannot write .proto files to {}: {e}", dir.display()),
+        )
+        .with_cause(e)
+    })
 }
 
 fn init_tracing() {
@@ -90,7 +116,7 @@ fn load_config(args: &Args) -> Result<Config, Error> {
 /// every `inventory`-registered service already added.
 pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuilder, Error> {
     let servers: ServerSection = config.get("server")?.unwrap_or_default();
-    let mut http = HttpServer::from_config(servers.http);
+    let mut http = HttpServer::from_config(servers.http).openapi_info(name, version);
     let mut grpc = GrpcServer::from_config(servers.grpc);
     for middleware in default_middlewares() {
         http = http.middleware_arc(middleware.clone());
@@ -151,6 +177,20 @@ where
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = &args.export_proto {
+        return match export_proto(dir) {
+            Ok(files) => {
+                for file in files {
+                    println!("{}", file.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{name}: {}", e.message);
+                ExitCode::FAILURE
+            }
+        };
+    }
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -202,6 +242,9 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().unwrap().conf, None);
         assert!(parse(&["-h"]).unwrap().is_none());
         assert!(parse(&["-conf"]).unwrap_err().contains("needs a value"));
+        let export = parse(&["-export-proto", "out", "-conf=c"]).unwrap().unwrap();
+        assert_eq!(export.export_proto, Some(PathBuf::from("out")));
+        assert_eq!(export.conf, Some(PathBuf::from("c")));
         assert!(
             parse(&["--port", "1"])
                 .unwrap_err()

@@ -11,10 +11,11 @@ use crate::http::{HttpServer, HttpService};
 /// `#[kratos::service]` implements `Service::mount` with this.
 pub fn mount<S>(service: &S, server: &mut dyn Any) -> Result<bool, Error>
 where
-    S: HttpService + GrpcService + BindServer,
+    S: HttpService + GrpcService + BindServer + kratos_core::Service,
 {
     if let Some(http) = server.downcast_mut::<HttpServer>() {
         service.register_routes(http.routes_mut())?;
+        http.describe(service.descriptor());
         return Ok(true);
     }
     if let Some(grpc) = server.downcast_mut::<GrpcServer>() {

@@ -1,5 +1,8 @@
 //! The gRPC server: tonic routes for the mounted services, plus the standard
-//! `grpc.health.v1.Health` service (SERVING once started, NOT_SERVING at stop).
+//! `grpc.health.v1.Health` service (SERVING once started, NOT_SERVING at stop) and
+//! server reflection (`grpc.reflection.v1` and `v1alpha`) built from the
+//! descriptors of the `#[kratos::service]`s it serves, so grpcurl and friends
+//! list and call them without a `.proto`.
 
 use std::any::Any;
 use std::net::SocketAddr;
@@ -8,7 +11,7 @@ use std::time::Duration;
 use kratos_core::app::BoxFuture;
 use std::sync::Arc;
 
-use kratos_core::{Chain, Error, Middleware, Server, Service};
+use kratos_core::{Chain, Error, Middleware, Server, Service, ServiceDescriptor};
 use serde::Deserialize;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
@@ -44,6 +47,8 @@ pub struct GrpcServer {
     config: GrpcConfig,
     mounts: Vec<Mount>,
     services: Vec<&'static str>,
+    descriptors: Vec<&'static ServiceDescriptor>,
+    reflection: bool,
     health: HealthReporter,
     chain: Chain,
     layers: Layers,
@@ -74,6 +79,8 @@ impl GrpcServer {
             config,
             mounts: vec![health_mount],
             services: Vec::new(),
+            descriptors: Vec::new(),
+            reflection: true,
             health,
             chain: Chain::default(),
             layers: Layers::default(),
@@ -138,10 +145,17 @@ impl GrpcServer {
         }));
     }
 
+    /// Turns server reflection off (it is on by default).
+    pub fn without_reflection(mut self) -> Self {
+        self.reflection = false;
+        self
+    }
+
     /// Adds a service written by `#[kratos::service]`; it runs this server's
-    /// middlewares and timeout.
-    pub fn add_kratos_service<S: GrpcService + BindServer>(&mut self, service: S) {
+    /// middlewares and timeout, and reflection describes it.
+    pub fn add_kratos_service<S: GrpcService + BindServer + Service>(&mut self, service: S) {
         self.services.push(S::NAME);
+        self.descriptors.push(service.descriptor());
         self.mounts.push(Box::new(move |routes, state| {
             let mut service = service.clone();
             service.bind_server(state.clone());
@@ -152,6 +166,28 @@ impl GrpcServer {
     /// The address the server bound, once started.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The reflection services (v1 and v1alpha) for what this server serves.
+    fn reflection_routes(&self) -> Result<Routes, Error> {
+        if !self.reflection {
+            return Ok(Routes::default());
+        }
+        let set = kratos_core::descriptor::file_set::file_descriptor_set(&self.descriptors);
+        let build = |error: tonic_reflection::server::Error| {
+            Error::internal_server(
+                "REFLECTION",
+                format!("cannot build the reflection service: {error}"),
+            )
+        };
+        let builder = || {
+            tonic_reflection::server::Builder::configure()
+                .register_file_descriptor_set(set.clone())
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let v1 = builder().build_v1().map_err(build)?;
+        let v1alpha = builder().build_v1alpha().map_err(build)?;
+        Ok(Routes::new(v1).add_service(v1alpha))
     }
 
     async fn set_health(&self, status: ServingStatus) {
@@ -170,6 +206,7 @@ impl Server for GrpcServer {
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let (timeout, chain) = (self.config.timeout, self.chain.clone());
+            let reflection = self.reflection_routes()?;
             let (mounts, layers) = (&self.mounts, &self.layers);
             let make = move |endpoint| {
                 let state = Arc::new(ServerState {
@@ -179,7 +216,7 @@ impl Server for GrpcServer {
                 });
                 let routes = mounts
                     .iter()
-                    .fold(Routes::default(), |routes, mount| mount(routes, &state));
+                    .fold(reflection, |routes, mount| mount(routes, &state));
                 layers.apply(routes.prepare().into_axum_router())
             };
             self.listener.start(&self.config.addr, make).await?;

@@ -8,6 +8,7 @@
 
 mod binding;
 mod client;
+mod openapi;
 mod raw;
 mod reply;
 mod route;

@@ -7,9 +7,10 @@ use std::time::Duration;
 use kratos_core::app::BoxFuture;
 use std::sync::Arc;
 
-use kratos_core::{Chain, Error, HttpMethod, Middleware, Server, Service};
+use kratos_core::{Chain, Error, HttpMethod, Middleware, Server, Service, ServiceDescriptor};
 use serde::Deserialize;
 
+use super::openapi::OpenApi;
 use super::route::RouteTable;
 use crate::invoke::ServerState;
 use crate::serve::{Layers, Listener};
@@ -23,6 +24,8 @@ pub struct HttpConfig {
     /// How long one call may run before it is answered 504; default 1s.
     #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
     pub timeout: Duration,
+    /// Path of the OpenAPI 3 document of the routes, e.g. `/q/openapi.json`; default none.
+    pub openapi: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -30,6 +33,7 @@ impl Default for HttpConfig {
         Self {
             addr: "0.0.0.0:8000".to_owned(),
             timeout: Duration::from_secs(1),
+            openapi: None,
         }
     }
 }
@@ -38,6 +42,8 @@ impl Default for HttpConfig {
 pub struct HttpServer {
     config: HttpConfig,
     routes: RouteTable,
+    descriptors: Vec<&'static ServiceDescriptor>,
+    openapi: OpenApi,
     chain: Chain,
     layers: Layers,
     listener: Listener,
@@ -57,8 +63,14 @@ impl HttpServer {
 
     /// A server from its config section.
     pub fn from_config(config: HttpConfig) -> Self {
+        let openapi = OpenApi {
+            path: config.openapi.clone(),
+            ..OpenApi::default()
+        };
         Self {
             routes: RouteTable::default(),
+            descriptors: Vec::new(),
+            openapi,
             config,
             chain: Chain::default(),
             layers: Layers::default(),
@@ -136,6 +148,31 @@ impl HttpServer {
         self
     }
 
+    /// Serves the OpenAPI 3 document of this server's routes at `path` (for example
+    /// `/q/openapi.json`), titled `title` at `version`.
+    pub fn openapi(mut self, path: &str, title: &str, version: &str) -> Self {
+        self.openapi = OpenApi {
+            path: Some(path.to_owned()),
+            title: title.to_owned(),
+            version: version.to_owned(),
+        };
+        self
+    }
+
+    /// Names the API in the OpenAPI document (`info.title`, `info.version`), if one is served.
+    pub fn openapi_info(mut self, title: &str, version: &str) -> Self {
+        title.clone_into(&mut self.openapi.title);
+        version.clone_into(&mut self.openapi.version);
+        self
+    }
+
+    /// Records a mounted service's descriptor, for the OpenAPI document.
+    pub fn describe(&mut self, descriptor: &'static ServiceDescriptor) {
+        if !self.descriptors.iter().any(|d| std::ptr::eq(*d, descriptor)) {
+            self.descriptors.push(descriptor);
+        }
+    }
+
     /// The route table services add their routes to.
     pub fn routes_mut(&mut self) -> &mut RouteTable {
         &mut self.routes
@@ -153,6 +190,8 @@ impl Server for HttpServer {
     }
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
+        let openapi = self.openapi.mount(&mut self.routes, &self.descriptors);
+        self.listener.record(openapi.map(|()| true));
         let (timeout, chain) = (self.config.timeout, self.chain.clone());
         let (routes, layers) = (&self.routes, &self.layers);
         Box::pin(self.listener.start(&self.config.addr, move |endpoint| {
