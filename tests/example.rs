@@ -34,7 +34,7 @@ fn config_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("config.yaml"),
-        "server:\n  http:\n    addr: 127.0.0.1:0\n    timeout: 1s\n  grpc:\n    addr: 127.0.0.1:0\n    timeout: 1s\n",
+        "server:\n  http:\n    addr: 127.0.0.1:0\n    timeout: 1s\n    openapi: /q/openapi.json\n  grpc:\n    addr: 127.0.0.1:0\n    timeout: 1s\n",
     )
     .unwrap();
     dir
@@ -146,6 +146,93 @@ async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm()
     assert!(kill.success());
     let status = app.child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "SIGTERM stops the example cleanly");
+}
+
+/// The round trip: the `.proto` files the binary exports compile for Python
+/// with grpcio-tools, and the client they give calls the running server; reflection
+/// lists and describes the same service; the OpenAPI document names its route.
+#[tokio::test]
+async fn exported_proto_and_reflection_give_a_working_python_client() {
+    let out = tempfile::tempdir().unwrap();
+    let export = Command::new(example_binary())
+        .arg("-export-proto")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let listed = String::from_utf8_lossy(&export.stdout);
+    assert!(listed.contains("helloworld/v1/greeter.proto"), "{listed}");
+
+    let conf = config_dir();
+    let app = start(conf.path());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/exported_client.py"
+    );
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(out.path())
+        .arg(&app.grpc)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "the client from the exported .proto failed (install grpcio-tools and grpcio-reflection with `bash .ci/setup`):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["reply"], "Hello exported");
+    assert_eq!(
+        seen["files"],
+        serde_json::json!([
+            "google/api/annotations.proto",
+            "google/api/http.proto",
+            "helloworld/v1/greeter.proto"
+        ])
+    );
+    for (version, itself) in [
+        ("reflection_v1", "grpc.reflection.v1.ServerReflection"),
+        (
+            "reflection_v1alpha",
+            "grpc.reflection.v1alpha.ServerReflection",
+        ),
+    ] {
+        let reflected = &seen[version];
+        let services = reflected["services"].as_array().unwrap();
+        for name in ["helloworld.v1.Greeter", "grpc.health.v1.Health", itself] {
+            assert!(
+                services.iter().any(|s| s == name),
+                "{version}: {services:?}"
+            );
+        }
+        let file = &reflected["files"][0];
+        assert_eq!(file["package"], "helloworld.v1", "{version}");
+        assert_eq!(
+            file["services"][0]["methods"][0],
+            serde_json::json!([
+                "SayHello",
+                ".helloworld.v1.HelloRequest",
+                ".helloworld.v1.HelloReply"
+            ])
+        );
+        assert_eq!(
+            file["messages"]["HelloRequest"],
+            serde_json::json!([["name", 1, "name"]])
+        );
+    }
+
+    let (status, body) = get(&format!("http://{}/q/openapi.json", app.http)).await;
+    assert_eq!(status, 200);
+    let document: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(document["info"]["title"], "helloworld");
+    assert!(
+        document["paths"]["/helloworld/{name}"]["get"].is_object(),
+        "{document}"
+    );
 }
 
 #[test]

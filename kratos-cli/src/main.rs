@@ -90,7 +90,15 @@ mod tests {
 
     #[test]
     fn export_flags() {
-        let e = parse(&args(&["proto", "export", "--example", "helloworld", "-o", "x"])).unwrap();
+        let e = parse(&args(&[
+            "proto",
+            "export",
+            "--example",
+            "helloworld",
+            "-o",
+            "x",
+        ]))
+        .unwrap();
         assert_eq!(e.target, ["--example", "helloworld"]);
         assert_eq!(e.out, "x");
         assert_eq!(parse(&args(&["proto", "export"])).unwrap().out, "api");

@@ -76,7 +76,10 @@ impl Args {
 pub fn export_proto(dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
     let mut services: Vec<&'static kratos_core::ServiceDescriptor> = Vec::new();
     for registration in kratos_core::service::registered() {
-        if !services.iter().any(|s| std::ptr::eq(*s, registration.descriptor)) {
+        if !services
+            .iter()
+            .any(|s| std::ptr::eq(*s, registration.descriptor))
+        {
             services.push(registration.descriptor);
         }
     }
@@ -242,7 +245,9 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().unwrap().conf, None);
         assert!(parse(&["-h"]).unwrap().is_none());
         assert!(parse(&["-conf"]).unwrap_err().contains("needs a value"));
-        let export = parse(&["-export-proto", "out", "-conf=c"]).unwrap().unwrap();
+        let export = parse(&["-export-proto", "out", "-conf=c"])
+            .unwrap()
+            .unwrap();
         assert_eq!(export.export_proto, Some(PathBuf::from("out")));
         assert_eq!(export.conf, Some(PathBuf::from("c")));
         assert!(

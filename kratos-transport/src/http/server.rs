@@ -168,7 +168,11 @@ impl HttpServer {
 
     /// Records a mounted service's descriptor, for the OpenAPI document.
     pub fn describe(&mut self, descriptor: &'static ServiceDescriptor) {
-        if !self.descriptors.iter().any(|d| std::ptr::eq(*d, descriptor)) {
+        if !self
+            .descriptors
+            .iter()
+            .any(|d| std::ptr::eq(*d, descriptor))
+        {
             self.descriptors.push(descriptor);
         }
     }
