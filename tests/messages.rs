@@ -455,3 +455,82 @@ fn descriptors_carry_numbers_kinds_and_names() {
         (Some("google.protobuf"), "Timestamp")
     );
 }
+
+/// A service so the export has something to describe: its request uses every type.
+#[kratos::service(package = "compat.v1")]
+pub trait Compat {
+    /// Echoes the message.
+    async fn echo(&self, req: Everything) -> kratos::Result<Everything>;
+}
+
+#[test]
+fn python_classes_from_the_exported_proto_read_our_bytes_field_for_field() {
+    struct Nobody;
+    impl Compat for Nobody {
+        async fn echo(&self, req: Everything) -> kratos::Result<Everything> {
+            Ok(req)
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files =
+        kratos::descriptor::proto_text::export(&[CompatServer::<Nobody>::DESCRIPTOR], dir.path())
+            .unwrap();
+    assert!(
+        files.iter().any(|f| f.ends_with("compat/v1/compat.proto")),
+        "{files:?}"
+    );
+    let ours = dir.path().join("ours.bin");
+    let theirs = dir.path().join("theirs.bin");
+    std::fs::write(&ours, sample().encode_to_vec()).unwrap();
+    let output = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/proto_compat.py"
+        ))
+        .arg(dir.path())
+        .args(["compat.v1.compat_pb2", "Everything"])
+        .arg(&ours)
+        .arg(&theirs)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "python3 with grpcio-tools is needed (bash .ci/setup):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let py = &seen["json"];
+    assert_eq!(seen["which_oneof"], "mail");
+    assert_eq!(py["user_id"], "-9007199254740993");
+    assert_eq!(py["count"], "18446744073709551615");
+    assert_eq!(py["small"], -3);
+    assert_eq!(py["unsigned"], 7);
+    assert_eq!(py["ratio"], 0.5);
+    assert_eq!(py["score"], -2.25);
+    assert_eq!(py["active"], true);
+    assert_eq!(py["display_name"], "Ann");
+    assert_eq!(py["avatar"], "+/8A");
+    assert_eq!(py["tags"], json!(["a", "b"]));
+    assert_eq!(py["lucky"], json!(["1", "-1", "1099511627776"]));
+    assert_eq!(py["addresses"], json!([{"city": "Oslo", "zip_code": 150}]));
+    assert_eq!(py["labels"], json!({"tier": "3"}));
+    assert_eq!(
+        py["by_id"],
+        json!({"9": {"city": "Bergen", "zip_code": 5003}})
+    );
+    assert_eq!(py["nickname"], "", "present though empty: proto3 optional");
+    assert!(py.get("home").is_none(), "an unset message stays unset");
+    assert_eq!(py["status"], "STATUS_BANNED");
+    assert_eq!(
+        py["history"],
+        json!(["STATUS_ACTIVE", "STATUS_UNSPECIFIED", "STATUS_BANNED"])
+    );
+    assert_eq!(py["mail"], json!({"city": "Tromsø", "zip_code": 9008}));
+    assert_eq!(py["created_at"], "1972-01-01T10:00:20.021Z");
+    assert_eq!(py["ttl"], "1.500s");
+    assert_eq!(py["last"], "end");
+
+    // What Python writes back, we read as the same message.
+    let back = Everything::decode(std::fs::read(&theirs).unwrap().as_slice()).unwrap();
+    assert_eq!(back, sample());
+}
