@@ -30,8 +30,18 @@ impl RegisteredCodec {
                 "codec name {name:?} is not a lowercase media subtype (letters, digits, + - . _)"
             )));
         }
-        let content_type = HeaderValue::try_from(format!("application/{name}"))
-            .map_err(|e| CodecError::new(format!("codec name {name:?}: {e}")))?;
+        // Static values for the built-in names: cloning one per reply then costs nothing.
+        let content_type = match name {
+            "json" => HeaderValue::from_static("application/json"),
+            "proto" => HeaderValue::from_static("application/proto"),
+            "xml" => HeaderValue::from_static("application/xml"),
+            "yaml" => HeaderValue::from_static("application/yaml"),
+            "x-www-form-urlencoded" => {
+                HeaderValue::from_static("application/x-www-form-urlencoded")
+            }
+            _ => HeaderValue::try_from(format!("application/{name}"))
+                .map_err(|e| CodecError::new(format!("codec name {name:?}: {e}")))?,
+        };
         Ok(Self {
             codec,
             content_type,

@@ -3,6 +3,8 @@
 //! The root element is named after the type (`<HelloReply>`), as Go's
 //! `encoding/xml` names it after the struct; fields are child elements and a
 //! repeated field repeats its element. On input the root's name is not checked.
+//! XML has no null: an unset message field is written as an empty element
+//! (`<page/>`) and read back as a present, empty message.
 
 use super::{Codec, CodecError, Decode, Encode, XML};
 

@@ -228,6 +228,89 @@ mod tests {
         n: u32,
     }
 
+    /// A message written by hand, with the descriptor the message macro will fill.
+    #[derive(Clone, PartialEq, prost::Message, serde::Serialize, serde::Deserialize)]
+    struct Holder {
+        #[prost(string, tag = "1")]
+        name: String,
+        #[prost(message, optional, tag = "7")]
+        page: Option<LeafPb>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message, serde::Serialize, serde::Deserialize)]
+    struct LeafPb {
+        #[prost(uint32, tag = "1")]
+        n: u32,
+    }
+
+    impl kratos_core::FieldValue for Holder {
+        fn set_text(&mut self, path: &[&str], _: &str) -> Result<(), FieldError> {
+            Err(FieldError::Unknown(path.join(".")))
+        }
+    }
+
+    fn leaf() -> &'static MessageDescriptor {
+        static LEAF: MessageDescriptor = MessageDescriptor {
+            name: "Leaf",
+            package: None,
+            fields: &[],
+            doc: "",
+        };
+        &LEAF
+    }
+
+    impl Message for Holder {
+        fn descriptor() -> &'static MessageDescriptor {
+            use kratos_core::descriptor::FieldDescriptor;
+            static HOLDER: MessageDescriptor = MessageDescriptor {
+                name: "Holder",
+                package: None,
+                fields: &[
+                    FieldDescriptor {
+                        name: "name",
+                        json_name: "name",
+                        number: 1,
+                        kind: FieldKind::Singular(FieldType::String),
+                        doc: "",
+                    },
+                    FieldDescriptor {
+                        name: "page",
+                        json_name: "page",
+                        number: 7,
+                        kind: FieldKind::Singular(FieldType::Message(leaf)),
+                        doc: "",
+                    },
+                ],
+                doc: "",
+            };
+            &HOLDER
+        }
+    }
+
+    #[test]
+    fn proto_body_field_is_merged_under_the_field_number() {
+        let body = prost::Message::encode_to_vec(&LeafPb { n: 5 });
+        let mut holder = Holder::default();
+        let proto = kratos_core::encoding::get("proto").unwrap();
+        bind_body(&mut holder, RouteBody::Field("page"), &proto, &body).unwrap();
+        assert_eq!(holder.page, Some(LeafPb { n: 5 }));
+
+        let error = bind_body(&mut holder, RouteBody::Field("name"), &proto, &body).unwrap_err();
+        assert_eq!((error.code, error.reason.as_str()), (415, REASON_CODEC));
+        assert!(
+            error.message.contains("Holder.name is not a message"),
+            "{}",
+            error.message
+        );
+        let error = bind_body(&mut holder, RouteBody::Field("nope"), &proto, &body).unwrap_err();
+        assert_eq!(error.code, 415);
+        assert!(
+            error.message.contains("lists no field \"nope\""),
+            "{}",
+            error.message
+        );
+    }
+
     #[test]
     fn nested_puts_the_body_under_its_path() {
         let mut de = serde_json::Deserializer::from_str(r#"{"n": 3}"#);
