@@ -1,14 +1,19 @@
 //! Content negotiation over real HTTP: each codec sends a request and asks for the
 //! reply, and an independent decoder (serde_json, serde_yaml, quick-xml's event
 //! reader, a hand-declared prost message, `form_urlencoded::parse`) reads what a
-//! user would see.
+//! user would see (`codecs/wire.rs`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kratos::RunningApp;
 use kratos::encoding::{self, Codec, CodecError, Decode, Encode};
 use kratos::prelude::*;
+
+#[path = "codecs/wire.rs"]
+mod wire;
+
+use wire::{ItemPb, StatusPb, pairs, sample, send};
 
 #[kratos::message]
 pub struct Page {
@@ -57,56 +62,6 @@ impl Store for StoreImpl {
     }
 }
 
-/// `Page` as a reader who only has the `.proto` would declare it.
-#[derive(Clone, PartialEq, prost::Message)]
-struct PagePb {
-    #[prost(uint32, tag = "1")]
-    number: u32,
-    #[prost(uint32, tag = "2")]
-    size: u32,
-}
-
-/// `Item` as a reader who only has the `.proto` would declare it.
-#[derive(Clone, PartialEq, prost::Message)]
-struct ItemPb {
-    #[prost(string, tag = "1")]
-    name: String,
-    #[prost(int32, tag = "2")]
-    count: i32,
-    #[prost(string, repeated, tag = "3")]
-    tags: Vec<String>,
-    #[prost(message, optional, tag = "4")]
-    page: Option<PagePb>,
-    #[prost(bool, tag = "5")]
-    flag: bool,
-}
-
-/// Go kratos's `errors.Status`.
-#[derive(Clone, PartialEq, prost::Message)]
-struct StatusPb {
-    #[prost(int32, tag = "1")]
-    code: i32,
-    #[prost(string, tag = "2")]
-    reason: String,
-    #[prost(string, tag = "3")]
-    message: String,
-    #[prost(map = "string, string", tag = "4")]
-    metadata: HashMap<String, String>,
-}
-
-fn sample() -> ItemPb {
-    ItemPb {
-        name: "lamp".into(),
-        count: 3,
-        tags: vec!["red".into(), "new".into()],
-        page: Some(PagePb {
-            number: 2,
-            size: 20,
-        }),
-        flag: true,
-    }
-}
-
 async fn start_with(server: HttpServer) -> (RunningApp, String) {
     let app = App::builder()
         .name("codecs")
@@ -123,106 +78,6 @@ async fn start_with(server: HttpServer) -> (RunningApp, String) {
 
 async fn start() -> (RunningApp, String) {
     start_with(HttpServer::new()).await
-}
-
-/// What a user sees of a response.
-struct Seen {
-    status: u16,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-impl Seen {
-    fn text(&self) -> &str {
-        std::str::from_utf8(&self.body).expect("a text body")
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("JSON? {e}: {}", self.text()))
-    }
-
-    fn yaml(&self) -> serde_yaml::Value {
-        serde_yaml::from_slice(&self.body).unwrap_or_else(|e| panic!("YAML? {e}: {}", self.text()))
-    }
-
-    fn form(&self) -> Vec<(String, String)> {
-        form_urlencoded::parse(&self.body).into_owned().collect()
-    }
-
-    fn proto<M: prost::Message + Default>(&self) -> M {
-        M::decode(self.body.as_slice()).expect("a protobuf body")
-    }
-
-    /// The root element's name, and every text node under its dotted element path.
-    fn xml(&self) -> (String, Vec<(String, String)>) {
-        use quick_xml::events::Event;
-        let mut reader = quick_xml::Reader::from_str(self.text());
-        let (mut path, mut texts, mut root) = (Vec::<String>::new(), Vec::new(), None);
-        loop {
-            match reader.read_event().expect("well-formed XML") {
-                Event::Start(e) => {
-                    let name = e.name().as_ref().to_owned();
-                    if root.is_none() {
-                        root = Some(name);
-                    } else {
-                        path.push(name);
-                    }
-                }
-                Event::End(_) => {
-                    path.pop();
-                }
-                Event::Empty(e) => {
-                    let name = e.name().as_ref().to_owned();
-                    let mut full = path.clone();
-                    full.push(name);
-                    texts.push((full.join("."), String::new()));
-                }
-                Event::Text(t) => texts.push((path.join("."), t.xml10_content().into_owned())),
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        (root.expect("a root element"), texts)
-    }
-}
-
-async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> Seen {
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let mut request = http::Request::builder().method(method).uri(url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let body = http_body_util::Full::new(bytes::Bytes::from(body.into()));
-    let response = client
-        .request(request.body(body).unwrap())
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Seen {
-        status,
-        content_type,
-        body,
-    }
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 #[tokio::test]
