@@ -47,6 +47,13 @@ pub mod config {
     pub use kratos_transport::http::HttpConfig;
 }
 
+/// Codecs and content negotiation: the [`Codec`](encoding::Codec) trait, the registry
+/// ([`register`](encoding::register) your own), and the built-in json, proto, xml, yaml
+/// and x-www-form-urlencoded codecs.
+pub mod encoding {
+    pub use kratos_core::encoding::*;
+}
+
 /// Descriptors of services, methods and routes, as `#[kratos::service]` writes them.
 pub mod descriptor {
     pub use kratos_core::descriptor::*;

@@ -4,12 +4,14 @@
 //! `kratos-macros` generates: the error type and its wire mapping, the request
 //! [`Context`], the descriptors of services and methods, the traits that tie a
 //! generated method to its message types, the application lifecycle and the
-//! configuration that starts it. This crate never names axum or tonic.
+//! configuration that starts it, and the codecs that encode messages on HTTP.
+//! This crate never names axum or tonic.
 
 pub mod app;
 pub mod config;
 pub mod context;
 pub mod descriptor;
+pub mod encoding;
 pub mod error;
 pub mod message;
 pub mod metadata;

@@ -142,6 +142,23 @@ impl AppBuilder {
         self
     }
 
+    /// Rebuilds the first server of type `S` with `f`: how a `#[kratos::main]` program
+    /// sets options on the servers made from its config, for example
+    /// `app.map_server(|http: HttpServer| http.reply_encoder(..))`. Without a server
+    /// of that type, `f` is not called.
+    pub fn map_server<S: Server + Default>(mut self, f: impl FnOnce(S) -> S) -> Self {
+        let found = self
+            .servers
+            .iter_mut()
+            .find_map(|server| server.as_any_mut().downcast_mut::<S>());
+        if let Some(server) = found {
+            // The builder methods of a server take it by value.
+            let taken = std::mem::take(server);
+            *server = f(taken);
+        }
+        self
+    }
+
     /// Adds a service, served on every server whose transport it speaks. A service
     /// with the same gRPC name added earlier (for instance registered through
     /// `inventory`) is replaced, so hand-built instances win.

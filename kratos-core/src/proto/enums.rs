@@ -86,7 +86,7 @@ pub fn merge_repeated<E: ProtoEnum>(
 
 struct EnumVisitor<E>(PhantomData<E>);
 
-impl<E: ProtoEnum> Visitor<'_> for EnumVisitor<E> {
+impl<'de, E: ProtoEnum> Visitor<'de> for EnumVisitor<E> {
     type Value = E;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a {} name or number", E::descriptor().name)
@@ -108,6 +108,13 @@ impl<E: ProtoEnum> Visitor<'_> for EnumVisitor<E> {
     }
     fn visit_none<Er: de::Error>(self) -> Result<E, Er> {
         Ok(E::default())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<E, A::Error> {
+        let text = crate::proto::json::text_of_map(map)?;
+        if text.is_empty() {
+            return Ok(E::default());
+        }
+        self.visit_str(&text)
     }
 }
 

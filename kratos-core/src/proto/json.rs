@@ -311,10 +311,33 @@ impl<K: JsonMapKey, V: JsonField> JsonField for HashMap<K, V> {
     }
 }
 
+/// The text of an element, for formats that hand an element as a map of its
+/// content (quick-xml: `{"$text": "..."}` plus attributes); empty when it has none.
+pub fn text_of_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<String, A::Error> {
+    let mut text = String::new();
+    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        if key == "$text" || key == "$value" {
+            text = map.next_value_seed(TextSeed)?;
+        } else {
+            map.next_value::<de::IgnoredAny>()?;
+        }
+    }
+    Ok(text)
+}
+
+struct TextSeed;
+
+impl<'de> DeserializeSeed<'de> for TextSeed {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_any(Text)
+    }
+}
+
 /// Any scalar read as text (for string fields, bytes and lenient parsing).
 struct Text;
 
-impl Visitor<'_> for Text {
+impl<'de> Visitor<'de> for Text {
     type Value = String;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
@@ -342,6 +365,9 @@ impl Visitor<'_> for Text {
     }
     fn visit_none<E: de::Error>(self) -> Result<String, E> {
         Ok(String::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+        text_of_map(map)
     }
 }
 
@@ -394,7 +420,7 @@ macro_rules! float {
 
 float!(f32, f64);
 
-impl<T: Numeric> Visitor<'_> for Number<T> {
+impl<'de, T: Numeric> Visitor<'de> for Number<T> {
     type Value = T;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a {} as a number or a string", T::NAME)
@@ -430,6 +456,13 @@ impl<T: Numeric> Visitor<'_> for Number<T> {
     }
     fn visit_none<E: de::Error>(self) -> Result<T, E> {
         Ok(T::default())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        let text = text_of_map(map)?;
+        if text.is_empty() {
+            return Ok(T::default());
+        }
+        self.visit_str(&text)
     }
 }
 
@@ -488,7 +521,7 @@ float_field!(f32, f64);
 
 struct Flag;
 
-impl Visitor<'_> for Flag {
+impl<'de> Visitor<'de> for Flag {
     type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("true or false")
@@ -508,6 +541,13 @@ impl Visitor<'_> for Flag {
     }
     fn visit_none<E: de::Error>(self) -> Result<bool, E> {
         Ok(false)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        let text = text_of_map(map)?;
+        if text.is_empty() {
+            return Ok(false);
+        }
+        self.visit_str(&text)
     }
 }
 

@@ -61,7 +61,7 @@ pub fn duration_descriptor() -> &'static MessageDescriptor {
 
 struct Parsed<T>(PhantomData<T>);
 
-impl<T: FromStr + Default> Visitor<'_> for Parsed<T>
+impl<'de, T: FromStr + Default> Visitor<'de> for Parsed<T>
 where
     T::Err: fmt::Display,
 {
@@ -78,6 +78,13 @@ where
     }
     fn visit_none<E: de::Error>(self) -> Result<T, E> {
         Ok(T::default())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        let text = super::json::text_of_map(map)?;
+        if text.is_empty() {
+            return Ok(T::default());
+        }
+        self.visit_str(&text)
     }
 }
 

@@ -1,9 +1,10 @@
-//! Binding an HTTP request to a message (body, then query, then path variables)
-//! and, for the client, a message to a URL and body.
+//! Binding the query and path of an HTTP request to a message (the body is
+//! `body.rs`'s) and, for the client, a message to a URL, query and JSON body.
 
+use kratos_core::encoding::set_fields;
 use kratos_core::{Error, FieldError, Message, RouteBody, RouteDescriptor};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Bytes that must be escaped inside one path segment.
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -40,42 +41,11 @@ fn codec_error(what: &str, err: FieldError) -> Error {
     Error::codec(format!("{what}: {err}"))
 }
 
-/// Decodes a JSON body into the message, as the route's `body` says. The body is
-/// bound first, so it replaces the whole (still default) message.
-pub(crate) fn bind_body<T: Message>(
-    message: &mut T,
-    body: RouteBody,
-    bytes: &[u8],
-) -> Result<(), Error> {
-    if bytes.is_empty() {
-        return Ok(());
-    }
-    let decoded = match body {
-        RouteBody::None => return Ok(()),
-        RouteBody::All => serde_json::from_slice::<T>(bytes),
-        RouteBody::Field(field) => serde_json::from_slice::<Value>(bytes).and_then(|value| {
-            let mut wrapper = Map::new();
-            wrapper.insert(field.to_owned(), value);
-            serde_json::from_value::<T>(Value::Object(wrapper))
-        }),
-    };
-    *message = decoded.map_err(|e| Error::codec(format!("body unmarshal: {e}")).with_cause(e))?;
-    Ok(())
-}
-
-/// Sets every query parameter that names a field; unknown keys are ignored, as in Go kratos.
+/// Sets every query parameter that names a field (dotted keys for nested fields,
+/// repeated keys for lists), as the form codec reads a body; unknown keys are
+/// ignored, as in Go kratos.
 pub(crate) fn bind_query<T: Message>(message: &mut T, query: &str) -> Result<(), Error> {
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        let path: Vec<&str> = key.split('.').collect();
-        match message.set_text(&path, &value) {
-            Ok(()) => {}
-            Err(FieldError::Unknown(_)) => {
-                tracing::debug!(%key, "query parameter names no field; ignored")
-            }
-            Err(e) => return Err(codec_error("query", e)),
-        }
-    }
-    Ok(())
+    set_fields(message, query.as_bytes()).map_err(|e| codec_error("query", e))
 }
 
 /// Sets the path variables, in template order.

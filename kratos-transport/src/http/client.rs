@@ -1,21 +1,26 @@
 //! The HTTP client behind generated clients: encodes a message onto its route's
-//! URL, query and body, and turns the reply or the kratos error body back.
+//! URL, query and JSON body, and turns the reply or the kratos error body back,
+//! decoded by the reply's `Content-Type` (a server may answer in any codec).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{Request, Uri};
+use http::{HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use kratos_core::encoding::{self, Decode};
+use kratos_core::error::REASON_CODEC;
 use kratos_core::{Context, Error, Method};
 
 use super::binding::encode_request;
-use super::reply::JSON;
 use super::route::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 use crate::deadline::client_timeout;
+
+/// What the client sends and asks for: JSON, which every kratos server reads.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Calls the HTTP routes of a kratos (or Go kratos) server.
 #[derive(Clone, Debug)]
@@ -91,6 +96,7 @@ impl HttpClient {
                 unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
             })?;
             let status = response.status();
+            let content_type = response.headers().get(CONTENT_TYPE).cloned();
             for (name, value) in response.headers() {
                 if name != CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
                     let _ = ctx.set_reply_header(name.as_str(), value.to_str().unwrap_or(""));
@@ -103,26 +109,45 @@ impl HttpClient {
                     unavailable(format!("reading reply of {}: {e}", M::DESCRIPTOR.operation))
                 })?
                 .to_bytes();
-            Ok::<_, Error>((status, body))
+            Ok::<_, Error>((status, content_type, body))
         };
-        let (status, body) = tokio::time::timeout(timeout, call)
+        let (status, content_type, body) = tokio::time::timeout(timeout, call)
             .await
             .map_err(|_| client_timeout(M::DESCRIPTOR.operation, timeout))??;
         if status.is_success() {
             if body.is_empty() {
                 return Ok(M::Reply::default());
             }
-            return serde_json::from_slice(&body)
-                .map_err(|e| Error::internal_server("CODEC", format!("reply unmarshal: {e}")));
+            let mut reply = M::Reply::default();
+            decode(content_type.as_ref(), &body, &mut reply).map_err(|e| {
+                Error::internal_server(REASON_CODEC, format!("reply unmarshal: {e}"))
+            })?;
+            return Ok(reply);
         }
-        Err(error_from_body(status.as_u16(), &body))
+        Err(error_from_body(
+            status.as_u16(),
+            content_type.as_ref(),
+            &body,
+        ))
     }
 }
 
-/// The kratos error in a non-2xx reply; a body of another shape keeps the status as code.
-fn error_from_body(status: u16, body: &[u8]) -> Error {
-    match serde_json::from_slice::<Error>(body) {
-        Ok(error) if error.code != 0 => error,
+/// Decodes a reply or error body with the codec its `Content-Type` names.
+fn decode(
+    content_type: Option<&HeaderValue>,
+    body: &[u8],
+    into: &mut dyn Decode,
+) -> Result<(), encoding::CodecError> {
+    let media = content_type.map(|v| v.to_str().unwrap_or("(not text)"));
+    encoding::for_content_type(media)?.decode(body, into)
+}
+
+/// The kratos error in a non-2xx reply, in whatever codec it came; a body of another
+/// shape (a proxy's HTML page) keeps the status as code and the text as message.
+fn error_from_body(status: u16, content_type: Option<&HeaderValue>, body: &[u8]) -> Error {
+    let mut error = Error::default();
+    match decode(content_type, body, &mut error) {
+        Ok(()) if error.code != 0 => error,
         _ => Error::new(
             i32::from(status),
             "",

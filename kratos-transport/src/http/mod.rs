@@ -2,11 +2,15 @@
 //!
 //! A request is bound to its message in Go kratos's order: the body (per the
 //! route's `body`), then the query string, then the path variables, the last one
-//! winning. Replies are JSON; every error, including the framework's own (unknown
-//! route 404, wrong verb 405, bad body 400 `CODEC`, unsupported media 415), is the
-//! kratos error body with the code as status.
+//! winning. The body is read with the codec its `Content-Type` names (JSON when it
+//! names none), the reply written with the codec `Accept` asks for (JSON by
+//! default); every error, including the framework's own (unknown route 404, wrong
+//! verb 405, bad body 400 `CODEC`, unsupported media 415), is the kratos error body
+//! with the code as status, negotiated the same way. A server's reply and error
+//! encoders can be replaced ([`HttpServer::reply_encoder`], [`HttpServer::error_encoder`]).
 
 mod binding;
+mod body;
 mod client;
 mod openapi;
 mod raw;
@@ -16,10 +20,12 @@ mod server;
 
 pub use axum::body::Body;
 pub use client::HttpClient;
+pub use http::{HeaderMap, HeaderValue, StatusCode};
+pub use reply::{ErrorEncoder, ReplyEncoder, encode_error, encode_reply, reply_codec, response};
 pub use route::{HttpService, MAX_BODY_BYTES, RouteTable, TIMEOUT_HEADER};
 pub use server::{HttpConfig, HttpServer};
 
 /// The request of a hand-written route, as its middlewares see it.
 pub type RawRequest = http::Request<Body>;
-/// The reply of a hand-written route, as its middlewares see it.
+/// The reply of a hand-written route, as its middlewares see it, and what encoders return.
 pub type RawResponse = http::Response<Body>;

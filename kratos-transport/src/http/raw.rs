@@ -13,9 +13,8 @@ use kratos_core::metadata::Incoming;
 use kratos_core::middleware::{self, Endpoint, Next, Reply};
 use kratos_core::{Context, Error, Kind};
 
-use super::reply::error_response;
-use super::route::requested_timeout;
-use crate::invoke::{ServerState, effective_timeout, run_bounded};
+use super::route::{HttpState, requested_timeout};
+use crate::invoke::{effective_timeout, run_bounded};
 
 /// The innermost step of a hand-written route: the axum handler.
 struct RawEndpoint<H, T> {
@@ -47,7 +46,7 @@ where
 
 /// Serves one call of a hand-written route.
 pub(crate) async fn handle<H, T>(
-    server: Arc<ServerState>,
+    http: Arc<HttpState>,
     operation: &'static str,
     handler: H,
     request: Request,
@@ -56,6 +55,7 @@ where
     H: Handler<T, ()> + Sync,
     T: 'static,
 {
+    let server = &http.server;
     let timeout = effective_timeout(server.timeout, requested_timeout(request.headers()));
     let deadline = Instant::now() + timeout;
     let mut ctx = Context::new(Kind::Http, operation, request.headers().clone())
@@ -90,6 +90,6 @@ where
             response.headers_mut().extend(headers);
             response
         }
-        Err(error) => error_response(&error, headers),
+        Err(error) => http.encoders.error(ctx.request_headers(), &error, headers),
     }
 }

@@ -10,10 +10,14 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
-use kratos_core::{Chain, Context, Error, Handler, HttpMethod, Kind, Method, RouteDescriptor};
+use kratos_core::error::REASON_CODEC;
+use kratos_core::{
+    Chain, Context, Error, Handler, HttpMethod, Kind, Method, RouteBody, RouteDescriptor, encoding,
+};
 
-use super::binding::{axum_path, bind_body, bind_path, bind_query};
-use super::reply::{error_response, json_response};
+use super::binding::{axum_path, bind_path, bind_query};
+use super::body::bind_body;
+use super::reply::Encoders;
 use crate::invoke::{ServerState, effective_timeout, invoke};
 
 /// The header a kratos HTTP client sends its remaining time in, in milliseconds;
@@ -30,7 +34,15 @@ pub trait HttpService {
 }
 
 /// Builds one route's handler once the server's state is known, at start.
-type RouteFactory = Box<dyn Fn(&Arc<ServerState>) -> MethodRouter + Send + Sync>;
+type RouteFactory = Box<dyn Fn(&Arc<HttpState>) -> MethodRouter + Send + Sync>;
+
+/// What every route of one HTTP server shares once it starts.
+pub(crate) struct HttpState {
+    /// Endpoint, timeout and middlewares, as the gRPC server has them too.
+    pub(crate) server: ServerState,
+    /// How replies and errors are written.
+    pub(crate) encoders: Encoders,
+}
 
 /// The routes of one HTTP server, grouped by path so each path answers 405 for
 /// verbs it does not bind.
@@ -49,7 +61,7 @@ struct PathRoutes {
 struct Route<S> {
     service: Arc<S>,
     chain: Chain,
-    server: Arc<ServerState>,
+    http: Arc<HttpState>,
     route: &'static RouteDescriptor,
 }
 
@@ -110,11 +122,11 @@ impl RouteTable {
     {
         for route in M::DESCRIPTOR.routes {
             let (service, chain) = (service.clone(), chain.clone());
-            let factory: RouteFactory = Box::new(move |server| {
+            let factory: RouteFactory = Box::new(move |http| {
                 let state = Arc::new(Route {
                     service: service.clone(),
                     chain: chain.clone(),
-                    server: server.clone(),
+                    http: http.clone(),
                     route,
                 });
                 on(filter(route.method), move |request: Request| {
@@ -147,17 +159,17 @@ impl RouteTable {
         H: axum::handler::Handler<T, ()> + Sync,
         T: 'static,
     {
-        let factory: RouteFactory = Box::new(move |server| {
-            let (server, handler) = (server.clone(), handler.clone());
+        let factory: RouteFactory = Box::new(move |http| {
+            let (http, handler) = (http.clone(), handler.clone());
             on(filter(method), move |request: Request| {
-                super::raw::handle(server.clone(), operation, handler.clone(), request)
+                super::raw::handle(http.clone(), operation, handler.clone(), request)
             })
         });
         self.insert(method, path, path.to_owned(), operation, factory)
     }
 
     /// The axum router: every path, 405 for a known path with another verb, 404 for the rest.
-    pub(crate) fn router(&self, server: &Arc<ServerState>) -> Router {
+    pub(crate) fn router(&self, http: &Arc<HttpState>) -> Router {
         let mut router = Router::new();
         for (path, routes) in &self.paths {
             let allow = routes
@@ -169,10 +181,11 @@ impl RouteTable {
             let allow = HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static(""));
             let mut methods = MethodRouter::new();
             for factory in &routes.factories {
-                methods = methods.merge(factory(server));
+                methods = methods.merge(factory(http));
             }
+            let state = http.clone();
             let methods = methods.fallback(move |request: Request| {
-                let allow = allow.clone();
+                let (allow, state) = (allow.clone(), state.clone());
                 async move {
                     let error = Error::new(
                         405,
@@ -185,17 +198,20 @@ impl RouteTable {
                     );
                     let mut headers = HeaderMap::new();
                     headers.insert(ALLOW, allow);
-                    error_response(&error, headers)
+                    state.encoders.error(request.headers(), &error, headers)
                 }
             });
             router = router.route(path, methods);
         }
-        router.fallback(|request: Request| async move {
+        let state = http.clone();
+        router.fallback(move |request: Request| async move {
             let error = Error::not_found(
                 "NOT_FOUND",
                 format!("no route for {} {}", request.method(), request.uri().path()),
             );
-            error_response(&error, HeaderMap::new())
+            state
+                .encoders
+                .error(request.headers(), &error, HeaderMap::new())
         })
     }
 }
@@ -212,53 +228,29 @@ pub(crate) fn requested_timeout(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_millis(millis))
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
-    match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        None => true,
-        Some(value) => {
-            let essence = value
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            essence.is_empty()
-                || essence == "application/json"
-                || essence == "text/json"
-                || essence.ends_with("+json")
-                || essence == "*/*"
-        }
-    }
-}
-
 /// One HTTP call of method `M`: bind, run the chain under the timeout, answer.
 async fn handle<M, S>(state: Arc<Route<S>>, request: Request) -> Response
 where
     M: Handler<S>,
     S: Send + Sync + 'static,
 {
-    let route = state.route;
+    let (route, http) = (state.route, &state.http);
     let (mut parts, body) = request.into_parts();
-    let timeout = effective_timeout(state.server.timeout, requested_timeout(&parts.headers));
+    let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
     let mut message = <M as Method>::Request::default();
     let bound: Result<(), Error> = async {
-        if !matches!(route.body, kratos_core::RouteBody::None) {
-            if !is_json(&parts.headers) {
-                let media = parts
-                    .headers
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                return Err(Error::new(
-                    415,
-                    kratos_core::error::REASON_CODEC,
-                    format!("unsupported Content-Type {media:?}: send application/json"),
-                ));
-            }
+        if !matches!(route.body, RouteBody::None) {
+            let content_type = parts
+                .headers
+                .get(CONTENT_TYPE)
+                // A header that is not text names no codec: report it as unsupported.
+                .map(|v| v.to_str().unwrap_or("(not text)"));
+            let codec = encoding::for_content_type(content_type)
+                .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
             let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
                 .await
                 .map_err(body_read_error)?;
-            bind_body(&mut message, route.body, &bytes)?;
+            bind_body(&mut message, route.body, &codec, &bytes)?;
         }
         if let Some(query) = parts.uri.query() {
             bind_query(&mut message, query)?;
@@ -273,15 +265,17 @@ where
     }
     .await;
     if let Err(error) = bound {
-        return error_response(&error, HeaderMap::new());
+        return http
+            .encoders
+            .error(&parts.headers, &error, HeaderMap::new());
     }
 
     let mut ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
-        .with_endpoint(state.server.endpoint.clone())
+        .with_endpoint(http.server.endpoint.clone())
         .with_deadline(Some(Instant::now() + timeout));
     let result = invoke::<M, S>(
         &state.service,
-        &state.server,
+        &http.server,
         &state.chain,
         &mut ctx,
         message,
@@ -290,17 +284,12 @@ where
     .await;
     let headers = ctx.take_reply_headers();
     match result {
-        Ok(reply) => match serde_json::to_vec(&reply) {
-            Ok(body) => {
-                let status = StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK);
-                json_response(status, body, headers)
-            }
-            Err(e) => error_response(
-                &Error::internal_server("CODEC", format!("reply marshal: {e}")),
-                headers,
-            ),
-        },
-        Err(error) => error_response(&error, headers),
+        Ok(reply) => {
+            let status = StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK);
+            http.encoders
+                .reply(ctx.request_headers(), status, &reply, headers)
+        }
+        Err(error) => http.encoders.error(ctx.request_headers(), &error, headers),
     }
 }
 

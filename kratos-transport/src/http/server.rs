@@ -10,8 +10,10 @@ use std::sync::Arc;
 use kratos_core::{Chain, Error, HttpMethod, Middleware, Server, Service, ServiceDescriptor};
 use serde::Deserialize;
 
+use super::RawResponse;
 use super::openapi::OpenApi;
-use super::route::RouteTable;
+use super::reply::{Encoders, ErrorEncoder, ReplyEncoder};
+use super::route::{HttpState, RouteTable};
 use crate::invoke::ServerState;
 use crate::serve::{Layers, Listener};
 
@@ -46,6 +48,7 @@ pub struct HttpServer {
     openapi: OpenApi,
     chain: Chain,
     layers: Layers,
+    encoders: Encoders,
     listener: Listener,
 }
 
@@ -74,6 +77,7 @@ impl HttpServer {
             config,
             chain: Chain::default(),
             layers: Layers::default(),
+            encoders: Encoders::default(),
             listener: Listener::new("http"),
         }
     }
@@ -124,6 +128,36 @@ impl HttpServer {
         <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
     {
         self.layers.push(layer);
+        self
+    }
+
+    /// Replaces how successful replies are written (default [`encode_reply`](super::encode_reply):
+    /// the reply in the codec `Accept` asks for). `encode` gets the request's headers,
+    /// the route's status and the reply; the handler's reply headers are added to
+    /// what it returns, and an error it returns goes to the error encoder.
+    pub fn reply_encoder<F>(mut self, encode: F) -> Self
+    where
+        F: Fn(
+                &http::HeaderMap,
+                http::StatusCode,
+                &dyn kratos_core::encoding::Encode,
+            ) -> Result<RawResponse, Error>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.encoders.reply = Some(Arc::new(encode) as ReplyEncoder);
+        self
+    }
+
+    /// Replaces how errors are written, the framework's own (404, 405, 413, 415, 504)
+    /// included (default [`encode_error`](super::encode_error): the kratos error body
+    /// in the codec `Accept` asks for, the code as status).
+    pub fn error_encoder<F>(mut self, encode: F) -> Self
+    where
+        F: Fn(&http::HeaderMap, &Error) -> RawResponse + Send + Sync + 'static,
+    {
+        self.encoders.error = Some(Arc::new(encode) as ErrorEncoder);
         self
     }
 
@@ -197,12 +231,16 @@ impl Server for HttpServer {
         let openapi = self.openapi.mount(&mut self.routes, &self.descriptors);
         self.listener.record(openapi.map(|()| true));
         let (timeout, chain) = (self.config.timeout, self.chain.clone());
+        let encoders = self.encoders.clone();
         let (routes, layers) = (&self.routes, &self.layers);
         Box::pin(self.listener.start(&self.config.addr, move |endpoint| {
-            let state = Arc::new(ServerState {
-                endpoint,
-                timeout,
-                chain,
+            let state = Arc::new(HttpState {
+                server: ServerState {
+                    endpoint,
+                    timeout,
+                    chain,
+                },
+                encoders,
             });
             layers.apply(routes.router(&state))
         }))

@@ -1,0 +1,95 @@
+//! The envelope example's encoders over real HTTP: replies and errors wrapped in
+//! `{code, message, data}` in the negotiated codec, protobuf left bare.
+
+#[path = "../examples/envelope/envelope.rs"]
+#[allow(dead_code)]
+mod envelope;
+
+use envelope::{Greeter, GreeterClient, GreeterImpl, GreeterServer, HelloRequest};
+use kratos::prelude::*;
+
+mod common;
+
+use common::raw;
+
+/// The example's app as its `main` builds it, on a free port.
+async fn start() -> (kratos::RunningApp, String) {
+    let app = App::builder()
+        .handle_signals(false)
+        .server(HttpServer::new().address("127.0.0.1:0"))
+        .map_server(envelope::install)
+        .service(GreeterServer::new(GreeterImpl))
+        .build()
+        .start()
+        .await
+        .expect("starts");
+    let url = app.endpoint("http").unwrap().to_owned();
+    (app, url)
+}
+
+#[tokio::test]
+async fn replies_are_wrapped() {
+    let (_app, url) = start().await;
+    let res = raw("GET", &format!("{url}/hello/kratos"), &[], "").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.headers["content-type"], "application/json");
+    assert_eq!(
+        res.json(),
+        serde_json::json!({"code": 0, "message": "OK", "data": {"message": "Hello kratos"}})
+    );
+
+    let yaml = [("accept", "application/yaml")];
+    let res = raw("GET", &format!("{url}/hello/kratos"), &yaml, "").await;
+    assert_eq!(res.headers["content-type"], "application/yaml");
+    let body: serde_yaml::Value = serde_yaml::from_str(&res.body).unwrap();
+    assert_eq!(body["code"], 0);
+    assert_eq!(body["data"]["message"], "Hello kratos");
+}
+
+#[tokio::test]
+async fn errors_are_wrapped_with_their_status() {
+    let (_app, url) = start().await;
+    let res = raw("GET", &format!("{url}/hello/nobody"), &[], "").await;
+    assert_eq!(res.status, 404);
+    assert_eq!(
+        res.json(),
+        serde_json::json!({"code": 404, "message": "nobody is not here", "data": null})
+    );
+    // The framework's own errors go through the same encoder.
+    let res = raw("GET", &format!("{url}/nowhere"), &[], "").await;
+    assert_eq!(res.status, 404);
+    assert_eq!(res.json()["code"], 404);
+    assert_eq!(res.json()["data"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn protobuf_clients_get_the_bare_message() {
+    let (_app, url) = start().await;
+    use http_body_util::BodyExt;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let request = http::Request::get(format!("{url}/hello/kratos"))
+        .header("accept", "application/proto")
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "application/proto");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    // HelloReply { string message = 1; }: tag 1, length 12, the text.
+    assert_eq!(&body[..], b"\x0a\x0cHello kratos");
+}
+
+#[tokio::test]
+async fn a_kratos_client_still_sees_the_error_code() {
+    // The generated client expects bare replies (a team that wraps replies wraps its
+    // clients too), but the status still carries an error's code.
+    let (_app, url) = start().await;
+    let client = GreeterClient::http(&url).unwrap();
+    let error = client
+        .say_hello(HelloRequest {
+            name: "nobody".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, 404);
+}
