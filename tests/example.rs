@@ -177,6 +177,7 @@ async fn exported_proto_and_reflection_give_a_working_python_client() {
         .arg(script)
         .arg(out.path())
         .arg(&app.grpc)
+        .arg(&app.http)
         .output()
         .expect("python3 runs");
     assert!(
@@ -186,6 +187,8 @@ async fn exported_proto_and_reflection_give_a_working_python_client() {
     );
     let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["reply"], "Hello exported");
+    assert_eq!(seen["http_proto_content_type"], "application/proto");
+    assert_eq!(seen["http_proto_reply"], "Hello protobuf");
     assert_eq!(
         seen["files"],
         serde_json::json!([

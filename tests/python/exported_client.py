@@ -1,8 +1,9 @@
 """A client built only from what the Rust server exports: the .proto files written by
 `-export-proto` (compiled here with grpcio-tools) and the server's gRPC reflection.
 
-Usage: exported_client.py PROTO_DIR HOST:PORT
-Prints one JSON object with what it saw, for the Rust test to check.
+Usage: exported_client.py PROTO_DIR GRPC_HOST:PORT HTTP_HOST:PORT
+Prints one JSON object with what it saw, for the Rust test to check; the HTTP reply
+asked for as protobuf is decoded with the same generated classes.
 """
 
 import glob
@@ -11,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import urllib.request
 
 import grpc
 from grpc_reflection.v1alpha import reflection_pb2 as alpha_pb2
@@ -70,7 +72,7 @@ def reflection(channel, version):
 
 
 def main():
-    proto_dir, target = sys.argv[1], sys.argv[2]
+    proto_dir, target, http = sys.argv[1], sys.argv[2], sys.argv[3]
     seen = {"files": compile_protos(proto_dir)}
     pb2 = importlib.import_module("helloworld.v1.greeter_pb2")
     pb2_grpc = importlib.import_module("helloworld.v1.greeter_pb2_grpc")
@@ -79,6 +81,12 @@ def main():
         seen["reply"] = stub.SayHello(pb2.HelloRequest(name="exported"), timeout=10).message
         seen["reflection_v1"] = reflection(channel, "v1")
         seen["reflection_v1alpha"] = reflection(channel, "v1alpha")
+    request = urllib.request.Request(
+        f"http://{http}/helloworld/protobuf", headers={"Accept": "application/x-protobuf"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        seen["http_proto_content_type"] = response.headers["Content-Type"]
+        seen["http_proto_reply"] = pb2.HelloReply.FromString(response.read()).message
     print(json.dumps(seen))
 
 

@@ -126,14 +126,17 @@ pub static STATUS: EnumDescriptor = EnumDescriptor {
         EnumValueDescriptor {
             name: "STATUS_UNSPECIFIED",
             number: 0,
+            doc: "",
         },
         EnumValueDescriptor {
             name: "STATUS_ACTIVE",
             number: 1,
+            doc: "",
         },
         EnumValueDescriptor {
             name: "STATUS_BLOCKED",
             number: 2,
+            doc: "",
         },
     ],
     doc: " Where a thing stands.",

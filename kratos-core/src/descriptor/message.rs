@@ -113,6 +113,8 @@ pub struct EnumValueDescriptor {
     pub name: &'static str,
     /// The number.
     pub number: i32,
+    /// The doc comment of the variant.
+    pub doc: &'static str,
 }
 
 /// A `oneof`: an enum with data whose variants are the alternatives.

@@ -30,6 +30,7 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
         .map(|i| format!("{prefix}_{}", screaming_snake(&i.to_string())))
         .collect();
     let rust_names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
+    let value_docs: Vec<&String> = e.values.iter().map(|v| &v.2).collect();
     let first = idents[0];
     let doc = crate::docs::of(&item.attrs);
     let package = match &e.args.package {
@@ -78,7 +79,7 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
                         name: #name_str,
                         package: #package,
                         values: &[#(
-                            #p::descriptor::EnumValueDescriptor { name: #proto_names, number: #numbers }
+                            #p::descriptor::EnumValueDescriptor { name: #proto_names, number: #numbers, doc: #value_docs }
                         ),*],
                         doc: #doc,
                     };

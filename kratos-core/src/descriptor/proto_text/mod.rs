@@ -340,6 +340,7 @@ impl Writer<'_> {
         self.comment(enumeration.doc, "");
         let _ = writeln!(self.out, "enum {} {{", enumeration.name);
         for value in enumeration.values {
+            self.comment(value.doc, "  ");
             let _ = writeln!(self.out, "  {} = {};", value.name, value.number);
         }
         self.out.push_str("}\n");
