@@ -24,6 +24,7 @@
 //! `kratos-transport` and `kratos-macros`.
 
 pub use kratos_core::app::{AppInfo, DEFAULT_STOP_TIMEOUT};
+pub use kratos_core::config::Atomic;
 pub use kratos_core::{
     App, AppBuilder, AppHandle, Config, Context, Error, Kind, Metadata, Result, RunningApp, Server,
     Validate,
@@ -41,7 +42,10 @@ pub mod errors {
 
 /// Configuration: files, the typed sections the servers read, duration parsing.
 pub mod config {
-    pub use kratos_core::config::{Config, duration, parse_duration};
+    pub use kratos_core::config::{
+        Atomic, Changed, Config, ConfigBuilder, ConfigValue, DEFAULT_ENV_PREFIX, EnvSource,
+        FileSource, Layer, MemorySource, Source, WatchGuard, duration, parse_duration,
+    };
     pub use kratos_transport::bootstrap::{DEFAULT_CONF, ServerSection};
     pub use kratos_transport::grpc::GrpcConfig;
     pub use kratos_transport::http::HttpConfig;

@@ -250,6 +250,47 @@ fn missing_config_file_exits_1_with_the_path() {
 }
 
 #[test]
+fn a_bad_value_at_start_exits_1_naming_the_key_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "server:\n  http:\n    addr: 127.0.0.1:0\n    timeout: soon\n",
+    )
+    .unwrap();
+    let output = Command::new(example_binary())
+        .arg("-conf")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"server.http.timeout\""), "{stderr}");
+    assert!(stderr.contains("config.yaml"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn the_environment_overrides_the_config_file() {
+    let conf = config_dir();
+    let output = Command::new(example_binary())
+        .arg("-conf")
+        .arg(conf.path())
+        .env("KRATOS_SERVER_HTTP_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the override reached the server section"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("\"server.http.timeout\" (from env KRATOS_*)"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unknown_argument_exits_2_with_usage() {
     let output = Command::new(example_binary())
         .arg("--port=1")

@@ -1,4 +1,5 @@
-//! What `#[kratos::main]` runs: parse `-conf`, set up `tracing`, load the config,
+//! What `#[kratos::main]` runs: parse `-conf`, set up `tracing`, load the config
+//! (files, then `KRATOS_*` environment variables over them, watched for reloads),
 //! build the HTTP and gRPC servers from `server.http` and `server.grpc`, add every
 //! service registered through `inventory`, hand the builder to the user's `main`,
 //! then run the app until a stop signal.
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 
 use std::sync::Arc;
 
+use kratos_core::config::DEFAULT_ENV_PREFIX;
 use kratos_core::middleware::{metadata, recovery};
 use kratos_core::{App, AppBuilder, Config, Error, Middleware};
 use serde::Deserialize;
@@ -104,15 +106,20 @@ fn init_tracing() {
         .try_init();
 }
 
+/// `-conf` (a file or a directory; default `./configs` when present), then the
+/// `KRATOS_`-prefixed environment over it; files are watched for hot reload.
 fn load_config(args: &Args) -> Result<Config, Error> {
-    match &args.conf {
-        Some(path) => Config::load(path),
-        None if std::path::Path::new(DEFAULT_CONF).exists() => Config::load(DEFAULT_CONF),
+    let builder = match &args.conf {
+        Some(path) => Config::builder().file(path),
+        None if std::path::Path::new(DEFAULT_CONF).exists() => Config::builder().file(DEFAULT_CONF),
         None => {
-            tracing::info!("no -conf given and {DEFAULT_CONF} is absent: using defaults");
-            Ok(Config::empty())
+            tracing::info!(
+                "no -conf given and {DEFAULT_CONF} is absent: using defaults and the environment"
+            );
+            Config::builder()
         }
-    }
+    };
+    builder.env(DEFAULT_ENV_PREFIX).build()
 }
 
 /// The builder `#[kratos::main]` hands to the user's `main`: servers from config and

@@ -1,0 +1,517 @@
+//! Configuration: sources (files, a directory of files, environment variables,
+//! values in code, and any [`Source`] such as a remote store) merged into one
+//! tree, later sources over earlier ones (maps merge deeply, lists and scalars
+//! replace), placeholders resolved, read by dotted key ([`Config::value`]) or
+//! scanned into a serde struct ([`Config::scan`]).
+//!
+//! A source that watches (files do, through `notify`) triggers a reload: every
+//! source is read again, and the new tree replaces the old one atomically
+//! (`arc-swap`), so a reader sees one version or the other, never half of each.
+//! A reload that fails (a file that no longer parses) keeps the running config
+//! and logs the file, line and reason. [`Config::watch`] calls back when a key's
+//! value changes; [`Atomic`] keeps a typed value current for the hot path.
+
+mod atomic;
+mod env;
+mod source;
+mod tree;
+mod value;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, Weak};
+
+use arc_swap::ArcSwap;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::Error;
+
+pub use atomic::Atomic;
+pub use env::{DEFAULT_ENV_PREFIX, EnvSource};
+pub use source::{Changed, FileSource, Layer, MemorySource, Source, WatchGuard};
+pub use value::{ConfigValue, duration, parse_duration};
+
+use value::Snapshot;
+
+type Callback = Arc<dyn Fn(&ConfigValue) + Send + Sync>;
+
+/// A configuration: cheap to clone, every clone sees the same (reloading) tree.
+#[derive(Clone)]
+pub struct Config {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sources: Vec<Box<dyn Source>>,
+    current: ArcSwap<Snapshot>,
+    watchers: Mutex<Vec<(String, Callback)>>,
+    reloading: Mutex<()>,
+    guards: Mutex<Vec<WatchGuard>>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "sources",
+                &self
+                    .inner
+                    .sources
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>(),
+            )
+            .field("tree", &self.inner.current.load().root)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+/// Collects the sources of a [`Config`], in order (later ones win).
+#[derive(Default)]
+pub struct ConfigBuilder {
+    sources: Vec<Box<dyn Source>>,
+    watch: bool,
+}
+
+impl ConfigBuilder {
+    /// Adds a source.
+    pub fn source(mut self, source: impl Source) -> Self {
+        self.sources.push(Box::new(source));
+        self
+    }
+
+    /// Adds a file, or a directory of `.yaml`, `.yml`, `.json` and `.toml` files.
+    pub fn file(self, path: impl AsRef<Path>) -> Self {
+        self.source(FileSource::new(path.as_ref()))
+    }
+
+    /// Adds the environment variables starting with `prefix` (see [`EnvSource`]).
+    pub fn env(self, prefix: &str) -> Self {
+        self.source(EnvSource::new(prefix))
+    }
+
+    /// Whether sources that can watch start watching (default: yes).
+    pub fn watch(mut self, on: bool) -> Self {
+        self.watch = on;
+        self
+    }
+
+    /// Loads every source; fails with the first source's error (file, line, key).
+    pub fn build(self) -> Result<Config, Error> {
+        let snapshot = load(&self.sources)?;
+        let config = Config {
+            inner: Arc::new(Inner {
+                sources: self.sources,
+                current: ArcSwap::from_pointee(snapshot),
+                watchers: Mutex::new(Vec::new()),
+                reloading: Mutex::new(()),
+                guards: Mutex::new(Vec::new()),
+            }),
+        };
+        if self.watch {
+            config.start_watching()?;
+        }
+        Ok(config)
+    }
+}
+
+/// Reads every source, merges, resolves placeholders.
+fn load(sources: &[Box<dyn Source>]) -> Result<Snapshot, Error> {
+    let mut snapshot = Snapshot {
+        root: Value::Object(Default::default()),
+        ..Snapshot::default()
+    };
+    for source in sources {
+        for layer in source.load(&snapshot.root)? {
+            tree::merge(
+                &mut snapshot.root,
+                layer.tree,
+                "",
+                &layer.origin,
+                &mut snapshot.origins,
+            );
+        }
+    }
+    tree::resolve_placeholders(&mut snapshot.root)?;
+    Ok(snapshot)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Config {
+    /// A configuration of sources, in order.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder {
+            watch: true,
+            ..ConfigBuilder::default()
+        }
+    }
+
+    /// An empty configuration: every key is missing, so every setting takes its default.
+    pub fn empty() -> Self {
+        Self::from_value(Value::Object(Default::default()))
+    }
+
+    /// A configuration of one tree given in code.
+    /// Placeholders are resolved; one that cannot be (a cycle) is left as written and logged.
+    pub fn from_value(root: Value) -> Self {
+        let source = MemorySource::new("memory", root.clone());
+        let snapshot = load(std::slice::from_ref(
+            &(Box::new(source.clone()) as Box<dyn Source>),
+        ))
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e.message, "config placeholders left unresolved");
+            let mut snapshot = Snapshot::default();
+            tree::merge(
+                &mut snapshot.root,
+                root,
+                "",
+                "memory",
+                &mut snapshot.origins,
+            );
+            snapshot
+        });
+        Self {
+            inner: Arc::new(Inner {
+                sources: vec![Box::new(source)],
+                current: ArcSwap::from_pointee(snapshot),
+                watchers: Mutex::new(Vec::new()),
+                reloading: Mutex::new(()),
+                guards: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Loads a file or a directory of config files, and watches it.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::builder().file(path).build()
+    }
+
+    fn start_watching(&self) -> Result<(), Error> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let changed: Changed = Arc::new(move || {
+            // The watch outlives nothing: once every Config is dropped it stops reloading.
+            if let Some(inner) = weak.upgrade() {
+                let config = Config { inner };
+                if let Err(e) = config.reload() {
+                    tracing::error!(error = %e.message, "config reload failed; the running config is kept");
+                }
+            }
+        });
+        let mut guards = lock(&self.inner.guards);
+        for source in &self.inner.sources {
+            if let Some(guard) = source.watch(changed.clone())? {
+                guards.push(guard);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads every source again and, if all load, replaces the tree and calls the
+    /// watchers of the keys whose value changed; on error the tree is unchanged.
+    pub fn reload(&self) -> Result<(), Error> {
+        let _one_at_a_time = lock(&self.inner.reloading);
+        let fresh = Arc::new(load(&self.inner.sources)?);
+        let old = self.inner.current.swap(fresh.clone());
+        let watchers: Vec<(String, Callback)> = lock(&self.inner.watchers).clone();
+        for (key, callback) in watchers {
+            if tree::lookup(&old.root, &key) != tree::lookup(&fresh.root, &key) {
+                callback(&ConfigValue::new(fresh.clone(), &key));
+            }
+        }
+        tracing::debug!("config reloaded");
+        Ok(())
+    }
+
+    /// The value at a dotted key (`server.http.addr`), read as the type asked for.
+    pub fn value(&self, key: &str) -> ConfigValue {
+        ConfigValue::new(self.inner.current.load_full(), key)
+    }
+
+    /// The value at a dotted key deserialized into `T`; `Ok(None)` when the key is missing.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        let snapshot = self.inner.current.load();
+        match tree::lookup(&snapshot.root, key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => snapshot.scan(key).map(Some),
+        }
+    }
+
+    /// The whole tree deserialized into `T`; an error names the key (and file) that failed.
+    pub fn scan<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        self.inner.current.load().scan("")
+    }
+
+    /// Calls `callback` with the new value each time a reload changes the value at `key`
+    /// (including its appearing or disappearing). It runs on the reloading thread.
+    pub fn watch(&self, key: &str, callback: impl Fn(&ConfigValue) + Send + Sync + 'static) {
+        lock(&self.inner.watchers).push((key.to_owned(), Arc::new(callback)));
+    }
+
+    /// The value at `key` as a `T` that stays current across reloads.
+    pub fn atomic<T: DeserializeOwned + Send + Sync + 'static>(
+        &self,
+        key: &str,
+    ) -> Result<Atomic<T>, Error> {
+        let atomic = Atomic::new(self.value(key).scan::<T>()?);
+        let target = atomic.clone();
+        self.watch(key, move |value| match value.scan::<T>() {
+            Ok(v) => target.store(v),
+            Err(e) => {
+                tracing::error!(key = value.key(), error = %e.message, "config value no longer fits its type; keeping the old one");
+            }
+        });
+        Ok(atomic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_go() {
+        assert_eq!(parse_duration("1s").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_duration("10").unwrap_err().contains("missing unit"));
+        assert!(parse_duration("3d").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("").is_err());
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn directory_files_merge_in_name_order_across_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "a.yaml",
+            "server:\n  http:\n    addr: 0.0.0.0:8000\n    timeout: 1s\n  hosts: [a, b]\n",
+        );
+        write(
+            dir.path(),
+            "b.json",
+            r#"{"server": {"http": {"addr": "127.0.0.1:1"}, "hosts": ["c"]}}"#,
+        );
+        write(dir.path(), "c.toml", "[data]\nretries = 3\nratio = 0.5\n");
+        write(dir.path(), "ignored.txt", "not: config");
+        let config = Config::builder()
+            .file(dir.path())
+            .watch(false)
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.value("server.http.addr").string().unwrap(),
+            "127.0.0.1:1"
+        );
+        assert_eq!(
+            config.value("server.http.timeout").duration().unwrap(),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            config.value("server.hosts").scan::<Vec<String>>().unwrap(),
+            ["c"],
+            "lists replace"
+        );
+        assert_eq!(config.value("data.retries").int().unwrap(), 3);
+        assert_eq!(config.value("data.ratio").float().unwrap(), 0.5);
+        assert!(
+            config
+                .value("data.ratio")
+                .origin()
+                .unwrap()
+                .ends_with("c.toml")
+        );
+        assert!(
+            config
+                .value("server.http.addr")
+                .origin()
+                .unwrap()
+                .ends_with("b.json")
+        );
+        assert!(!config.value("server.grpc.addr").exists());
+    }
+
+    #[test]
+    fn typed_views_name_the_key_when_missing_or_of_another_type() {
+        let config = Config::from_value(json!({
+            "a": {"n": 5, "s": "text", "list": [1], "flag": "true", "nanos": 1500, "d": "soon"}
+        }));
+        let missing = config.value("a.nope").string().unwrap_err();
+        assert_eq!(missing.message, "config key \"a.nope\" is missing");
+        let wrong = config.value("a.list").int().unwrap_err();
+        assert!(
+            wrong.message.contains("\"a.list\"") && wrong.message.contains("is a list"),
+            "{}",
+            wrong.message
+        );
+        assert!(
+            config
+                .value("a.s")
+                .bool()
+                .unwrap_err()
+                .message
+                .contains("not a bool")
+        );
+        assert!(config.value("a.flag").bool().unwrap());
+        assert_eq!(config.value("a.n").string().unwrap(), "5");
+        assert_eq!(
+            config.value("a.nanos").duration().unwrap(),
+            Duration::from_nanos(1500)
+        );
+        let bad = config.value("a.d").duration().unwrap_err();
+        assert!(
+            bad.message.contains("\"a.d\"") && bad.message.contains("invalid duration"),
+            "{}",
+            bad.message
+        );
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Bootstrap {
+        server: Server,
+        data: Data,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Server {
+        addr: String,
+        #[serde(deserialize_with = "duration::deserialize")]
+        timeout: Duration,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Data {
+        dsn: String,
+        pool: u32,
+    }
+
+    #[test]
+    fn scan_env_overlay_and_placeholders_over_real_files() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "config.yaml",
+            "server:\n  addr: 0.0.0.0:8000\n  timeout: 1s\ndata:\n  host: localhost\n  dsn: \"postgres://${data.host}:${DB_PORT_FOR_TEST_ONLY:5432}/app\"\n  pool: 4\n",
+        );
+        let env = EnvSource::with_vars(
+            "APP_",
+            [
+                ("APP_SERVER_ADDR".to_owned(), "127.0.0.1:9".to_owned()),
+                ("APP_DATA_POOL".to_owned(), "16".to_owned()),
+                ("APP_DATA_HOST".to_owned(), "db".to_owned()),
+            ],
+        );
+        let config = Config::builder()
+            .file(dir.path().join("config.yaml"))
+            .source(env)
+            .watch(false)
+            .build()
+            .unwrap();
+        let bootstrap: Bootstrap = config.scan().unwrap();
+        assert_eq!(
+            bootstrap,
+            Bootstrap {
+                server: Server {
+                    addr: "127.0.0.1:9".into(),
+                    timeout: Duration::from_secs(1)
+                },
+                data: Data {
+                    dsn: "postgres://db:5432/app".into(),
+                    pool: 16
+                },
+            }
+        );
+        assert_eq!(config.value("data.pool").origin(), Some("env APP_*"));
+    }
+
+    #[test]
+    fn scan_errors_name_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "config.yaml",
+            "server:\n  addr: x\n  timeout: soon\n",
+        );
+        let config = Config::builder()
+            .file(dir.path())
+            .watch(false)
+            .build()
+            .unwrap();
+        let err = config.get::<Server>("server").unwrap_err();
+        assert!(
+            err.message.contains("\"server.timeout\""),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("config.yaml"), "{}", err.message);
+        assert!(err.message.contains("invalid duration"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_broken_file_names_itself_and_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.yaml");
+        std::fs::write(&file, "server:\n  addr: ok\n  list: [unclosed\n").unwrap();
+        let err = Config::load(&file).unwrap_err();
+        assert!(err.message.contains("bad.yaml"), "{}", err.message);
+        assert!(err.message.contains("line"), "{}", err.message);
+        let toml = dir.path().join("bad.toml");
+        std::fs::write(&toml, "a = \n").unwrap();
+        let err = Config::load(&toml).unwrap_err();
+        assert!(
+            err.message.contains("bad.toml") && err.message.contains("line"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn reload_swaps_the_tree_and_calls_watchers_of_changed_keys_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.yaml");
+        std::fs::write(&file, "a: 1\nb: x\n").unwrap();
+        let config = Config::builder().file(&file).watch(false).build().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        config.watch("a", move |v| record.lock().unwrap().push(v.int().unwrap()));
+        let untouched = Arc::new(Mutex::new(0));
+        let count = untouched.clone();
+        config.watch("b", move |_| *count.lock().unwrap() += 1);
+        let a = config.atomic::<i64>("a").unwrap();
+
+        std::fs::write(&file, "a: 2\nb: x\n").unwrap();
+        config.reload().unwrap();
+        std::fs::write(&file, "a: [broken\n").unwrap();
+        assert!(config.reload().is_err());
+        assert_eq!(
+            config.value("a").int().unwrap(),
+            2,
+            "a failed reload keeps the tree"
+        );
+        config.reload().unwrap_err();
+        std::fs::write(&file, "a: 3\nb: x\n").unwrap();
+        config.reload().unwrap();
+        assert_eq!(*seen.lock().unwrap(), [2, 3]);
+        assert_eq!(*untouched.lock().unwrap(), 0);
+        assert_eq!(**a.load(), 3);
+    }
+}
