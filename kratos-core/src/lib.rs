@@ -19,6 +19,7 @@ pub mod method;
 pub mod middleware;
 pub mod proto;
 pub mod registry;
+pub mod selector;
 pub mod service;
 
 #[doc(hidden)]
