@@ -23,14 +23,14 @@
 //! This crate is the facade: it re-exports the pieces of `kratos-core`,
 //! `kratos-transport` and `kratos-macros`.
 
-pub use kratos_core::app::{AppInfo, DEFAULT_STOP_TIMEOUT};
+pub use kratos_core::app::{AppInfo, DEFAULT_REGISTRAR_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use kratos_core::config::Atomic;
 pub use kratos_core::{
     App, AppBuilder, AppHandle, Config, Context, Error, Kind, Metadata, Result, RunningApp, Server,
     Validate,
 };
 pub use kratos_macros::{error_code, main, message, middleware, route, service};
-pub use kratos_transport::{Client, GrpcClient, GrpcServer, HttpClient, HttpServer};
+pub use kratos_transport::{Client, ClientBuilder, GrpcClient, GrpcServer, HttpClient, HttpServer};
 
 /// Errors: code and reason of any error, the HTTP/gRPC code tables, framework reasons.
 pub mod errors {
@@ -63,6 +63,22 @@ pub mod descriptor {
     pub use kratos_core::descriptor::*;
 }
 
+/// Service registry and discovery: instances, the registrar/discovery traits, the embedded registry.
+pub mod registry {
+    pub use kratos_core::registry::{
+        Discovery, Embedded, Registrar, Registry, RegistryFactory, ServiceInstance, Watcher,
+        factory,
+    };
+}
+
+/// Picking a node per call: filters and balancers (p2c, wrr, random).
+pub mod selector {
+    pub use kratos_core::selector::{
+        Balancer, Filter, Node, P2c, Picked, REASON_NO_AVAILABLE_NODE, Random, Selector,
+        WeightedNode, Wrr, filter, p2c, random, version, wrr,
+    };
+}
+
 /// Messages on the wire: the well-known types, the JSON name switch, proto enums.
 pub mod proto {
     pub use kratos_core::message::{FieldError, FieldValue, Message};
@@ -86,7 +102,8 @@ pub mod grpc {
 /// The start-up sequence `#[kratos::main]` runs, for programs and tests that drive it themselves.
 pub mod bootstrap {
     pub use kratos_transport::bootstrap::{
-        Args, DEFAULT_CONF, ServerSection, app_builder, default_middlewares, run,
+        Args, DEFAULT_CONF, RegistrySection, ServerSection, app_builder, default_middlewares,
+        registry_from_config, run,
     };
 }
 

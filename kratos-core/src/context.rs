@@ -80,6 +80,11 @@ impl Context {
         self
     }
 
+    /// Replaces the endpoint URL: a balanced client names the node it picked.
+    pub fn set_endpoint(&mut self, endpoint: Arc<str>) {
+        self.endpoint = Some(endpoint);
+    }
+
     /// The transport of this call.
     pub fn kind(&self) -> Kind {
         self.kind

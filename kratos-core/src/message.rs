@@ -9,6 +9,7 @@ use std::fmt;
 pub trait Message:
     prost::Message
     + Default
+    + Clone
     + std::fmt::Debug
     + serde::Serialize
     + serde::de::DeserializeOwned

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use kratos_core::config::DEFAULT_ENV_PREFIX;
 use kratos_core::middleware::{metadata, recovery};
+use kratos_core::registry::{Embedded, Registry};
 use kratos_core::{App, AppBuilder, Config, Error, Middleware};
 use serde::Deserialize;
 
@@ -20,6 +21,50 @@ use crate::http::{HttpConfig, HttpServer};
 
 /// Where the config is read from when `-conf` is not given.
 pub const DEFAULT_CONF: &str = "./configs";
+
+/// The `registry` section of the config: which registry (`kind`, default the
+/// embedded one), how long registering may take, the host to advertise. A
+/// backend reads its own keys (`endpoints`, ...) from the same section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RegistrySection {
+    /// `etcd`, or absent / `embedded` for the in-process registry.
+    pub kind: Option<String>,
+    /// Bounds register and deregister; default 10s.
+    #[serde(deserialize_with = "optional_duration")]
+    pub timeout: Option<std::time::Duration>,
+    /// The host registered for servers bound to `0.0.0.0`; default the outbound address.
+    pub advertise_host: Option<String>,
+}
+
+fn optional_duration<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<std::time::Duration>, D::Error> {
+    kratos_core::config::duration::deserialize(de).map(Some)
+}
+
+/// The registry the config names: a linked backend's factory for `registry.kind`,
+/// or the embedded registry.
+pub async fn registry_from_config(
+    config: &Config,
+) -> Result<(Arc<dyn Registry>, RegistrySection), Error> {
+    let section: RegistrySection = config.get("registry")?.unwrap_or_default();
+    let registry: Arc<dyn Registry> = match section.kind.as_deref() {
+        None | Some("embedded") | Some("") => Arc::new(Embedded::new()),
+        Some(kind) => {
+            let factory = kratos_core::registry::factory(kind).ok_or_else(|| {
+                Error::internal_server(
+                    "CONFIG",
+                    format!(
+                        "config key \"registry.kind\" is {kind:?}, but no such registry is linked: add its crate (kratos-registry-{kind}) and `use kratos_registry_{kind} as _;`"
+                    ),
+                )
+            })?;
+            (factory.build)(config).await?
+        }
+    };
+    Ok((registry, section))
+}
 
 /// The `server` section of the config.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -214,7 +259,14 @@ where
     };
     let result = runtime.block_on(async move {
         let config = load_config(&args)?;
-        let builder = app_builder(name, version, config)?;
+        let (registry, section) = registry_from_config(&config).await?;
+        let mut builder = app_builder(name, version, config)?.registry(registry);
+        if let Some(timeout) = section.timeout {
+            builder = builder.registrar_timeout(timeout);
+        }
+        if let Some(host) = section.advertise_host {
+            builder = builder.advertise_host(host);
+        }
         main(builder).await?.run().await
     });
     match result {

@@ -1,7 +1,10 @@
 //! The transport-neutral client a generated `<Trait>Client` wraps: its middlewares
 //! run before the call leaves and see the reply when it returns, then the call
 //! goes out over HTTP or gRPC with the remaining time of the call being served
-//! (if any) as its deadline.
+//! (if any) as its deadline, to one server or to the node a [`Selector`] picks
+//! among the instances of a `discovery:///` or `direct:///` target.
+//!
+//! [`Selector`]: kratos_core::selector::Selector
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -13,6 +16,10 @@ use kratos_core::metadata::{GLOBAL_PREFIX, incoming};
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Kind, Method, Middleware};
 
+use kratos_core::registry::Discovery;
+use kratos_core::selector::{Balancer, Filter, Selector, p2c};
+
+use crate::balanced::{Balanced, Target};
 use crate::deadline::DEFAULT_CLIENT_TIMEOUT;
 use crate::grpc::GrpcClient;
 use crate::http::HttpClient;
@@ -21,12 +28,15 @@ use crate::http::HttpClient;
 enum Transport {
     Http(Box<HttpClient>),
     Grpc(GrpcClient),
+    /// gRPC to the nodes of a balanced target, one channel per node (kept by [`Balanced`]).
+    GrpcNodes,
 }
 
 /// A client of one remote server over HTTP or gRPC; both return the same replies and errors.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
+    balanced: Option<Arc<Balanced>>,
     target: Arc<str>,
     chain: Chain,
     timeout: Duration,
@@ -67,20 +77,34 @@ impl Client {
     fn new(transport: Transport, target: &str) -> Self {
         Self {
             transport,
+            balanced: None,
             target: Arc::from(target),
             chain: Chain::default(),
             timeout: DEFAULT_CLIENT_TIMEOUT,
         }
     }
 
-    /// An HTTP client of `url` (`http://127.0.0.1:8000`), timeout 2s.
-    pub fn http(url: &str) -> Result<Self, Error> {
-        HttpClient::new(url).map(|c| Self::new(Transport::Http(Box::new(c)), url))
+    /// An HTTP client of `target`: a URL (`http://127.0.0.1:8000`) or
+    /// `direct:///host:port,host:port`; timeout 2s. For `discovery:///name`, use
+    /// [`Client::builder`] with a discovery.
+    pub fn http(target: &str) -> Result<Self, Error> {
+        Self::builder(target).http()
     }
 
-    /// A gRPC client of `url` (`http://127.0.0.1:9000`), timeout 2s; connects on first call.
-    pub fn grpc(url: &str) -> Result<Self, Error> {
-        GrpcClient::new(url).map(|c| Self::new(Transport::Grpc(c), url))
+    /// A gRPC client of `target` (`http://127.0.0.1:9000`, `grpc://..`, or
+    /// `direct:///..`), timeout 2s; connects on first call.
+    pub fn grpc(target: &str) -> Result<Self, Error> {
+        Self::builder(target).grpc()
+    }
+
+    /// A client of `target` to configure: discovery, filters, balancer.
+    pub fn builder(target: &str) -> ClientBuilder {
+        ClientBuilder {
+            target: target.to_owned(),
+            discovery: None,
+            filters: Vec::new(),
+            balancer: p2c(),
+        }
     }
 
     /// Sets the per-call timeout; a call made while serving another never outlives
@@ -99,7 +123,7 @@ impl Client {
     fn kind(&self) -> Kind {
         match self.transport {
             Transport::Http(_) => Kind::Http,
-            Transport::Grpc(_) => Kind::Grpc,
+            Transport::Grpc(_) | Transport::GrpcNodes => Kind::Grpc,
         }
     }
 
@@ -109,9 +133,66 @@ impl Client {
         request: M::Request,
         timeout: Duration,
     ) -> Result<M::Reply, Error> {
-        match &self.transport {
-            Transport::Http(c) => c.send::<M>(ctx, request, timeout).await,
-            Transport::Grpc(c) => c.send::<M>(ctx, request, timeout).await,
+        match (&self.balanced, &self.transport) {
+            (Some(balanced), _) => {
+                self.send_balanced::<M>(balanced, ctx, request, timeout)
+                    .await
+            }
+            (None, Transport::Http(c)) => c.send::<M>(ctx, request, timeout).await,
+            (None, Transport::Grpc(c)) => c.send::<M>(ctx, request, timeout).await,
+            (None, Transport::GrpcNodes) => Err(Error::internal_server(
+                "",
+                "a balanced gRPC client lost its nodes",
+            )),
+        }
+    }
+
+    /// One call to a picked node; a call that could not reach its node (a 503
+    /// without a reason: refused, closed, draining) is tried once more on another.
+    async fn send_balanced<M: Method>(
+        &self,
+        balanced: &Balanced,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
+        let started = Instant::now();
+        let mut failed: Option<kratos_core::selector::Node> = None;
+        let mut request = Some(request);
+        loop {
+            let left = timeout.saturating_sub(started.elapsed());
+            let picked = balanced.pick(left, failed.as_ref()).await?;
+            let base = balanced.base(picked.node());
+            ctx.set_endpoint(Arc::from(base.as_str()));
+            let retry_left = failed.is_none();
+            let this = match (retry_left, request.take()) {
+                (true, Some(r)) => {
+                    request = Some(r.clone());
+                    r
+                }
+                (_, Some(r)) => r,
+                (_, None) => unreachable!("the request is kept for the one retry"),
+            };
+            let result = match &self.transport {
+                Transport::Http(c) => c.send_to::<M>(&base, ctx, this, left).await,
+                Transport::Grpc(_) | Transport::GrpcNodes => {
+                    let client = balanced.grpc(picked.node())?;
+                    client.send::<M>(ctx, this, left).await
+                }
+            };
+            let unreachable = matches!(&result, Err(e) if e.code == 503 && e.reason.is_empty());
+            let ok = match &result {
+                Ok(_) => true,
+                Err(e) => e.code != 503 && e.code != 504,
+            };
+            let node = picked.node().clone();
+            picked.done(ok);
+            if unreachable && retry_left {
+                tracing::debug!(node = node.address(), "node unreachable; trying another");
+                failed = Some(node);
+                continue;
+            }
+            return result;
         }
     }
 
@@ -158,5 +239,79 @@ impl Client {
                 ),
             )
         })
+    }
+}
+
+/// Configures a [`Client`]: where it calls, how it finds and picks servers.
+pub struct ClientBuilder {
+    target: String,
+    discovery: Option<Arc<dyn Discovery>>,
+    filters: Vec<Filter>,
+    balancer: Arc<dyn Balancer>,
+}
+
+impl ClientBuilder {
+    /// The registry a `discovery:///name` target is resolved with.
+    pub fn discovery(mut self, discovery: Arc<dyn Discovery>) -> Self {
+        self.discovery = Some(discovery);
+        self
+    }
+
+    /// Keeps only the nodes `filter` accepts (e.g. `kratos::selector::version("v2")`).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filters.push(filter);
+        self
+    }
+
+    /// Picks nodes with `balancer` (default p2c).
+    pub fn balancer(mut self, balancer: Arc<dyn Balancer>) -> Self {
+        self.balancer = balancer;
+        self
+    }
+
+    /// An HTTP client.
+    pub fn http(self) -> Result<Client, Error> {
+        self.build("http")
+    }
+
+    /// A gRPC client.
+    pub fn grpc(self) -> Result<Client, Error> {
+        self.build("grpc")
+    }
+
+    fn build(self, scheme: &'static str) -> Result<Client, Error> {
+        let mut selector = Selector::new(self.balancer);
+        for filter in self.filters {
+            selector = selector.with_filter(filter);
+        }
+        let balanced = match Target::parse(&self.target)? {
+            Target::Url(url) => {
+                let transport = match scheme {
+                    "http" => Transport::Http(Box::new(HttpClient::new(&url)?)),
+                    _ => Transport::Grpc(GrpcClient::new(&url)?),
+                };
+                return Ok(Client::new(transport, &url));
+            }
+            Target::Direct(addresses) => Balanced::direct(scheme, &addresses, selector),
+            Target::Discovery(name) => {
+                let discovery = self.discovery.ok_or_else(|| {
+                    Error::bad_request(
+                        "",
+                        format!(
+                            "{:?} needs a registry: Client::builder(target).discovery(registry)",
+                            self.target
+                        ),
+                    )
+                })?;
+                Balanced::discovered(scheme, name, discovery, selector)?
+            }
+        };
+        let transport = match scheme {
+            "http" => Transport::Http(Box::new(HttpClient::pool())),
+            _ => Transport::GrpcNodes,
+        };
+        let mut client = Client::new(transport, &self.target);
+        client.balanced = Some(Arc::new(balanced));
+        Ok(client)
     }
 }

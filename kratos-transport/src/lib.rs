@@ -5,6 +5,7 @@
 //! [`kratos_core::Handler`], and the generic functions here do the decoding,
 //! the call and the encoding, once for every service.
 
+mod balanced;
 pub mod bootstrap;
 pub mod client;
 pub mod deadline;
@@ -14,7 +15,7 @@ pub mod invoke;
 mod mount;
 mod serve;
 
-pub use client::Client;
+pub use client::{Client, ClientBuilder};
 pub use grpc::{GrpcClient, GrpcServer};
 pub use http::{HttpClient, HttpServer};
 pub use mount::mount;

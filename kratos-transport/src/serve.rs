@@ -179,6 +179,24 @@ impl Listener {
     pub(crate) fn endpoint(&self) -> Option<String> {
         self.local_addr().map(|addr| endpoint_url(self.kind, addr))
     }
+
+    /// The endpoint URL to register: an unspecified bind address becomes `host`,
+    /// else this machine's outbound address.
+    pub(crate) fn advertised(&self, host: Option<&str>) -> Option<String> {
+        let addr = self.local_addr()?;
+        if !addr.ip().is_unspecified() {
+            return Some(endpoint_url(self.kind, addr));
+        }
+        let host = match host {
+            Some(host) if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
+            Some(host) => host.to_owned(),
+            None => match outbound_ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            },
+        };
+        Some(format!("{}://{host}:{}", self.kind, addr.port()))
+    }
 }
 
 type LayerFn = Box<dyn Fn(Router) -> Router + Send + Sync>;
@@ -212,6 +230,20 @@ impl Layers {
             .iter()
             .fold(router, |router, layer| layer(router))
     }
+}
+
+/// The address this machine sends from: a UDP `connect` picks the outbound
+/// interface without sending anything; loopback when there is no route.
+fn outbound_ip() -> std::net::IpAddr {
+    std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|socket| {
+            socket.connect("192.0.2.1:80")?;
+            socket.local_addr()
+        })
+        .map(|addr| addr.ip())
+        .ok()
+        .filter(|ip| !ip.is_unspecified())
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into())
 }
 
 /// The URL a client reaches `addr` at: an unspecified bind address is advertised as loopback.

@@ -1,10 +1,12 @@
 //! The application lifecycle, as Go kratos runs it.
 //!
 //! Start: `before_start` hooks, then every server in order (each resolves once it
-//! has bound), then `after_start` hooks. Stop, on SIGTERM/SIGQUIT/SIGINT or
-//! [`AppHandle::stop`]: `before_stop` hooks, then every server at once, each
-//! draining its in-flight calls for up to the stop timeout, then `after_stop`
-//! hooks.
+//! has bound), then the instance is registered with the registrar (if any) with
+//! every server's advertised endpoint, then `after_start` hooks. Stop, on
+//! SIGTERM/SIGQUIT/SIGINT or [`AppHandle::stop`]: `before_stop` hooks, then the
+//! instance is deregistered (so clients stop picking it before it drains), then
+//! every server at once, each draining its in-flight calls for up to the stop
+//! timeout, then `after_stop` hooks.
 
 mod server;
 mod signal;
@@ -19,11 +21,15 @@ pub use server::{BoxFuture, Server};
 use crate::config::Config;
 use crate::descriptor::ServiceDescriptor;
 use crate::error::Error;
+use crate::registry::{Discovery, Registrar, Registry, ServiceInstance};
 use crate::service::{IntoService, Service};
 use signal::StopSignals;
 
 /// How long servers may drain in-flight calls on stop, unless set: 10 seconds.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long registering or deregistering may take, unless set: 10 seconds (Go kratos's default).
+pub const DEFAULT_REGISTRAR_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Hook = Box<dyn FnOnce() -> BoxFuture<'static, Result<(), Error>> + Send>;
 
@@ -69,6 +75,10 @@ pub struct AppInfo {
 pub struct AppBuilder {
     info: AppInfo,
     config: Config,
+    registrar: Option<Arc<dyn Registrar>>,
+    registry: Option<Arc<dyn Registry>>,
+    registrar_timeout: Duration,
+    advertise_host: Option<String>,
     servers: Vec<Box<dyn Server>>,
     services: Vec<Box<dyn Service>>,
     hooks: Hooks,
@@ -84,6 +94,10 @@ impl Default for AppBuilder {
                 ..AppInfo::default()
             },
             config: Config::empty(),
+            registrar: None,
+            registry: None,
+            registrar_timeout: DEFAULT_REGISTRAR_TIMEOUT,
+            advertise_host: None,
             servers: Vec::new(),
             services: Vec::new(),
             hooks: Hooks::default(),
@@ -101,6 +115,43 @@ fn default_id() -> String {
 }
 
 impl AppBuilder {
+    /// Registers the instance with `registrar` once every server has bound, and
+    /// deregisters it first thing on stop.
+    pub fn registrar(mut self, registrar: Arc<dyn Registrar>) -> Self {
+        self.registrar = Some(registrar);
+        self
+    }
+
+    /// Uses `registry` to register this instance and hands it to clients that
+    /// discover others ([`AppBuilder::discovery`]).
+    pub fn registry(mut self, registry: Arc<dyn Registry>) -> Self {
+        self.registrar = Some(registry.clone());
+        self.registry = Some(registry);
+        self
+    }
+
+    /// The registry set with [`AppBuilder::registry`], as a discovery for clients
+    /// (`Client::builder("discovery:///name").discovery(d)`).
+    pub fn discovery(&self) -> Option<Arc<dyn Discovery>> {
+        self.registry
+            .clone()
+            .map(|registry| registry as Arc<dyn Discovery>)
+    }
+
+    /// Bounds registering and deregistering (default 10s); a registration that
+    /// does not finish in time fails the start.
+    pub fn registrar_timeout(mut self, timeout: Duration) -> Self {
+        self.registrar_timeout = timeout;
+        self
+    }
+
+    /// The host registered for servers bound to an unspecified address (`0.0.0.0`);
+    /// default: this machine's outbound address.
+    pub fn advertise_host(mut self, host: impl Into<String>) -> Self {
+        self.advertise_host = Some(host.into());
+        self
+    }
+
     /// Sets the instance id.
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.info.id = id.into();
@@ -250,6 +301,9 @@ impl AppBuilder {
         let (stop_tx, _) = tokio::sync::watch::channel(false);
         App {
             info: self.info,
+            registrar: self.registrar,
+            registrar_timeout: self.registrar_timeout,
+            advertise_host: self.advertise_host,
             services: self.services.iter().map(|s| s.descriptor()).collect(),
             servers: self.servers,
             hooks: self.hooks,
@@ -284,6 +338,9 @@ impl AppHandle {
 /// An application: servers, services and hooks, ready to run.
 pub struct App {
     info: AppInfo,
+    registrar: Option<Arc<dyn Registrar>>,
+    registrar_timeout: Duration,
+    advertise_host: Option<String>,
     services: Vec<&'static ServiceDescriptor>,
     servers: Vec<Box<dyn Server>>,
     hooks: Hooks,
@@ -333,7 +390,10 @@ impl App {
             signals,
             handle: self.handle,
             endpoints: Vec::new(),
+            registration: None,
+            registrar_timeout: self.registrar_timeout,
         };
+        let mut advertised = Vec::new();
         for mut server in self.servers {
             if let Err(e) = server.start().await {
                 tracing::error!(kind = server.kind(), error = %e, "server failed to start");
@@ -343,7 +403,39 @@ impl App {
             if let Some(endpoint) = server.endpoint() {
                 running.endpoints.push(endpoint);
             }
+            advertised.extend(server.advertised_endpoint(self.advertise_host.as_deref()));
             running.servers.push(server);
+        }
+        if let Some(registrar) = self.registrar {
+            let instance = ServiceInstance {
+                id: running.info.id.clone(),
+                name: running.info.name.clone(),
+                version: running.info.version.clone(),
+                metadata: running.info.metadata.clone(),
+                endpoints: advertised,
+            };
+            let registered =
+                tokio::time::timeout(running.registrar_timeout, registrar.register(&instance))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::service_unavailable(
+                            "REGISTRAR",
+                            format!(
+                                "registering {} took longer than the registrar timeout ({:?})",
+                                instance.id, running.registrar_timeout
+                            ),
+                        ))
+                    });
+            if let Err(e) = registered {
+                tracing::error!(error = %e, "registration failed; stopping");
+                running.stop().await.ok();
+                return Err(Error::service_unavailable(
+                    "REGISTRAR",
+                    format!("cannot register {}: {}", instance.name, e.message),
+                ));
+            }
+            tracing::info!(id = %instance.id, endpoints = ?instance.endpoints, "registered");
+            running.registration = Some((registrar, instance));
         }
         let after_start = std::mem::take(&mut running.hooks.after_start);
         if let Err(e) = run_hooks("after_start", after_start).await {
@@ -371,9 +463,16 @@ pub struct RunningApp {
     signals: Option<StopSignals>,
     handle: AppHandle,
     endpoints: Vec<String>,
+    registration: Option<(Arc<dyn Registrar>, ServiceInstance)>,
+    registrar_timeout: Duration,
 }
 
 impl RunningApp {
+    /// The instance registered with the registrar, if there is one.
+    pub fn instance(&self) -> Option<&ServiceInstance> {
+        self.registration.as_ref().map(|(_, instance)| instance)
+    }
+
     /// Who this application is.
     pub fn info(&self) -> &AppInfo {
         &self.info
@@ -416,6 +515,25 @@ impl RunningApp {
         let mut first_error = run_hooks("before_stop", std::mem::take(&mut self.hooks.before_stop))
             .await
             .err();
+        if let Some((registrar, instance)) = self.registration.take() {
+            let deregistered =
+                tokio::time::timeout(self.registrar_timeout, registrar.deregister(&instance)).await;
+            match deregistered {
+                Ok(Ok(())) => tracing::info!(id = %instance.id, "deregistered"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "deregistration failed");
+                    first_error.get_or_insert(e);
+                }
+                Err(_) => {
+                    let e = Error::service_unavailable(
+                        "REGISTRAR",
+                        format!("deregistering {} timed out", instance.id),
+                    );
+                    tracing::error!(error = %e, "deregistration failed");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
         // Servers drain together, as Go kratos's errgroup does, so one server's slow
         // calls do not eat another's stop timeout.
         let mut stopping = tokio::task::JoinSet::new();

@@ -27,6 +27,14 @@ pub trait Server: Send + 'static {
     /// The URL clients reach it at (`http://127.0.0.1:8000`), once started.
     fn endpoint(&self) -> Option<String>;
 
+    /// The URL registered for other machines: as [`Server::endpoint`], except that a
+    /// server bound to an unspecified address (`0.0.0.0`) names `host` if given,
+    /// else this machine's outbound address.
+    fn advertised_endpoint(&self, host: Option<&str>) -> Option<String> {
+        let _ = host;
+        self.endpoint()
+    }
+
     /// The concrete server, so [`crate::Service::mount`] can add adapters to it.
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }

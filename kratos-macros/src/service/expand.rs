@@ -133,6 +133,11 @@ pub(super) fn service(service: &Service) -> TokenStream {
         }
 
         impl #client {
+            /// A client over a configured [`kratos::Client`] (discovery, filters, balancer).
+            pub fn new(client: ::kratos::__private::Client) -> Self {
+                Self { inner: client }
+            }
+
             /// A client of the HTTP server at `url` (`http://127.0.0.1:8000`); timeout 2s.
             pub fn http(url: &str) -> ::core::result::Result<Self, ::kratos::__private::Error> {
                 ::kratos::__private::Client::http(url).map(|inner| Self { inner })

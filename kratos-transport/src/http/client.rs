@@ -48,18 +48,37 @@ impl HttpClient {
                 ));
             }
         }
+        let mut pool = Self::pool();
+        pool.base = url.trim_end_matches('/').to_owned();
+        Ok(pool)
+    }
+
+    /// A client without a fixed server: each call names its base URL
+    /// ([`HttpClient::send_to`]), as a balanced client does.
+    pub(crate) fn pool() -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        Ok(Self {
-            base: url.trim_end_matches('/').to_owned(),
+        Self {
+            base: String::new(),
             client: HyperClient::builder(TokioExecutor::new()).build(connector),
-        })
+        }
     }
 
     /// Calls method `M` over its first HTTP route, with the headers of `ctx` (and the
     /// remaining time in [`TIMEOUT_HEADER`]); the reply's headers land in `ctx`.
     pub async fn send<M: Method>(
         &self,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
+        self.send_to::<M>(&self.base, ctx, request, timeout).await
+    }
+
+    /// As [`HttpClient::send`], to the server at `base` (`http://10.0.0.5:8000`).
+    pub async fn send_to<M: Method>(
+        &self,
+        base: &str,
         ctx: &mut Context,
         request: M::Request,
         timeout: Duration,
@@ -77,7 +96,7 @@ impl HttpClient {
         let outgoing = encode_request(route, &request)?;
         let mut builder = Request::builder()
             .method(route.method.as_str())
-            .uri(format!("{}{}", self.base, outgoing.path_and_query))
+            .uri(format!("{base}{}", outgoing.path_and_query))
             .header(ACCEPT, JSON)
             .header(TIMEOUT_HEADER, timeout.as_millis().to_string());
         if let Some(headers) = builder.headers_mut() {

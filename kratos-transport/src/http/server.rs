@@ -254,6 +254,10 @@ impl Server for HttpServer {
         self.listener.endpoint()
     }
 
+    fn advertised_endpoint(&self, host: Option<&str>) -> Option<String> {
+        self.listener.advertised(host)
+    }
+
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }

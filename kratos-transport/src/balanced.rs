@@ -1,0 +1,223 @@
+//! Client targets that name more than one server: `discovery:///helloworld`
+//! (instances from a [`Discovery`], followed through its watch) and
+//! `direct:///10.0.0.5:9000,10.0.0.6:9000` (a fixed list). Each call asks the
+//! [`Selector`] for a node; gRPC keeps one lazily connected channel per node.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kratos_core::Error;
+use kratos_core::registry::{Discovery, ServiceInstance};
+use kratos_core::selector::{Node, Picked, Selector};
+use tokio::sync::watch;
+
+use crate::grpc::GrpcClient;
+
+/// What a target string names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// One server at this URL.
+    Url(String),
+    /// Instances of a service name, from discovery.
+    Discovery(String),
+    /// A fixed list of `host:port`.
+    Direct(Vec<String>),
+}
+
+impl Target {
+    /// Parses `discovery:///name`, `direct:///a:1,b:2`, or a URL.
+    pub(crate) fn parse(target: &str) -> Result<Self, Error> {
+        if let Some(name) = target.strip_prefix("discovery:///") {
+            if name.is_empty() || name.contains('/') {
+                return Err(Error::bad_request(
+                    "",
+                    format!("invalid target {target:?}: write discovery:///<service name>"),
+                ));
+            }
+            return Ok(Target::Discovery(name.to_owned()));
+        }
+        if let Some(list) = target.strip_prefix("direct:///") {
+            let addresses: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if addresses.is_empty() {
+                return Err(Error::bad_request(
+                    "",
+                    format!("invalid target {target:?}: write direct:///host:port[,host:port]"),
+                ));
+            }
+            return Ok(Target::Direct(addresses));
+        }
+        Ok(Target::Url(target.to_owned()))
+    }
+}
+
+/// The nodes behind a multi-server target, and the per-node gRPC channels.
+pub(crate) struct Balanced {
+    scheme: &'static str,
+    selector: Arc<Selector>,
+    ready: watch::Receiver<bool>,
+    channels: Mutex<HashMap<String, GrpcClient>>,
+    follow: Option<tokio::task::AbortHandle>,
+}
+
+impl std::fmt::Debug for Balanced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Balanced")
+            .field("scheme", &self.scheme)
+            .field("selector", &self.selector)
+            .finish()
+    }
+}
+
+impl Drop for Balanced {
+    fn drop(&mut self) {
+        if let Some(follow) = &self.follow {
+            follow.abort();
+        }
+    }
+}
+
+fn nodes(instances: &[ServiceInstance], scheme: &str) -> Vec<Node> {
+    instances
+        .iter()
+        .filter_map(|i| Node::new(Arc::new(i.clone()), scheme))
+        .collect()
+}
+
+impl Balanced {
+    /// A fixed list of addresses.
+    pub(crate) fn direct(scheme: &'static str, addresses: &[String], selector: Selector) -> Self {
+        let nodes = addresses
+            .iter()
+            .map(|address| {
+                let instance = ServiceInstance {
+                    id: address.clone(),
+                    endpoints: vec![format!("{scheme}://{address}")],
+                    ..ServiceInstance::default()
+                };
+                Node::with_address(Arc::new(instance), address.clone())
+            })
+            .collect();
+        selector.apply(nodes);
+        let (_, ready) = watch::channel(true);
+        Self {
+            scheme,
+            selector: Arc::new(selector),
+            ready,
+            channels: Mutex::new(HashMap::new()),
+            follow: None,
+        }
+    }
+
+    /// The instances of `name`, followed through `discovery`'s watch in a background task.
+    pub(crate) fn discovered(
+        scheme: &'static str,
+        name: String,
+        discovery: Arc<dyn Discovery>,
+        selector: Selector,
+    ) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::internal_server(
+                "",
+                "a discovery:/// client is created inside a tokio runtime (it follows the registry in a task)",
+            )
+        })?;
+        let selector = Arc::new(selector);
+        let (ready_tx, ready) = watch::channel(false);
+        let target = selector.clone();
+        let follow = runtime.spawn(async move {
+            loop {
+                let mut watcher = match discovery.watch(&name).await {
+                    Ok(w) => w,
+                    Err(e) => {
+                        tracing::warn!(service = %name, error = %e, "discovery watch failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                loop {
+                    match watcher.next().await {
+                        Ok(instances) => {
+                            let nodes = nodes(&instances, scheme);
+                            tracing::debug!(service = %name, nodes = nodes.len(), "discovery update");
+                            target.apply(nodes);
+                            ready_tx.send_replace(true);
+                        }
+                        Err(e) => {
+                            tracing::warn!(service = %name, error = %e, "discovery watch ended; watching again");
+                            break;
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        Ok(Self {
+            scheme,
+            selector,
+            ready,
+            channels: Mutex::new(HashMap::new()),
+            follow: Some(follow.abort_handle()),
+        })
+    }
+
+    /// Picks a node, first waiting (up to `wait`) for discovery's first answer.
+    pub(crate) async fn pick(&self, wait: Duration, avoid: Option<&Node>) -> Result<Picked, Error> {
+        if !*self.ready.borrow() {
+            let mut ready = self.ready.clone();
+            let _ = tokio::time::timeout(wait, ready.wait_for(|r| *r)).await;
+        }
+        self.selector.select_except(avoid)
+    }
+
+    /// `scheme://address` of a node, the base URL of an HTTP call.
+    pub(crate) fn base(&self, node: &Node) -> String {
+        format!("{}://{}", self.scheme, node.address())
+    }
+
+    /// The gRPC client of a node, made on first use; clients of nodes that left are dropped.
+    pub(crate) fn grpc(&self, node: &Node) -> Result<GrpcClient, Error> {
+        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = channels.get(node.address()) {
+            return Ok(client.clone());
+        }
+        let live: Vec<String> = self
+            .selector
+            .nodes()
+            .iter()
+            .map(|n| n.address().to_owned())
+            .collect();
+        channels.retain(|address, _| live.contains(address));
+        let client = GrpcClient::new(&format!("http://{}", node.address()))?;
+        channels.insert(node.address().to_owned(), client.clone());
+        Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(
+            Target::parse("discovery:///helloworld").unwrap(),
+            Target::Discovery("helloworld".into())
+        );
+        assert_eq!(
+            Target::parse("direct:///a:1, b:2").unwrap(),
+            Target::Direct(vec!["a:1".into(), "b:2".into()])
+        );
+        assert_eq!(
+            Target::parse("http://x:1").unwrap(),
+            Target::Url("http://x:1".into())
+        );
+        assert!(Target::parse("discovery:///").is_err());
+        assert!(Target::parse("direct:///").is_err());
+    }
+}
