@@ -90,13 +90,16 @@ pub trait Registry: Registrar + Discovery {}
 
 impl<T: Registrar + Discovery> Registry for T {}
 
+/// Builds a registry from the app config (its `registry` section).
+pub type BuildRegistry = fn(&Config) -> BoxFuture<'static, Result<Arc<dyn Registry>, Error>>;
+
 /// How `#[kratos::main]` builds the registry a config names
 /// (`registry: { kind: etcd, ... }`); a backend crate submits one with `inventory`.
 pub struct RegistryFactory {
     /// The `registry.kind` it answers to.
     pub kind: &'static str,
     /// Builds the registry from the `registry` config section.
-    pub build: fn(&Config) -> BoxFuture<'static, Result<Arc<dyn Registry>, Error>>,
+    pub build: BuildRegistry,
 }
 
 inventory::collect!(RegistryFactory);
