@@ -121,6 +121,8 @@ impl EtcdServer {
         };
         if child.try_wait()?.is_none() {
             signal(&child, libc::SIGTERM);
+            // A paused etcd handles the SIGTERM only once it runs again.
+            signal(&child, libc::SIGCONT);
             let deadline = Instant::now() + STOP_WITHIN;
             while child.try_wait()?.is_none() {
                 if Instant::now() > deadline {
@@ -141,6 +143,21 @@ impl EtcdServer {
             child.wait()?;
         }
         Ok(())
+    }
+
+    /// Freezes etcd (SIGSTOP): connections stay open but nothing answers, as in
+    /// a network partition. [`unpause`](Self::unpause) lets it go on.
+    pub fn pause(&mut self) {
+        if let Some(child) = &self.child {
+            signal(child, libc::SIGSTOP);
+        }
+    }
+
+    /// Lets a paused etcd go on (SIGCONT).
+    pub fn unpause(&mut self) {
+        if let Some(child) = &self.child {
+            signal(child, libc::SIGCONT);
+        }
     }
 
     /// Stops etcd and starts it again with its data: leases survive.

@@ -87,6 +87,37 @@ async fn a_fresh_etcd_gets_the_instance_registered_again_with_a_new_lease() {
     wait_for(&mut lists, &["b"]).await;
 }
 
+#[tokio::test]
+async fn a_frozen_etcd_longer_than_the_ttl_leaves_the_instance_registered_after() {
+    let mut etcd = EtcdServer::start().await.unwrap();
+    let registry = registry(&etcd).await;
+    registry
+        .register(&instance("greeter", "a", 8000))
+        .await
+        .unwrap();
+    let mut lists = follow(registry.watch("greeter").await.unwrap());
+    assert_eq!(lists.recv().await.unwrap(), ["a"]);
+
+    // Nothing answers, connections stay open: what a partition looks like to a client.
+    etcd.pause();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    etcd.unpause();
+
+    let reader = raw(&etcd).await;
+    eventually("the instance to be in etcd after the freeze", || {
+        let reader = reader.clone();
+        async move { raw_get(&reader, KEY).await }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(raw_get(&reader, KEY).await.is_some(), "{}", etcd.log());
+    registry
+        .register(&instance("greeter", "b", 8001))
+        .await
+        .unwrap();
+    wait_for(&mut lists, &["a", "b"]).await;
+}
+
 /// The ids of each list a watcher answers, from a task that keeps asking.
 fn follow(mut watcher: Box<dyn Watcher>) -> mpsc::UnboundedReceiver<Vec<String>> {
     let (lists, receiver) = mpsc::unbounded_channel();
