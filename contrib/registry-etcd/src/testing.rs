@@ -43,16 +43,23 @@ impl EtcdServer {
     /// Starts a fresh etcd on free loopback ports and waits until it answers.
     pub async fn start() -> io::Result<Self> {
         let binary = find_binary()?;
-        let (client_port, peer_port) = free_ports()?;
-        let mut server = Self {
-            binary,
-            dir: tempfile::Builder::new().prefix("kratos-etcd-").tempdir()?,
-            client_port,
-            peer_port,
-            child: None,
-        };
-        server.resume().await?;
-        Ok(server)
+        let mut attempts = 0;
+        loop {
+            let (client_port, peer_port) = free_ports()?;
+            let mut server = Self {
+                binary: binary.clone(),
+                dir: tempfile::Builder::new().prefix("kratos-etcd-").tempdir()?,
+                client_port,
+                peer_port,
+                child: None,
+            };
+            match server.resume().await {
+                Ok(()) => return Ok(server),
+                // Another process may take a port between our picking it and etcd binding it.
+                Err(_) if attempts < 2 && !server.is_running() => attempts += 1,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The client URL, `http://127.0.0.1:PORT`.
