@@ -144,6 +144,13 @@ impl Balanced {
                     match watcher.next().await {
                         Ok(instances) => {
                             let nodes = nodes(&instances, scheme);
+                            // As Go kratos's resolver: an empty list (an etcd that lost its
+                            // data, before instances register again) does not replace nodes
+                            // that were serving.
+                            if nodes.is_empty() && *ready_tx.borrow() {
+                                tracing::warn!(service = %name, "discovery reported no instance; keeping the last nodes");
+                                continue;
+                            }
                             tracing::debug!(service = %name, nodes = nodes.len(), "discovery update");
                             target.apply(nodes);
                             ready_tx.send_replace(true);
