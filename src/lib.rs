@@ -65,6 +65,7 @@ pub mod descriptor {
 
 /// Service registry and discovery: instances, the registrar/discovery traits, the embedded registry.
 pub mod registry {
+    pub use kratos_core::app::BoxFuture;
     pub use kratos_core::registry::{
         Discovery, Embedded, Registrar, Registry, RegistryFactory, ServiceInstance, Watcher,
         factory,

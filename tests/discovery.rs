@@ -244,3 +244,60 @@ async fn direct_targets_balance_over_a_fixed_list() {
     let err = WhoClient::grpc("discovery:///who").unwrap_err();
     assert!(err.message.contains("needs a registry"), "{}", err.message);
 }
+
+/// A registrar that refuses, or never answers.
+struct Broken {
+    hang: bool,
+}
+
+impl kratos::registry::Registrar for Broken {
+    fn register<'a>(
+        &'a self,
+        _instance: &'a kratos::registry::ServiceInstance,
+    ) -> kratos::registry::BoxFuture<'a, kratos::Result<()>> {
+        Box::pin(async move {
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
+            Err(kratos::Error::service_unavailable(
+                "DOWN",
+                "the registry is down",
+            ))
+        })
+    }
+
+    fn deregister<'a>(
+        &'a self,
+        _instance: &'a kratos::registry::ServiceInstance,
+    ) -> kratos::registry::BoxFuture<'a, kratos::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_failed_or_slow_registration_stops_the_start_with_a_clear_error() {
+    for hang in [false, true] {
+        let app = App::builder()
+            .handle_signals(false)
+            .name("who")
+            .registrar(Arc::new(Broken { hang }))
+            .registrar_timeout(Duration::from_millis(200))
+            .server(GrpcServer::new().address("127.0.0.1:0"))
+            .service(WhoServer::new(Instance {
+                id: "x".into(),
+                delay: Duration::ZERO,
+            }))
+            .build();
+        let err = match app.start().await {
+            Ok(_) => panic!("the start succeeded without a registration"),
+            Err(err) => err,
+        };
+        assert_eq!(err.reason, "REGISTRAR");
+        let expected = if hang {
+            "registrar timeout"
+        } else {
+            "the registry is down"
+        };
+        assert!(err.message.contains(expected), "{}", err.message);
+    }
+}
