@@ -31,11 +31,9 @@ async fn main() -> std::io::Result<()> {
     let app = Router::new().route("/helloworld/{name}", get(say_hello));
     // kratos sets TCP_NODELAY on every connection; so does this server, so the
     // comparison is of the request path, not of Nagle's algorithm.
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await?
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+    let listener = tokio::net::TcpListener::bind(&addr).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     println!("raw_axum listening on {addr}");
     axum::serve(listener, app).await
 }

@@ -32,7 +32,10 @@ pub struct HelloReply {
 pub struct Greeter;
 
 impl Greeter {
-    async fn say_hello(&self, request: Request<HelloRequest>) -> Result<Response<HelloReply>, Status> {
+    async fn say_hello(
+        &self,
+        request: Request<HelloRequest>,
+    ) -> Result<Response<HelloReply>, Status> {
         let name = request.into_inner().name;
         Ok(Response::new(HelloReply {
             message: format!("Hello {name}"),
