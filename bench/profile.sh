@@ -19,17 +19,20 @@
 # Flags (defaults in brackets):
 #   --requests N   measured requests per server [10000]
 #   --warmup N     requests before counting [1000]
+#   --cache-sim    also simulate caches and branch prediction (callgrind's
+#                  --cache-sim=yes --branch-sim=yes): misses per request
 #   --no-build     use the binaries already built
 #   --out DIR      where the callgrind files and listings go [a new temp dir]
 # Needs valgrind and nghttp2-client (installed when missing).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-requests=10000 warmup=1000 build=1 out=
+requests=10000 warmup=1000 build=1 out= sim=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) requests=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --cache-sim) sim=(--cache-sim=yes --branch-sim=yes); shift ;;
     --no-build) build=; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -89,7 +92,7 @@ load() {
 profile() {
   local name=$1 transport=$2 addr=$3; shift 3
   local file=$out/callgrind.$name
-  taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$file.%p" \
+  taskset -c 0 valgrind --tool=callgrind --instr-atstart=no "${sim[@]}" --callgrind-out-file="$file.%p" \
     "$@" >"$out/$name.log" 2>&1 &
   server_pid=$!
   local tries=0
@@ -109,10 +112,14 @@ profile() {
   dump=$(ls "$file".*.1 | head -1)
   callgrind_annotate --inclusive=yes "$dump" >"$out/$name.inclusive.txt" 2>/dev/null
   callgrind_annotate "$dump" >"$out/$name.self.txt" 2>/dev/null
-  local total
-  total=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$out/$name.self.txt")
-  printf '%s\t%s\n' "$name" "$((total / requests))" >>"$out/per_request.tsv"
-  printf '%-12s %8d instructions per request\n' "$name" "$((total / requests))"
+  # The totals line lists one count per event (Ir, then the simulated misses).
+  local events totals
+  events=$(awk '/^Events shown:/ { $1 = ""; $2 = ""; print; exit }' "$out/$name.self.txt")
+  totals=$(awk '/PROGRAM TOTALS/ { gsub(",", ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) printf "%s ", $i; exit }' "$out/$name.self.txt")
+  awk -v name="$name" -v n="$requests" -v ev="$events" -v t="$totals" 'BEGIN {
+    k = split(ev, e, " "); split(t, v, " ")
+    printf "%s\t%d\n", name, v[1] / n >> "/dev/stderr"
+    printf "%-12s", name; for (i = 1; i <= k; i++) printf "  %s %.1f", e[i], v[i] / n; print "  per request" }' 2>>"$out/per_request.tsv"
 }
 
 : >"$out/per_request.tsv"

@@ -82,7 +82,7 @@ done
 out=${out:-$(mktemp -d /tmp/kratos-bench.XXXXXX)}
 mkdir -p "$out"
 results=$out/runs.tsv
-printf 'round\ttransport\tserver\trps\tp50_us\tp99_us\thwm_kib\tcpu_us_per_req\tcpu_pct\n' >"$results"
+printf 'round\ttransport\tserver\trps\tp50_us\tp99_us\thwm_kib\tcpu_us_per_req\tcpu_pct\tother_pct\tsteal_pct\n' >"$results"
 
 # Ports: kratos from bench/configs/helloworld.yaml; the raw servers take theirs as argument.
 kratos_http=127.0.0.1:18000 kratos_grpc=127.0.0.1:19000
@@ -163,6 +163,8 @@ check_grpc() {
 }
 
 cpu_ticks() { awk '{ split($0, a, ") "); split(a[2], f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
+# Busy and stolen ticks of one core, to tell how much else ran on the server's core.
+core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
@@ -233,20 +235,27 @@ measure() {
   local run=run_wrk
   if [ "$transport" = http ]; then check_http "$addr"; else check_grpc "$addr"; run=run_h2load; fi
   $run "$addr" "$warmup" "$load_log.warmup" >/dev/null
-  local ticks_before ticks_after result rps p50 p99 hwm
+  local ticks_before ticks_after core_before core_after result rps p50 p99 hwm
   ticks_before=$(cpu_ticks "$server_pid")
+  core_before=$(core_ticks "$server_cpu")
   result=$($run "$addr" "$duration" "$load_log")
   read -r rps p50 p99 <<<"$result"
   ticks_after=$(cpu_ticks "$server_pid")
+  core_after=$(core_ticks "$server_cpu")
   hwm=$(hwm_kib "$server_pid")
   stop_server
   local hz cpu_us_per_req cpu_pct
   hz=$(getconf CLK_TCK)
   cpu_us_per_req=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$hz" -v r="$rps" -v d="$duration" 'BEGIN { printf "%.2f", t / hz * 1e6 / (r * d) }')
   cpu_pct=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$hz" -v d="$duration" 'BEGIN { printf "%.0f", t / hz / d * 100 }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$transport" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_us_per_req" "$cpu_pct" >>"$results"
-  printf '  round %s  %-4s %-6s %9.0f req/s  p50 %6s us  p99 %6s us  peak RSS %6s KiB  server CPU %s%% (%s us/req)\n' \
-    "$round" "$transport" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_pct" "$cpu_us_per_req"
+  # What else the server's core did meanwhile (other processes, interrupts) and
+  # what the hypervisor took from it: the noise of this run, in % of the run.
+  local other_pct steal_pct
+  read -r other_pct steal_pct < <(awk -v b="$core_before" -v a="$core_after" -v s=$((ticks_after - ticks_before)) -v hz="$hz" -v d="$duration" \
+    'BEGIN { split(b, x, " "); split(a, y, " "); o = (y[1] - x[1] - s) / hz / d * 100; printf "%.0f %.0f\n", (o < 0 ? 0 : o), (y[2] - x[2]) / hz / d * 100 }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$transport" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_us_per_req" "$cpu_pct" "$other_pct" "$steal_pct" >>"$results"
+  printf '  round %s  %-4s %-6s %9.0f req/s  p50 %6s us  p99 %6s us  peak RSS %6s KiB  server CPU %3s%% (%s us/req)  other %s%% steal %s%% on its core\n' \
+    "$round" "$transport" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_pct" "$cpu_us_per_req" "$other_pct" "$steal_pct"
 }
 
 # idle SERVER LOG ADDR... CMD...: RSS a second after the server listens, before any request.
