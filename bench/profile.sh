@@ -92,6 +92,7 @@ load() {
 profile() {
   local name=$1 transport=$2 addr=$3; shift 3
   local file=$out/callgrind.$name
+  ! listening "$addr" || die "$addr is already in use by another process"
   taskset -c 0 valgrind --tool=callgrind --instr-atstart=no "${sim[@]}" --callgrind-out-file="$file.%p" \
     "$@" >"$out/$name.log" 2>&1 &
   server_pid=$!

@@ -133,9 +133,14 @@ start_server() {
   local log=$1; shift
   local addrs=()
   while [[ "$1" == *:* ]]; do addrs+=("$1"); shift; done
+  local addr
+  for addr in "${addrs[@]}"; do
+    # Else the readiness check below would pass on someone else's server.
+    ! listening "$addr" || die "$addr is already in use by another process"
+  done
   taskset -c "$server_cpu" "$@" >"$log" 2>&1 &
   server_pid=$!
-  local tries=0 addr
+  local tries=0
   for addr in "${addrs[@]}"; do
     until listening "$addr"; do
       kill -0 "$server_pid" 2>/dev/null || die "$1 exited at start: $(tail -5 "$log")"
