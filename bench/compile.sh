@@ -3,7 +3,7 @@
 # (bench/src/bin/raw_axum.rs + raw_tonic.rs, which serve the same Greeter over
 # HTTP and gRPC without kratos).
 #
-#   bash bench/compile.sh               # about 10 minutes on 2 cores
+#   bash bench/compile.sh               # 10-15 minutes on 2 cores
 #   bash bench/compile.sh --runs 10
 #
 # 1. Clean `cargo build --release`: each side in its own empty target directory,
