@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use kratos_core::config::DEFAULT_ENV_PREFIX;
-use kratos_core::middleware::{metadata, recovery};
+use kratos_core::middleware::metadata;
 use kratos_core::registry::{Embedded, Registry};
 use kratos_core::{App, AppBuilder, Config, Error, Middleware};
 use serde::Deserialize;
@@ -198,11 +198,12 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
 }
 
 /// The middlewares `#[kratos::main]` puts on both servers, outermost first:
-/// `recovery`, then `metadata::server`, then every `#[kratos::middleware(global)]`
+/// `metadata::server`, then every `#[kratos::middleware(global)]`
 /// by its `order` (ties by name).
 pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
-    let mut all: Vec<Arc<dyn Middleware>> =
-        vec![Arc::new(recovery::recovery()), Arc::new(metadata::server())];
+    // No `recovery()` here: every call's guard already answers a panic with Go
+    // kratos's 500 and logs it with its backtrace; add `recovery()` to change the answer.
+    let mut all: Vec<Arc<dyn Middleware>> = vec![Arc::new(metadata::server())];
     for registration in kratos_core::middleware::registered() {
         tracing::debug!(
             name = registration.name,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use kratos_core::app::BoxFuture;
 use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
 use kratos_core::metadata::{Incoming, with_incoming};
-use kratos_core::middleware::recovery::catch;
+use kratos_core::middleware::recovery::{catch, take_backtrace};
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler, Kind};
 
@@ -178,7 +178,8 @@ async fn recover<R>(
     call: impl Future<Output = Result<R, Error>>,
 ) -> Result<R, Error> {
     catch(call).await.unwrap_or_else(|panic| {
-        tracing::error!(%kind, operation, panic = %panic, "handler panicked");
+        let backtrace = take_backtrace().map(|b| b.to_string()).unwrap_or_default();
+        tracing::error!(%kind, operation, panic = %panic, %backtrace, "recovered from a panic");
         Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE))
     })
 }

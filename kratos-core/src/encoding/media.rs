@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::registry::{RegisteredCodec, get, names};
-use super::{CodecError, JSON, PROTO, YAML};
+use super::{CodecError, PROTO, YAML};
 
 /// The codec subtype a media type names: lowercase, parameters dropped, aliases resolved.
 ///
@@ -43,7 +43,7 @@ fn lookup(media_type: &str) -> Option<RegisteredCodec> {
 }
 
 fn json() -> RegisteredCodec {
-    get(JSON).unwrap_or_else(|| unreachable!("json is registered at start and never removed"))
+    super::registry::json()
 }
 
 /// The codec that reads a body sent with this `Content-Type`.
@@ -53,7 +53,7 @@ fn json() -> RegisteredCodec {
 /// [unsupported](CodecError::is_unsupported) error that lists the choices.
 pub fn for_content_type(content_type: Option<&str>) -> Result<RegisteredCodec, CodecError> {
     let media = content_type.map(str::trim).unwrap_or("");
-    if media.is_empty() || subtype(media) == "*" {
+    if media.is_empty() || matches!(&*subtype(media), "*" | "json") {
         return Ok(json());
     }
     lookup(media).ok_or_else(|| {
@@ -93,7 +93,7 @@ pub fn for_accept(accept: Option<&str>) -> RegisteredCodec {
         if media.trim().is_empty() || refused(params) {
             continue;
         }
-        if subtype(media) == "*" {
+        if matches!(&*subtype(media), "*" | "json") {
             return json();
         }
         if let Some(codec) = lookup(media) {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
 
+use arc_swap::ArcSwap;
 use http::HeaderValue;
 
 use super::{Codec, CodecError, Form, Json, Proto, Xml, Yaml};
@@ -101,6 +102,22 @@ static REGISTRY: LazyLock<RwLock<HashMap<String, RegisteredCodec>>> = LazyLock::
     RwLock::new(map)
 });
 
+/// The JSON codec, kept apart from the map: it answers most calls (no `Accept`,
+/// `*/*`, `application/json`), and reading it takes no lock and no hashing.
+static JSON_CODEC: LazyLock<ArcSwap<RegisteredCodec>> = LazyLock::new(|| {
+    let registry = REGISTRY.read().unwrap_or_else(|poison| poison.into_inner());
+    let json = registry
+        .get("json")
+        .cloned()
+        .expect("json is registered at start");
+    ArcSwap::from_pointee(json)
+});
+
+/// The codec registered as `json`.
+pub(crate) fn json() -> RegisteredCodec {
+    (**JSON_CODEC.load()).clone()
+}
+
 /// Adds `codec` under its [`Codec::name`], replacing any codec of that name
 /// (including a built-in one). The name must be a lowercase media subtype.
 pub fn register(codec: Arc<dyn Codec>) -> Result<(), CodecError> {
@@ -108,6 +125,9 @@ pub fn register(codec: Arc<dyn Codec>) -> Result<(), CodecError> {
     let mut registry = REGISTRY
         .write()
         .unwrap_or_else(|poison| poison.into_inner());
+    if entry.name() == "json" {
+        JSON_CODEC.store(Arc::new(entry.clone()));
+    }
     registry.insert(entry.name().to_owned(), entry);
     Ok(())
 }

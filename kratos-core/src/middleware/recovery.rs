@@ -25,8 +25,8 @@ thread_local! {
 }
 
 /// Keeps the backtrace of each panic for the recovery that catches it, then lets
-/// the previous hook run as before.
-fn install_hook() {
+/// the previous hook run as before. Servers install it when built; idempotent.
+pub fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
@@ -61,6 +61,11 @@ impl Recovery {
         self.handler = Some(Arc::new(handler));
         self
     }
+}
+
+/// The backtrace of the last panic on this thread, if [`install_hook`] kept one.
+pub fn take_backtrace() -> Option<Backtrace> {
+    LAST_BACKTRACE.with(|slot| slot.borrow_mut().take())
 }
 
 /// The text a panic was raised with.
@@ -98,7 +103,7 @@ impl Middleware for Recovery {
             match caught {
                 Ok(result) => result,
                 Err(message) => {
-                    let backtrace = LAST_BACKTRACE.with(|slot| slot.borrow_mut().take());
+                    let backtrace = take_backtrace();
                     tracing::error!(
                         %kind,
                         operation,

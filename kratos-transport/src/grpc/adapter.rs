@@ -83,7 +83,7 @@ where
             let headers = metadata.into_headers();
             // The caller's grpc-timeout shortens the server timeout, never lengthens it.
             let requested = headers
-                .get("grpc-timeout")
+                .get(&GRPC_TIMEOUT)
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_grpc_timeout);
             let timeout = effective_timeout(chain.server.timeout, requested);
@@ -142,6 +142,9 @@ where
 pub fn unimplemented() -> ResponseFuture {
     Box::pin(async { Ok(tonic::Status::unimplemented("unknown method").into_http()) })
 }
+
+/// The `grpc-timeout` header, as a name: the lookup on every call neither parses nor hashes text.
+static GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 /// Parses a `grpc-timeout` header value (`100m`, `5S`, ...), as the gRPC spec defines it.
 fn parse_grpc_timeout(value: &str) -> Option<Duration> {
