@@ -94,14 +94,20 @@ impl Middleware for Server {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let mut metadata = Metadata::new();
+            let mut found: Option<Metadata> = None;
             for (name, value) in ctx.request_headers() {
                 if name.as_str().starts_with(&self.prefix)
                     && let Ok(value) = value.to_str()
                 {
-                    metadata.add(name.as_str(), value);
+                    found
+                        .get_or_insert_with(Metadata::new)
+                        .add(name.as_str(), value);
                 }
             }
+            // Most calls carry no metadata: nothing to build, nothing to hand on.
+            let Some(metadata) = found else {
+                return next.run(ctx, req).await;
+            };
             let global = metadata.with_prefix(&self.global_prefix);
             *ctx.metadata_mut() = metadata;
             if global.is_empty() {

@@ -55,10 +55,14 @@ pub(crate) fn bind_path<'v, T: Message>(
     values: impl Iterator<Item = &'v str>,
 ) -> Result<(), Error> {
     for (field, value) in route.params.iter().zip(values) {
-        let path: Vec<&str> = field.split('.').collect();
-        message
-            .set_text(&path, value)
-            .map_err(|e| codec_error("path", e))?;
+        // Most variables name a top-level field: no list to build for those.
+        let set = if field.contains('.') {
+            let path: Vec<&str> = field.split('.').collect();
+            message.set_text(&path, value)
+        } else {
+            message.set_text(std::slice::from_ref(field), value)
+        };
+        set.map_err(|e| codec_error("path", e))?;
     }
     Ok(())
 }
