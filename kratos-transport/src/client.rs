@@ -157,43 +157,48 @@ impl Client {
         timeout: Duration,
     ) -> Result<M::Reply, Error> {
         let started = Instant::now();
-        let mut failed: Option<kratos_core::selector::Node> = None;
-        let mut request = Some(request);
-        loop {
-            let left = timeout.saturating_sub(started.elapsed());
-            let picked = balanced.pick(left, failed.as_ref()).await?;
-            let base = balanced.base(picked.node());
-            ctx.set_endpoint(Arc::from(base.as_str()));
-            let retry_left = failed.is_none();
-            let this = match (retry_left, request.take()) {
-                (true, Some(r)) => {
-                    request = Some(r.clone());
-                    r
-                }
-                (_, Some(r)) => r,
-                (_, None) => unreachable!("the request is kept for the one retry"),
-            };
-            let result = match &self.transport {
-                Transport::Http(c) => c.send_to::<M>(&base, ctx, this, left).await,
-                Transport::Grpc(_) | Transport::GrpcNodes => {
-                    let client = balanced.grpc(picked.node())?;
-                    client.send::<M>(ctx, this, left).await
-                }
-            };
-            let unreachable = matches!(&result, Err(e) if e.code == 503 && e.reason.is_empty());
-            let ok = match &result {
-                Ok(_) => true,
-                Err(e) => e.code != 503 && e.code != 504,
-            };
-            let node = picked.node().clone();
-            picked.done(ok);
-            if unreachable && retry_left {
+        let spare = request.clone();
+        let (result, node) = self
+            .attempt::<M>(balanced, ctx, request, timeout, None)
+            .await?;
+        match result {
+            Err(e) if e.code == 503 && e.reason.is_empty() => {
                 tracing::debug!(node = node.address(), "node unreachable; trying another");
-                failed = Some(node);
-                continue;
+                let left = timeout.saturating_sub(started.elapsed());
+                let (again, _) = self
+                    .attempt::<M>(balanced, ctx, spare, left, Some(&node))
+                    .await?;
+                again
             }
-            return result;
+            other => other,
         }
+    }
+
+    /// Picks a node (avoiding `avoid` if another exists), calls it, and reports the
+    /// outcome to the selector; the outer error is "no node", the inner the call's.
+    async fn attempt<M: Method>(
+        &self,
+        balanced: &Balanced,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+        avoid: Option<&kratos_core::selector::Node>,
+    ) -> Result<(Result<M::Reply, Error>, kratos_core::selector::Node), Error> {
+        let picked = balanced.pick(timeout, avoid).await?;
+        let base = balanced.base(picked.node());
+        ctx.set_endpoint(Arc::from(base.as_str()));
+        let result = match &self.transport {
+            Transport::Http(c) => c.send_to::<M>(&base, ctx, request, timeout).await,
+            Transport::Grpc(_) | Transport::GrpcNodes => match balanced.grpc(picked.node()) {
+                Ok(client) => client.send::<M>(ctx, request, timeout).await,
+                Err(e) => Err(e),
+            },
+        };
+        // A node is failing when it is unavailable or too slow, not when it answers an error.
+        let ok = !matches!(&result, Err(e) if e.code == 503 || e.code == 504);
+        let node = picked.node().clone();
+        picked.done(ok);
+        Ok((result, node))
     }
 
     /// Calls method `M`. `caller` is the context the trait method was given, if it
