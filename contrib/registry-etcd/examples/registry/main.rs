@@ -5,9 +5,9 @@
 //!
 //! ```text
 //! etcd &                                                     # a local etcd on 127.0.0.1:2379
-//! cargo run --example registry -- -conf examples/registry/configs
-//! KRATOS_SERVER_HTTP_ADDR=127.0.0.1:0 KRATOS_SERVER_GRPC_ADDR=127.0.0.1:0 \
-//!   cargo run --example registry -- -conf examples/registry/configs   # a second instance
+//! cargo run -p kratos-registry-etcd --example registry -- -conf contrib/registry-etcd/examples/registry/configs
+//! KRATOS_SERVER_HTTP_ADDR=127.0.0.1:0 KRATOS_SERVER_GRPC_ADDR=127.0.0.1:0 KRATOS_APP__ID=second \
+//!   cargo run -p kratos-registry-etcd --example registry -- -conf contrib/registry-etcd/examples/registry/configs
 //! etcdctl get --prefix /microservices/helloworld/            # both, as Go kratos writes them
 //! ```
 
