@@ -79,16 +79,16 @@ pub trait Oneof: Clone + PartialEq + std::fmt::Debug + Send + Sync + Sized + 'st
     ) -> Option<Result<(), FieldError>>;
 }
 
-/// The impls every message type gets beside its own `prost::Message`, serde and
-/// `FieldValue`: how it sits in a field, an `Option`, a list and a map.
+/// How a message type (one of ours, or a well-known type with its own prost impl)
+/// sits in a field, an `Option`, a list and a map on the wire; `$descriptor` is
+/// its `fn() -> &'static MessageDescriptor`.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! impl_message {
-    ($ty:ty) => {
+macro_rules! impl_message_wire {
+    ($ty:ty, $descriptor:expr) => {
         impl $crate::proto::ProtoElem for $ty {
-            const TYPE: $crate::descriptor::FieldType = $crate::descriptor::FieldType::Message(
-                <$ty as $crate::message::Message>::descriptor,
-            );
+            const TYPE: $crate::descriptor::FieldType =
+                $crate::descriptor::FieldType::Message($descriptor);
             fn encode_one(tag: u32, value: &Self, buf: &mut impl $crate::__prost::bytes::BufMut) {
                 $crate::__prost::encoding::message::encode(tag, value, buf)
             }
@@ -165,6 +165,38 @@ macro_rules! impl_message {
                 $crate::__prost::encoding::message::merge(wire_type, value, buf, ctx)
             }
         }
+    };
+}
+
+/// What a type that is set in place from text needs to sit in an `Option` field
+/// and be named by a route path (`FieldOptional`, `FieldTarget`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! impl_field_value_slot {
+    ($ty:ty) => {
+        impl $crate::message::FieldOptional for $ty {
+            fn set_some(
+                slot: &mut ::core::option::Option<Self>,
+                path: &[&str],
+                text: &str,
+            ) -> ::core::result::Result<(), $crate::message::FieldError> {
+                $crate::message::fill(slot, path, text)
+            }
+        }
+
+        impl $crate::message::FieldTarget for $ty {
+            type Target = $ty;
+        }
+    };
+}
+
+/// The impls every message type gets beside its own `prost::Message`, serde and
+/// `FieldValue`: how it sits in a field, an `Option`, a list and a map.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! impl_message {
+    ($ty:ty) => {
+        $crate::impl_message_wire!($ty, <$ty as $crate::message::Message>::descriptor);
 
         impl $crate::proto::json::JsonField for $ty {
             fn serialize<S: $crate::__serde::Serializer>(
@@ -194,19 +226,7 @@ macro_rules! impl_message {
             }
         }
 
-        impl $crate::message::FieldOptional for $ty {
-            fn set_some(
-                slot: &mut ::core::option::Option<Self>,
-                path: &[&str],
-                text: &str,
-            ) -> ::core::result::Result<(), $crate::message::FieldError> {
-                $crate::message::fill(slot, path, text)
-            }
-        }
-
-        impl $crate::message::FieldTarget for $ty {
-            type Target = $ty;
-        }
+        $crate::impl_field_value_slot!($ty);
     };
 }
 
@@ -355,19 +375,7 @@ macro_rules! impl_enum {
             }
         }
 
-        impl $crate::message::FieldOptional for $ty {
-            fn set_some(
-                slot: &mut ::core::option::Option<Self>,
-                path: &[&str],
-                text: &str,
-            ) -> ::core::result::Result<(), $crate::message::FieldError> {
-                $crate::message::fill(slot, path, text)
-            }
-        }
-
-        impl $crate::message::FieldTarget for $ty {
-            type Target = $ty;
-        }
+        $crate::impl_field_value_slot!($ty);
     };
 }
 

@@ -7,20 +7,16 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use prost::DecodeError;
-use prost::bytes::{Buf, BufMut};
-use prost::encoding::{self, DecodeContext, WireType};
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 
 pub use prost_types::{Duration, Timestamp};
 
 use super::json::{JsonField, JsonOptional};
-use super::{ProtoElem, ProtoField, ProtoOptional};
 use crate::descriptor::{
     FieldDescriptor, FieldKind, FieldType, MessageDescriptor, message::WELL_KNOWN_PACKAGE,
 };
-use crate::message::{FieldError, FieldOptional, FieldTarget, FieldValue, fill};
+use crate::message::{FieldError, FieldValue};
 
 const SECONDS_AND_NANOS: &[FieldDescriptor] = &[
     FieldDescriptor {
@@ -90,82 +86,7 @@ where
 
 macro_rules! well_known {
     ($ty:ty, $descriptor:ident) => {
-        impl ProtoElem for $ty {
-            const TYPE: FieldType = FieldType::Message($descriptor);
-            fn encode_one(tag: u32, value: &Self, buf: &mut impl BufMut) {
-                encoding::message::encode(tag, value, buf)
-            }
-            fn encoded_len_one(tag: u32, value: &Self) -> usize {
-                encoding::message::encoded_len(tag, value)
-            }
-            fn merge_one(
-                wire_type: WireType,
-                value: &mut Self,
-                buf: &mut impl Buf,
-                ctx: DecodeContext,
-            ) -> Result<(), DecodeError> {
-                encoding::message::merge(wire_type, value, buf, ctx)
-            }
-            fn encode_repeated(tag: u32, values: &[Self], buf: &mut impl BufMut) {
-                encoding::message::encode_repeated(tag, values, buf)
-            }
-            fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize {
-                encoding::message::encoded_len_repeated(tag, values)
-            }
-            fn merge_repeated(
-                wire_type: WireType,
-                values: &mut Vec<Self>,
-                buf: &mut impl Buf,
-                ctx: DecodeContext,
-            ) -> Result<(), DecodeError> {
-                encoding::message::merge_repeated(wire_type, values, buf, ctx)
-            }
-        }
-
-        impl ProtoField for $ty {
-            const KIND: FieldKind = FieldKind::Singular(FieldType::Message($descriptor));
-            fn encode(&self, tag: u32, buf: &mut impl BufMut) {
-                encoding::message::encode(tag, self, buf)
-            }
-            fn encoded_len(&self, tag: u32) -> usize {
-                encoding::message::encoded_len(tag, self)
-            }
-            fn merge(
-                &mut self,
-                _tag: u32,
-                _number: u32,
-                wire_type: WireType,
-                buf: &mut impl Buf,
-                ctx: DecodeContext,
-            ) -> Result<(), DecodeError> {
-                encoding::message::merge(wire_type, self, buf, ctx)
-            }
-        }
-
-        impl ProtoOptional for $ty {
-            const KIND: FieldKind = FieldKind::Singular(FieldType::Message($descriptor));
-            fn encode_some(&self, tag: u32, buf: &mut impl BufMut) {
-                encoding::message::encode(tag, self, buf)
-            }
-            fn encoded_len_some(&self, tag: u32) -> usize {
-                encoding::message::encoded_len(tag, self)
-            }
-            fn merge_option(
-                slot: &mut Option<Self>,
-                _tag: u32,
-                _number: u32,
-                wire_type: WireType,
-                buf: &mut impl Buf,
-                ctx: DecodeContext,
-            ) -> Result<(), DecodeError> {
-                encoding::message::merge(
-                    wire_type,
-                    slot.get_or_insert_with(Default::default),
-                    buf,
-                    ctx,
-                )
-            }
-        }
+        crate::impl_message_wire!($ty, $descriptor);
 
         impl JsonField for $ty {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -200,19 +121,7 @@ macro_rules! well_known {
             }
         }
 
-        impl FieldOptional for $ty {
-            fn set_some(
-                slot: &mut Option<Self>,
-                path: &[&str],
-                text: &str,
-            ) -> Result<(), FieldError> {
-                fill(slot, path, text)
-            }
-        }
-
-        impl FieldTarget for $ty {
-            type Target = $ty;
-        }
+        crate::impl_field_value_slot!($ty);
     };
 }
 
