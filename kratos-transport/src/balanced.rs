@@ -5,14 +5,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use kratos_core::Error;
 use kratos_core::registry::{Discovery, ServiceInstance};
 use kratos_core::selector::{Node, Picked, Selector};
+use kratos_core::{Context, Error, Kind, Method};
 use tokio::sync::watch;
 
 use crate::grpc::GrpcClient;
+use crate::http::HttpClient;
 
 /// What a target string names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,8 @@ impl Target {
 /// The nodes behind a multi-server target, and the per-node gRPC channels.
 pub(crate) struct Balanced {
     scheme: &'static str,
+    /// The connection pool every HTTP call shares, whichever node it goes to.
+    http: Option<HttpClient>,
     selector: Arc<Selector>,
     ready: watch::Receiver<bool>,
     channels: Mutex<HashMap<String, GrpcClient>>,
@@ -107,6 +110,7 @@ impl Balanced {
         let (_, ready) = watch::channel(true);
         Self {
             scheme,
+            http: (scheme == "http").then(HttpClient::pool),
             selector: Arc::new(selector),
             ready,
             channels: Mutex::new(HashMap::new()),
@@ -166,6 +170,7 @@ impl Balanced {
         });
         Ok(Self {
             scheme,
+            http: (scheme == "http").then(HttpClient::pool),
             selector,
             ready,
             channels: Mutex::new(HashMap::new()),
@@ -182,13 +187,73 @@ impl Balanced {
         self.selector.select_except(avoid)
     }
 
-    /// `scheme://address` of a node, the base URL of an HTTP call.
-    pub(crate) fn base(&self, node: &Node) -> String {
-        format!("{}://{}", self.scheme, node.address())
+    /// The transport of the calls.
+    pub(crate) fn kind(&self) -> Kind {
+        if self.http.is_some() {
+            Kind::Http
+        } else {
+            Kind::Grpc
+        }
+    }
+
+    /// Calls method `M` on `node`, named in `ctx` as the call's endpoint.
+    pub(crate) async fn call<M: Method>(
+        &self,
+        node: &Node,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
+        let base = format!("{}://{}", self.scheme, node.address());
+        ctx.set_endpoint(Arc::from(base.as_str()));
+        match &self.http {
+            Some(http) => http.send_to::<M>(&base, ctx, request, timeout).await,
+            None => self.grpc(node)?.send::<M>(ctx, request, timeout).await,
+        }
+    }
+
+    /// One call to a picked node; a call that could not reach its node (a 503
+    /// without a reason: refused, closed, draining) is tried once more on another.
+    pub(crate) async fn send<M: Method>(
+        &self,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+    ) -> Result<M::Reply, Error> {
+        let started = Instant::now();
+        let spare = request.clone();
+        let (result, node) = self.attempt::<M>(ctx, request, timeout, None).await?;
+        match result {
+            Err(e) if e.code == 503 && e.reason.is_empty() => {
+                tracing::debug!(node = node.address(), "node unreachable; trying another");
+                let left = timeout.saturating_sub(started.elapsed());
+                let (again, _) = self.attempt::<M>(ctx, spare, left, Some(&node)).await?;
+                again
+            }
+            other => other,
+        }
+    }
+
+    /// Picks a node (avoiding `avoid` if another exists), calls it, and reports the
+    /// outcome to the selector; the outer error is "no node", the inner the call's.
+    async fn attempt<M: Method>(
+        &self,
+        ctx: &mut Context,
+        request: M::Request,
+        timeout: Duration,
+        avoid: Option<&Node>,
+    ) -> Result<(Result<M::Reply, Error>, Node), Error> {
+        let picked = self.pick(timeout, avoid).await?;
+        let result = self.call::<M>(picked.node(), ctx, request, timeout).await;
+        // A node is failing when it is unavailable or too slow, not when it answers an error.
+        let ok = !matches!(&result, Err(e) if e.code == 503 || e.code == 504);
+        let node = picked.node().clone();
+        picked.done(ok);
+        Ok((result, node))
     }
 
     /// The gRPC client of a node, made on first use; clients of nodes that left are dropped.
-    pub(crate) fn grpc(&self, node: &Node) -> Result<GrpcClient, Error> {
+    fn grpc(&self, node: &Node) -> Result<GrpcClient, Error> {
         let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(client) = channels.get(node.address()) {
             return Ok(client.clone());

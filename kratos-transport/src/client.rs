@@ -28,15 +28,14 @@ use crate::http::HttpClient;
 enum Transport {
     Http(Box<HttpClient>),
     Grpc(GrpcClient),
-    /// gRPC to the nodes of a balanced target, one channel per node (kept by [`Balanced`]).
-    GrpcNodes,
+    /// The nodes of a `discovery:///` or `direct:///` target, picked per call.
+    Balanced(Arc<Balanced>),
 }
 
 /// A client of one remote server over HTTP or gRPC; both return the same replies and errors.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
-    balanced: Option<Arc<Balanced>>,
     target: Arc<str>,
     chain: Chain,
     timeout: Duration,
@@ -77,7 +76,6 @@ impl Client {
     fn new(transport: Transport, target: &str) -> Self {
         Self {
             transport,
-            balanced: None,
             target: Arc::from(target),
             chain: Chain::default(),
             timeout: DEFAULT_CLIENT_TIMEOUT,
@@ -121,9 +119,10 @@ impl Client {
     }
 
     fn kind(&self) -> Kind {
-        match self.transport {
+        match &self.transport {
             Transport::Http(_) => Kind::Http,
-            Transport::Grpc(_) | Transport::GrpcNodes => Kind::Grpc,
+            Transport::Grpc(_) => Kind::Grpc,
+            Transport::Balanced(balanced) => balanced.kind(),
         }
     }
 
@@ -133,72 +132,11 @@ impl Client {
         request: M::Request,
         timeout: Duration,
     ) -> Result<M::Reply, Error> {
-        match (&self.balanced, &self.transport) {
-            (Some(balanced), _) => {
-                self.send_balanced::<M>(balanced, ctx, request, timeout)
-                    .await
-            }
-            (None, Transport::Http(c)) => c.send::<M>(ctx, request, timeout).await,
-            (None, Transport::Grpc(c)) => c.send::<M>(ctx, request, timeout).await,
-            (None, Transport::GrpcNodes) => Err(Error::internal_server(
-                "",
-                "a balanced gRPC client lost its nodes",
-            )),
+        match &self.transport {
+            Transport::Http(c) => c.send::<M>(ctx, request, timeout).await,
+            Transport::Grpc(c) => c.send::<M>(ctx, request, timeout).await,
+            Transport::Balanced(balanced) => balanced.send::<M>(ctx, request, timeout).await,
         }
-    }
-
-    /// One call to a picked node; a call that could not reach its node (a 503
-    /// without a reason: refused, closed, draining) is tried once more on another.
-    async fn send_balanced<M: Method>(
-        &self,
-        balanced: &Balanced,
-        ctx: &mut Context,
-        request: M::Request,
-        timeout: Duration,
-    ) -> Result<M::Reply, Error> {
-        let started = Instant::now();
-        let spare = request.clone();
-        let (result, node) = self
-            .attempt::<M>(balanced, ctx, request, timeout, None)
-            .await?;
-        match result {
-            Err(e) if e.code == 503 && e.reason.is_empty() => {
-                tracing::debug!(node = node.address(), "node unreachable; trying another");
-                let left = timeout.saturating_sub(started.elapsed());
-                let (again, _) = self
-                    .attempt::<M>(balanced, ctx, spare, left, Some(&node))
-                    .await?;
-                again
-            }
-            other => other,
-        }
-    }
-
-    /// Picks a node (avoiding `avoid` if another exists), calls it, and reports the
-    /// outcome to the selector; the outer error is "no node", the inner the call's.
-    async fn attempt<M: Method>(
-        &self,
-        balanced: &Balanced,
-        ctx: &mut Context,
-        request: M::Request,
-        timeout: Duration,
-        avoid: Option<&kratos_core::selector::Node>,
-    ) -> Result<(Result<M::Reply, Error>, kratos_core::selector::Node), Error> {
-        let picked = balanced.pick(timeout, avoid).await?;
-        let base = balanced.base(picked.node());
-        ctx.set_endpoint(Arc::from(base.as_str()));
-        let result = match &self.transport {
-            Transport::Http(c) => c.send_to::<M>(&base, ctx, request, timeout).await,
-            Transport::Grpc(_) | Transport::GrpcNodes => match balanced.grpc(picked.node()) {
-                Ok(client) => client.send::<M>(ctx, request, timeout).await,
-                Err(e) => Err(e),
-            },
-        };
-        // A node is failing when it is unavailable or too slow, not when it answers an error.
-        let ok = !matches!(&result, Err(e) if e.code == 503 || e.code == 504);
-        let node = picked.node().clone();
-        picked.done(ok);
-        Ok((result, node))
     }
 
     /// Calls method `M`. `caller` is the context the trait method was given, if it
@@ -311,12 +249,9 @@ impl ClientBuilder {
                 Balanced::discovered(scheme, name, discovery, selector)?
             }
         };
-        let transport = match scheme {
-            "http" => Transport::Http(Box::new(HttpClient::pool())),
-            _ => Transport::GrpcNodes,
-        };
-        let mut client = Client::new(transport, &self.target);
-        client.balanced = Some(Arc::new(balanced));
-        Ok(client)
+        Ok(Client::new(
+            Transport::Balanced(Arc::new(balanced)),
+            &self.target,
+        ))
     }
 }
