@@ -105,15 +105,7 @@ impl ConfigBuilder {
     /// Loads every source; fails with the first source's error (file, line, key).
     pub fn build(self) -> Result<Config, Error> {
         let snapshot = load(&self.sources)?;
-        let config = Config {
-            inner: Arc::new(Inner {
-                sources: self.sources,
-                current: ArcSwap::from_pointee(snapshot),
-                watchers: Mutex::new(Vec::new()),
-                reloading: Mutex::new(()),
-                guards: Mutex::new(Vec::new()),
-            }),
-        };
+        let config = Config::assemble(self.sources, snapshot);
         if self.watch {
             config.start_watching()?;
         }
@@ -163,11 +155,9 @@ impl Config {
     /// A configuration of one tree given in code.
     /// Placeholders are resolved; one that cannot be (a cycle) is left as written and logged.
     pub fn from_value(root: Value) -> Self {
-        let source = MemorySource::new("memory", root.clone());
-        let snapshot = load(std::slice::from_ref(
-            &(Box::new(source.clone()) as Box<dyn Source>),
-        ))
-        .unwrap_or_else(|e| {
+        let sources: Vec<Box<dyn Source>> =
+            vec![Box::new(MemorySource::new("memory", root.clone()))];
+        let snapshot = load(&sources).unwrap_or_else(|e| {
             tracing::warn!(error = %e.message, "config placeholders left unresolved");
             let mut snapshot = Snapshot::default();
             tree::merge(
@@ -179,9 +169,13 @@ impl Config {
             );
             snapshot
         });
+        Self::assemble(sources, snapshot)
+    }
+
+    fn assemble(sources: Vec<Box<dyn Source>>, snapshot: Snapshot) -> Self {
         Self {
             inner: Arc::new(Inner {
-                sources: vec![Box::new(source)],
+                sources,
                 current: ArcSwap::from_pointee(snapshot),
                 watchers: Mutex::new(Vec::new()),
                 reloading: Mutex::new(()),
