@@ -1,0 +1,5 @@
+// Misuse: a proto enum without values.
+#[kratos::message]
+pub enum Status {}
+
+fn main() {}
