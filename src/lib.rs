@@ -30,7 +30,9 @@ pub use kratos_core::{
     Validate,
 };
 pub use kratos_macros::{error_code, main, message, middleware, route, service};
-pub use kratos_transport::{Client, ClientBuilder, GrpcClient, GrpcServer, HttpClient, HttpServer};
+pub use kratos_transport::{
+    Client, ClientBuilder, GrpcClient, GrpcServer, HttpClient, HttpServer, NodeUnreachable,
+};
 
 /// Errors: code and reason of any error, the HTTP/gRPC code tables, framework reasons.
 pub mod errors {

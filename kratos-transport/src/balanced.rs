@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::grpc::GrpcClient;
 use crate::http::HttpClient;
+use crate::unreachable::NodeUnreachable;
 
 /// What a target string names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,8 +213,9 @@ impl Balanced {
         }
     }
 
-    /// One call to a picked node; a call that could not reach its node (a 503
-    /// without a reason: refused, closed, draining) is tried once more on another.
+    /// One call to a picked node; a call that could not reach its node
+    /// ([`NodeUnreachable`]: refused, or closed before the request went out) is
+    /// tried once more on another. An answer, a 503 included, is never retried.
     pub(crate) async fn send<M: Method>(
         &self,
         ctx: &mut Context,
@@ -224,7 +226,7 @@ impl Balanced {
         let spare = request.clone();
         let (result, node) = self.attempt::<M>(ctx, request, timeout, None).await?;
         match result {
-            Err(e) if e.code == 503 && e.reason.is_empty() => {
+            Err(e) if NodeUnreachable::is(&e) => {
                 tracing::debug!(node = node.address(), "node unreachable; trying another");
                 let left = timeout.saturating_sub(started.elapsed());
                 let (again, _) = self.attempt::<M>(ctx, spare, left, Some(&node)).await?;

@@ -14,8 +14,10 @@ pub mod http;
 pub mod invoke;
 mod mount;
 mod serve;
+mod unreachable;
 
 pub use client::{Client, ClientBuilder};
 pub use grpc::{GrpcClient, GrpcServer};
 pub use http::{HttpClient, HttpServer};
 pub use mount::mount;
+pub use unreachable::NodeUnreachable;

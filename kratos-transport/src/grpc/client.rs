@@ -1,6 +1,7 @@
 //! The gRPC client behind generated clients: one lazily connected channel, one
 //! unary call per method, errors rebuilt from the status and its `ErrorInfo`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::uri::PathAndQuery;
@@ -9,11 +10,14 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::status::error_from_status;
 use crate::deadline::client_timeout;
+use crate::unreachable::{NodeUnreachable, never_sent};
 
 /// Calls the methods of a gRPC server (kratos, Go kratos, or any other).
 #[derive(Clone, Debug)]
 pub struct GrpcClient {
     channel: Channel,
+    /// The server's URL, named when it cannot be reached.
+    target: Arc<str>,
 }
 
 impl GrpcClient {
@@ -28,6 +32,7 @@ impl GrpcClient {
             .tcp_nodelay(true);
         Ok(Self {
             channel: endpoint.connect_lazy(),
+            target: Arc::from(url),
         })
     }
 
@@ -50,9 +55,9 @@ impl GrpcClient {
         }
         let started = std::time::Instant::now();
         let call = async {
-            grpc.ready().await.map_err(|e| {
-                Error::service_unavailable("", format!("gRPC channel not ready: {e}"))
-            })?;
+            grpc.ready()
+                .await
+                .map_err(|e| NodeUnreachable::error(M::DESCRIPTOR.operation, &*self.target, e))?;
             let codec = tonic_prost::ProstCodec::<M::Request, M::Reply>::default();
             Ok::<_, Error>(
                 grpc.unary(
@@ -78,6 +83,18 @@ impl GrpcClient {
                 if status.code() == tonic::Code::Cancelled && started.elapsed() >= timeout =>
             {
                 Err(client_timeout(M::DESCRIPTOR.operation, timeout))
+            }
+            // A status with a local source is tonic's own report of a failed
+            // connection; one decoded from the wire has none.
+            Err(status)
+                if status.code() == tonic::Code::Unavailable
+                    && std::error::Error::source(&status).is_some_and(never_sent) =>
+            {
+                Err(NodeUnreachable::error(
+                    M::DESCRIPTOR.operation,
+                    &*self.target,
+                    status,
+                ))
             }
             Err(status) => {
                 keep_reply_headers(ctx, status.metadata().clone().into_headers());

@@ -18,6 +18,7 @@ use kratos_core::{Context, Error, Method};
 use super::binding::encode_request;
 use super::route::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 use crate::deadline::client_timeout;
+use crate::unreachable::{NodeUnreachable, never_sent};
 
 /// What the client sends and asks for: JSON, which every kratos server reads.
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -112,7 +113,11 @@ impl HttpClient {
             .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))?;
         let call = async {
             let response = self.client.request(http_request).await.map_err(|e| {
-                unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
+                if never_sent(&e) {
+                    NodeUnreachable::error(M::DESCRIPTOR.operation, base, e)
+                } else {
+                    unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
+                }
             })?;
             let status = response.status();
             let content_type = response.headers().get(CONTENT_TYPE).cloned();
