@@ -141,7 +141,10 @@ impl Context {
         self.deadline
     }
 
-    /// Sets or clears the deadline.
+    /// Sets the deadline. In a middleware, an earlier deadline bounds the rest of the
+    /// chain: the handler ends with 504 `TIMEOUT` when it passes, and client calls
+    /// made inside carry it downstream. A later one cannot lengthen the timeout
+    /// already running around the call.
     pub fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.deadline = deadline;
     }

@@ -41,10 +41,10 @@ pub struct Client {
     timeout: Duration,
 }
 
-/// The innermost step of a client chain: the network call.
+/// The innermost step of a client chain: the network call, bounded by the
+/// context's deadline as the middlewares left it.
 struct Outbound<'c, M> {
     client: &'c Client,
-    timeout: Duration,
     method: PhantomData<fn() -> M>,
 }
 
@@ -64,8 +64,11 @@ impl<M: Method> Endpoint for Outbound<'_, M> {
                     ),
                 )
             })?;
+            let timeout = ctx.deadline().map_or(self.client.timeout, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            });
             self.client
-                .send::<M>(ctx, request, self.timeout)
+                .send::<M>(ctx, request, timeout)
                 .await
                 .map(Reply::new)
         })
@@ -167,7 +170,6 @@ impl Client {
         }
         let endpoint = Outbound::<M> {
             client: self,
-            timeout,
             method: PhantomData,
         };
         let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)

@@ -17,12 +17,14 @@ pub mod selector;
 pub mod validate;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 pub use payload::{Payload, Reply, Request, Validator};
 
 use crate::app::BoxFuture;
 use crate::context::Context;
 use crate::error::Error;
+use crate::metadata::{incoming, with_incoming};
 
 /// A step around every call it is applied to.
 #[diagnostic::on_unimplemented(
@@ -101,11 +103,19 @@ impl std::fmt::Debug for Chain {
 }
 
 /// The rest of a chain, handed to each middleware.
+///
+/// The call's deadline has one home, [`Context::deadline`]: a middleware that
+/// shortens it (`ctx.set_deadline(..)` before `next.run(..)`) bounds everything
+/// inside it, the handler and the client calls it makes included. A later
+/// deadline does not lengthen the timeout already running around the call.
 pub struct Next<'a> {
     outer: &'a [Arc<dyn Middleware>],
     middle: &'a [Arc<dyn Middleware>],
     inner: &'static [&'static dyn Middleware],
     endpoint: &'a dyn Endpoint,
+    /// The deadline already enforced around the rest of the chain: `None` until the
+    /// first step reads it from the context (the transport enforces that one).
+    enforced: Option<Option<Instant>>,
 }
 
 impl<'a> Next<'a> {
@@ -121,6 +131,7 @@ impl<'a> Next<'a> {
             middle,
             inner,
             endpoint,
+            enforced: None,
         }
     }
 
@@ -129,21 +140,49 @@ impl<'a> Next<'a> {
         self.outer.is_empty() && self.middle.is_empty() && self.inner.is_empty()
     }
 
-    /// Runs the rest of the chain.
+    /// Runs the rest of the chain, within the context's deadline.
     pub async fn run(mut self, ctx: &mut Context, req: Request) -> Result<Reply, Error> {
+        let deadline = ctx.deadline();
+        let Some(enforced) = self.enforced else {
+            self.enforced = Some(deadline);
+            return self.step(ctx, req).await;
+        };
+        let Some(at) = deadline.filter(|d| enforced.is_none_or(|e| *d < e)) else {
+            return self.step(ctx, req).await;
+        };
+        self.enforced = Some(Some(at));
+        // Client calls made inside see the new deadline too, with the same metadata.
+        let mut handed_on = incoming().unwrap_or_default();
+        handed_on.deadline = Some(at);
+        let step = with_incoming(handed_on, self.step(ctx, req));
+        tokio::time::timeout_at(at.into(), step)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::gateway_timeout(
+                    "TIMEOUT",
+                    "the call did not finish within the deadline a middleware set",
+                ))
+            })
+    }
+
+    /// Runs the next middleware, or the endpoint when none is left.
+    fn step<'s>(mut self, ctx: &'s mut Context, req: Request) -> BoxFuture<'s, Result<Reply, Error>>
+    where
+        'a: 's,
+    {
         if let Some((first, rest)) = self.outer.split_first() {
             self.outer = rest;
-            return first.handle(ctx, req, self).await;
+            return first.handle(ctx, req, self);
         }
         if let Some((first, rest)) = self.middle.split_first() {
             self.middle = rest;
-            return first.handle(ctx, req, self).await;
+            return first.handle(ctx, req, self);
         }
         if let Some((first, rest)) = self.inner.split_first() {
             self.inner = rest;
-            return first.handle(ctx, req, self).await;
+            return first.handle(ctx, req, self);
         }
-        self.endpoint.call(ctx, req).await
+        self.endpoint.call(ctx, req)
     }
 }
 
