@@ -14,6 +14,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::Error;
 use crate::metadata::Metadata;
+use crate::redact::Redacted;
 
 /// The transport a call arrived on or leaves by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,13 +42,13 @@ impl std::fmt::Display for Kind {
 }
 
 /// What a handler knows about the call it serves.
-#[derive(Debug)]
 pub struct Context {
     kind: Kind,
     endpoint: Option<Arc<str>>,
     operation: &'static str,
     request_headers: HeaderMap,
     reply_headers: Mutex<HeaderMap>,
+    reply_status: u16,
     deadline: Option<Instant>,
     metadata: Metadata,
     extensions: http::Extensions,
@@ -62,6 +63,7 @@ impl Context {
             operation,
             request_headers,
             reply_headers: Mutex::new(HeaderMap::new()),
+            reply_status: 200,
             deadline: None,
             metadata: Metadata::new(),
             extensions: http::Extensions::new(),
@@ -136,6 +138,18 @@ impl Context {
         std::mem::take(&mut *self.reply_headers.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// The HTTP status a successful reply is sent with: the route's (`status = 201`),
+    /// or on a hand-written route the one its handler answered; 200 on gRPC. What
+    /// the logging middleware reports for a call that did not fail.
+    pub fn reply_status(&self) -> u16 {
+        self.reply_status
+    }
+
+    /// Sets the status a successful reply is sent with; transports call it.
+    pub fn set_reply_status(&mut self, status: u16) {
+        self.reply_status = status;
+    }
+
     /// The instant by which the call must answer, if any.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
@@ -174,6 +188,24 @@ impl Context {
     /// Typed values, to change.
     pub fn extensions_mut(&mut self) -> &mut http::Extensions {
         &mut self.extensions
+    }
+}
+
+/// Shows every field but the values of credential headers ([`crate::redact`]).
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reply_headers = self.reply_headers.lock().unwrap_or_else(|p| p.into_inner());
+        f.debug_struct("Context")
+            .field("kind", &self.kind)
+            .field("endpoint", &self.endpoint)
+            .field("operation", &self.operation)
+            .field("request_headers", &Redacted(&self.request_headers))
+            .field("reply_headers", &Redacted(&reply_headers))
+            .field("reply_status", &self.reply_status)
+            .field("deadline", &self.deadline)
+            .field("metadata", &self.metadata)
+            .field("extensions", &self.extensions)
+            .finish()
     }
 }
 

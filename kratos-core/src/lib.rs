@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod method;
 pub mod middleware;
 pub mod proto;
+pub mod redact;
 pub mod registry;
 pub mod selector;
 pub mod service;

@@ -1,6 +1,8 @@
 //! `logging`: one `tracing` event per call with the transport kind, the operation,
 //! the request (its `Debug`, truncated, through an optional redaction hook), the
-//! code and reason of the outcome, and the latency. The same middleware serves a
+//! code and reason of the outcome (on success the status sent), and the latency.
+//! Credentials never appear: a hand-written route's request is shown with the
+//! headers of [`crate::redact`] hidden. The same middleware serves a
 //! server (`logging::server()`) and a client (`logging::client()`).
 
 use std::sync::Arc;
@@ -84,8 +86,9 @@ impl Middleware for Logging {
             let args = self.args(&req);
             let (kind, operation) = (ctx.kind(), ctx.operation());
             let result = next.run(ctx, req).await;
+            // The status sent: a route's 201, a hand-written route's own answer.
             let (code, reason) = match &result {
-                Ok(_) => (200, ""),
+                Ok(_) => (i32::from(ctx.reply_status()), ""),
                 Err(e) => (e.code, e.reason.as_str()),
             };
             tracing::info!(

@@ -19,7 +19,7 @@ pub mod validate;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use payload::{Payload, Reply, Request, Validator};
+pub use payload::{Describe, Payload, Reply, Request, Validator};
 
 use crate::app::BoxFuture;
 use crate::context::Context;

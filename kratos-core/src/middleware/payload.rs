@@ -30,15 +30,21 @@ impl<T: Any + fmt::Debug + Send> Payload for T {
 /// request types that implement [`crate::Validate`].
 pub type Validator = fn(&dyn Any) -> Result<(), String>;
 
+/// Writes a payload for logs in place of its own `Debug`: a transport sets one for
+/// a raw HTTP request or response, whose `Debug` would print credential headers.
+pub type Describe = fn(&dyn Any, &mut fmt::Formatter<'_>) -> fmt::Result;
+
 /// The decoded request of a call, as middlewares see it.
 pub struct Request {
     payload: Box<dyn Payload>,
     validator: Option<Validator>,
+    describe: Option<Describe>,
 }
 
 /// The reply of a call, as middlewares see it.
 pub struct Reply {
     payload: Box<dyn Payload>,
+    describe: Option<Describe>,
 }
 
 impl Request {
@@ -47,7 +53,14 @@ impl Request {
         Self {
             payload: Box::new(value),
             validator: None,
+            describe: None,
         }
+    }
+
+    /// Formats the request with `describe` instead of its `Debug` (logs see that).
+    pub fn with_describe(mut self, describe: Describe) -> Self {
+        self.describe = Some(describe);
+        self
     }
 
     /// Attaches the request type's validation, run by the `validate` middleware.
@@ -90,7 +103,14 @@ impl Reply {
     pub fn new<T: Payload>(value: T) -> Self {
         Self {
             payload: Box::new(value),
+            describe: None,
         }
+    }
+
+    /// Formats the reply with `describe` instead of its `Debug` (logs see that).
+    pub fn with_describe(mut self, describe: Describe) -> Self {
+        self.describe = Some(describe);
+        self
     }
 
     /// The reply as `T`, if it is one.
@@ -118,12 +138,18 @@ impl Reply {
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (*self.payload).fmt(f)
+        match self.describe {
+            Some(describe) => describe((*self.payload).as_any(), f),
+            None => (*self.payload).fmt(f),
+        }
     }
 }
 
 impl fmt::Debug for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (*self.payload).fmt(f)
+        match self.describe {
+            Some(describe) => describe((*self.payload).as_any(), f),
+            None => (*self.payload).fmt(f),
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! server's middlewares, under an operation name of the user's choosing; their
 //! request and reply travel the chain as the raw `http::Request` and `Response`.
 
+use std::any::Any;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,6 +13,7 @@ use axum::response::Response;
 use kratos_core::app::BoxFuture;
 use kratos_core::metadata::Incoming;
 use kratos_core::middleware::{self, Endpoint, Next, Reply};
+use kratos_core::redact::Redacted;
 use kratos_core::{Context, Error, Kind};
 
 use super::route::{HttpState, requested_timeout};
@@ -29,7 +32,7 @@ where
 {
     fn call<'a>(
         &'a self,
-        _ctx: &'a mut Context,
+        ctx: &'a mut Context,
         req: middleware::Request,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
@@ -39,8 +42,36 @@ where
                     format!("a middleware replaced a raw HTTP request with {other:?}"),
                 )
             })?;
-            Ok(Reply::new(self.handler.clone().call(request, ()).await))
+            let response = self.handler.clone().call(request, ()).await;
+            ctx.set_reply_status(response.status().as_u16());
+            Ok(Reply::new(response).with_describe(describe_response))
         })
+    }
+}
+
+/// A raw request as logs show it: method, URI, version and headers, credentials hidden.
+fn describe_request(any: &dyn Any, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match any.downcast_ref::<Request>() {
+        Some(request) => f
+            .debug_struct("Request")
+            .field("method", request.method())
+            .field("uri", request.uri())
+            .field("version", &request.version())
+            .field("headers", &Redacted(request.headers()))
+            .finish_non_exhaustive(),
+        None => f.write_str("Request { .. }"),
+    }
+}
+
+/// A raw response as logs show it: status and headers, credentials (`set-cookie`) hidden.
+fn describe_response(any: &dyn Any, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match any.downcast_ref::<Response>() {
+        Some(response) => f
+            .debug_struct("Response")
+            .field("status", &response.status())
+            .field("headers", &Redacted(response.headers()))
+            .finish_non_exhaustive(),
+        None => f.write_str("Response { .. }"),
     }
 }
 
@@ -74,7 +105,10 @@ where
             marker: std::marker::PhantomData,
         };
         let reply = Next::new(server.chain.as_slice(), &[], &[], &endpoint)
-            .run(&mut ctx, middleware::Request::new(request))
+            .run(
+                &mut ctx,
+                middleware::Request::new(request).with_describe(describe_request),
+            )
             .await?;
         reply.downcast::<Response>().map_err(|other| {
             Error::internal_server(

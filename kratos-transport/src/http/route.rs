@@ -276,6 +276,7 @@ where
     let mut ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
         .with_endpoint(http.server.endpoint.clone())
         .with_deadline(Some(Instant::now() + timeout));
+    ctx.set_reply_status(route.status);
     let result = invoke::<M, S>(
         &state.service,
         &http.server,
@@ -288,7 +289,7 @@ where
     let headers = ctx.take_reply_headers();
     match result {
         Ok(reply) => {
-            let status = StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK);
+            let status = StatusCode::from_u16(ctx.reply_status()).unwrap_or(StatusCode::OK);
             http.encoders
                 .reply(ctx.request_headers(), status, &reply, headers)
         }
