@@ -12,6 +12,7 @@ use tonic::body::Body;
 use tonic::metadata::MetadataMap;
 use tonic::server::{NamedService, UnaryService};
 
+use super::codec::{UnaryCodec, refuse_content_type};
 use super::status::status_from_error;
 use crate::invoke::{ServerState, ServiceChain, effective_timeout, invoke};
 
@@ -127,13 +128,15 @@ where
     S: Send + Sync + 'static,
 {
     Box::pin(async move {
+        if let Some(refusal) = refuse_content_type(request.headers()) {
+            return Ok(refusal);
+        }
         let call = Call::<M, S> {
             service,
             chain,
             method: PhantomData,
         };
-        let codec =
-            tonic_prost::ProstCodec::<<M as Method>::Reply, <M as Method>::Request>::default();
+        let codec = UnaryCodec::<<M as Method>::Reply, <M as Method>::Request>::default();
         Ok(tonic::server::Grpc::new(codec).unary(call, request).await)
     })
 }

@@ -4,9 +4,16 @@
 //! Errors travel as Go kratos sends them: the status code mapped from the HTTP-style
 //! code, the message as status message, and a `google.rpc.ErrorInfo` detail with
 //! the reason and metadata.
+//!
+//! Input a gRPC client should not send is refused before the handler runs: a
+//! Content-Type other than `application/grpc` or `application/grpc+proto` is HTTP 415
+//! with status `INVALID_ARGUMENT` (as grpc-go answers it), an undecodable request
+//! message is `INVALID_ARGUMENT` with reason `CODEC`, and a second request message on a
+//! unary call is `INTERNAL` (a cardinality violation, as grpc-go answers it).
 
 mod adapter;
 mod client;
+mod codec;
 mod server;
 mod status;
 
