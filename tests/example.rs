@@ -1,92 +1,22 @@
-//! The helloworld example as a user runs it: a real process, a real config file,
-//! curl-style HTTP, a Python grpcio client with protoc-generated stubs, and SIGTERM.
+//! The helloworld example as a user runs it: a real process, a real config file
+//! (edited while it runs), curl-style HTTP, a Python grpcio client with
+//! protoc-generated stubs, and SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod process;
 
-/// `target/<profile>/examples/helloworld`, which `cargo test` builds with the tests.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let binary = profile_dir.join("examples").join("helloworld");
-    assert!(
-        binary.exists(),
-        "{} is missing: run the whole suite (`cargo test --workspace`), which builds the examples",
-        binary.display()
-    );
-    binary
-}
+use std::process::Command;
+use std::time::{Duration, Instant};
 
-struct Running {
-    child: Child,
-    http: String,
-    grpc: String,
-}
+use process::{config_dir, config_text, get, start};
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn config_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("config.yaml"),
-        "server:\n  http:\n    addr: 127.0.0.1:0\n    timeout: 1s\n    openapi: /q/openapi.json\n  grpc:\n    addr: 127.0.0.1:0\n    timeout: 1s\n",
-    )
-    .unwrap();
-    dir
-}
-
-/// Starts the example and reads the endpoints from its "app started" log line.
-fn start(conf: &std::path::Path) -> Running {
-    let mut child = Command::new(example_binary())
-        .arg("-conf")
-        .arg(conf)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let started = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find(|l| l.contains("app started"))
-        .expect("the example logs `app started`");
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let endpoint = |scheme: &str| {
-        let start = started
-            .find(&format!("{scheme}://"))
-            .expect("endpoint in log")
-            + scheme.len()
-            + 3;
-        let rest = &started[start..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    };
-    Running {
-        http: endpoint("http"),
-        grpc: endpoint("grpc"),
-        child,
-    }
-}
-
-async fn get(url: &str) -> (u16, String) {
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let response = client.get(url.parse().unwrap()).await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+fn example_binary() -> std::path::PathBuf {
+    process::example_binary("helloworld")
 }
 
 #[tokio::test]
 async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm() {
-    let conf = config_dir();
-    let mut app = start(conf.path());
+    let conf = config_dir("");
+    let mut app = start("helloworld", conf.path());
 
     let (status, body) = get(&format!("http://{}/helloworld/kratos", app.http)).await;
     assert_eq!(
@@ -167,8 +97,8 @@ async fn exported_proto_and_reflection_give_a_working_python_client() {
     let listed = String::from_utf8_lossy(&export.stdout);
     assert!(listed.contains("helloworld/v1/greeter.proto"), "{listed}");
 
-    let conf = config_dir();
-    let app = start(conf.path());
+    let conf = config_dir("");
+    let app = start("helloworld", conf.path());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/python/exported_client.py"
@@ -271,7 +201,7 @@ fn a_bad_value_at_start_exits_1_naming_the_key_and_the_file() {
 
 #[test]
 fn the_environment_overrides_the_config_file() {
-    let conf = config_dir();
+    let conf = config_dir("");
     let output = Command::new(example_binary())
         .arg("-conf")
         .arg(conf.path())
@@ -306,12 +236,69 @@ fn unknown_argument_exits_2_with_usage() {
 
 #[test]
 fn sigint_stops_the_example_with_exit_0() {
-    let conf = config_dir();
-    let mut app = start(conf.path());
+    let conf = config_dir("");
+    let mut app = start("helloworld", conf.path());
     let kill = Command::new("kill")
         .args(["-INT", &app.child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     assert_eq!(app.child.wait().unwrap().code(), Some(0));
+}
+
+/// Polls `GET url` until the reply's `message` is `want`; a minute is a guard against
+/// hanging, not a timing assertion.
+async fn reply_becomes(url: &str, want: &str, app: &process::Running) {
+    let guard = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get(url).await;
+        if status == 200 && body == format!(r#"{{"message":"{want}"}}"#) {
+            return;
+        }
+        assert!(
+            Instant::now() < guard,
+            "the reply never became {want:?}: last {status} {body}; the log:\n{}",
+            app.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Hot reload under `#[kratos::main]`: the running app keeps its config, so editing
+/// the file under `-conf` changes `helloworld.greeting` in the next replies, without
+/// a restart; a file that no longer parses is logged and the running value kept.
+#[tokio::test]
+async fn editing_the_config_file_changes_the_greeting_without_a_restart() {
+    let conf = config_dir("");
+    let file = conf.path().join("config.yaml");
+    let app = start("helloworld", conf.path());
+    let url = format!("http://{}/helloworld/kratos", app.http);
+    let (status, body) = get(&url).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Hello kratos"}"#)
+    );
+
+    std::fs::write(&file, config_text("helloworld: {greeting: Hi}\n")).unwrap();
+    reply_becomes(&url, "Hi kratos", &app).await;
+    let reloaded = app.wait_for_log("config reloaded");
+    assert!(reloaded.contains("helloworld.greeting"), "{reloaded}");
+
+    std::fs::write(&file, "helloworld: {greeting: [unclosed\n").unwrap();
+    let failed = app.wait_for_log("config reload failed");
+    assert!(
+        failed.contains("config.yaml") && failed.contains("line"),
+        "{failed}"
+    );
+    let (_, body) = get(&url).await;
+    assert_eq!(
+        body, r#"{"message":"Hi kratos"}"#,
+        "a broken file keeps the running value"
+    );
+
+    // As an editor saves: a new file renamed over the old one.
+    let saved = conf.path().join(".config.yaml.swp");
+    std::fs::write(&saved, config_text("helloworld:\n  greeting: Hey\n")).unwrap();
+    std::fs::rename(&saved, &file).unwrap();
+    reply_becomes(&url, "Hey kratos", &app).await;
 }

@@ -7,6 +7,9 @@
 //! curl http://127.0.0.1:8000/helloworld/unknown    # 404 USER_NOT_FOUND
 //! curl http://127.0.0.1:8000/helloworld/panic      # 500 UNKNOWN, and the server keeps serving
 //! ```
+//!
+//! The greeting is the config key `helloworld.greeting` (default `Hello`): edit it in
+//! the file given with `-conf` and the next reply uses it, without a restart.
 
 use kratos::prelude::*;
 
@@ -44,11 +47,12 @@ pub enum GreeterError {
     },
 }
 
-/// The implementation: registered for `#[kratos::main]` by the attribute on its impl.
-#[derive(Default)]
-pub struct GreeterImpl;
+/// The implementation, handed its greeting by `main`.
+pub struct GreeterImpl {
+    /// `helloworld.greeting`, kept current as the config file changes.
+    greeting: kratos::Atomic<String>,
+}
 
-#[kratos::service]
 impl Greeter for GreeterImpl {
     async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply> {
         match req.name.as_str() {
@@ -57,12 +61,16 @@ impl Greeter for GreeterImpl {
             _ => {}
         }
         Ok(HelloReply {
-            message: format!("Hello {}", req.name),
+            message: format!("{} {}", self.greeting.get(), req.name),
         })
     }
 }
 
 #[kratos::main]
 async fn main(app: AppBuilder) -> kratos::Result<App> {
-    Ok(app.build())
+    let greeting = app
+        .loaded_config()
+        .atomic_or("helloworld.greeting", "Hello".to_owned())?;
+    let greeter = GreeterImpl { greeting };
+    Ok(app.service(GreeterServer::new(greeter)).build())
 }

@@ -176,7 +176,8 @@ impl AppBuilder {
         self
     }
 
-    /// Sets the configuration services are built from.
+    /// Sets the configuration services are built from. The app owns it until it
+    /// stops, so its file watches keep reloading it ([`Config::watch`], [`Config::atomic`]).
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self
@@ -301,6 +302,7 @@ impl AppBuilder {
         let (stop_tx, _) = tokio::sync::watch::channel(false);
         App {
             info: self.info,
+            config: self.config,
             registrar: self.registrar,
             registrar_timeout: self.registrar_timeout,
             advertise_host: self.advertise_host,
@@ -338,6 +340,8 @@ impl AppHandle {
 /// An application: servers, services and hooks, ready to run.
 pub struct App {
     info: AppInfo,
+    // Owned so the config's watches (which hold it weakly) keep reloading while the app runs.
+    config: Config,
     registrar: Option<Arc<dyn Registrar>>,
     registrar_timeout: Duration,
     advertise_host: Option<String>,
@@ -366,6 +370,18 @@ impl App {
         self.handle.clone()
     }
 
+    /// The configuration the app was built with; it keeps reloading while the app runs.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Every service the app serves, however it was added (`inventory` or
+    /// [`AppBuilder::service`]), in the order added: what the start-up log lists
+    /// and `-export-proto` writes.
+    pub fn services(&self) -> &[&'static ServiceDescriptor] {
+        &self.services
+    }
+
     /// Starts, waits for a stop signal or [`AppHandle::stop`], then stops.
     pub async fn run(self) -> Result<(), Error> {
         self.start().await?.wait().await
@@ -384,6 +400,7 @@ impl App {
         run_hooks("before_start", std::mem::take(&mut self.hooks.before_start)).await?;
         let mut running = RunningApp {
             info: self.info,
+            config: self.config,
             servers: Vec::with_capacity(self.servers.len()),
             hooks: self.hooks,
             stop_timeout: self.stop_timeout,
@@ -457,6 +474,8 @@ impl App {
 /// A started application.
 pub struct RunningApp {
     info: AppInfo,
+    // Dropped with the app, after the stop: until then a config reload reaches the services.
+    config: Config,
     servers: Vec<Box<dyn Server>>,
     hooks: Hooks,
     stop_timeout: Duration,
@@ -476,6 +495,11 @@ impl RunningApp {
     /// Who this application is.
     pub fn info(&self) -> &AppInfo {
         &self.info
+    }
+
+    /// The configuration the app runs with, reloaded as its files change.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Every server's endpoint URL, in server order (`http://127.0.0.1:8000`, `grpc://127.0.0.1:9000`).

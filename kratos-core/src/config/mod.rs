@@ -215,13 +215,19 @@ impl Config {
         let _one_at_a_time = lock(&self.inner.reloading);
         let fresh = Arc::new(load(&self.inner.sources)?);
         let old = self.inner.current.swap(fresh.clone());
+        if old.root == fresh.root {
+            tracing::debug!("config sources changed, values did not");
+            return Ok(());
+        }
+        let changed = changed_leaves(&old.root, &fresh.root);
+        // Logged before the watchers run, so their own logs read as its consequences.
+        tracing::info!(changed = ?changed, "config reloaded");
         let watchers: Vec<(String, Callback)> = lock(&self.inner.watchers).clone();
         for (key, callback) in watchers {
             if tree::lookup(&old.root, &key) != tree::lookup(&fresh.root, &key) {
                 callback(&ConfigValue::new(fresh.clone(), &key));
             }
         }
-        tracing::debug!("config reloaded");
         Ok(())
     }
 
@@ -251,13 +257,37 @@ impl Config {
     }
 
     /// The value at `key` as a `T` that stays current across reloads.
+    ///
+    /// Reloads reach it only while this `Config` (or a clone, such as the one the
+    /// running `App` owns) is alive.
     pub fn atomic<T: DeserializeOwned + Send + Sync + 'static>(
         &self,
         key: &str,
     ) -> Result<Atomic<T>, Error> {
-        let atomic = Atomic::new(self.value(key).scan::<T>()?);
+        self.bind(key, |value| value.scan::<T>())
+    }
+
+    /// As [`Config::atomic`], with `default` while the key is missing (at start, or
+    /// after a reload removed it).
+    pub fn atomic_or<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &self,
+        key: &str,
+        default: T,
+    ) -> Result<Atomic<T>, Error> {
+        self.bind(key, move |value| match value.exists() {
+            true => value.scan::<T>(),
+            false => Ok(default.clone()),
+        })
+    }
+
+    fn bind<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+        read: impl Fn(&ConfigValue) -> Result<T, Error> + Send + Sync + 'static,
+    ) -> Result<Atomic<T>, Error> {
+        let atomic = Atomic::new(read(&self.value(key))?);
         let target = atomic.clone();
-        self.watch(key, move |value| match value.scan::<T>() {
+        self.watch(key, move |value| match read(value) {
             Ok(v) => target.store(v),
             Err(e) => {
                 tracing::error!(key = value.key(), error = %e.message, "config value no longer fits its type; keeping the old one");
@@ -265,6 +295,16 @@ impl Config {
         });
         Ok(atomic)
     }
+}
+
+/// The dotted keys whose leaf values differ between two trees (added, removed or changed), for the log.
+fn changed_leaves(old: &Value, fresh: &Value) -> Vec<String> {
+    let mut keys = tree::leaves(old);
+    keys.extend(tree::leaves(fresh));
+    keys.sort();
+    keys.dedup();
+    keys.retain(|key| tree::lookup(old, key) != tree::lookup(fresh, key));
+    keys
 }
 
 #[cfg(test)]
@@ -507,5 +547,30 @@ mod tests {
         assert_eq!(*seen.lock().unwrap(), [2, 3]);
         assert_eq!(*untouched.lock().unwrap(), 0);
         assert_eq!(**a.load(), 3);
+    }
+
+    #[test]
+    fn atomic_or_follows_the_key_and_falls_back_when_it_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.yaml");
+        std::fs::write(&file, "other: 1\n").unwrap();
+        let config = Config::builder().file(&file).watch(false).build().unwrap();
+        let greeting = config
+            .atomic_or("app.greeting", "Hello".to_owned())
+            .unwrap();
+        assert_eq!(**greeting.load(), "Hello");
+        std::fs::write(&file, "app:\n  greeting: Hi\n").unwrap();
+        config.reload().unwrap();
+        assert_eq!(**greeting.load(), "Hi");
+        std::fs::write(&file, "app:\n  greeting: [1]\n").unwrap();
+        config.reload().unwrap();
+        assert_eq!(
+            **greeting.load(),
+            "Hi",
+            "a value of another type is not taken"
+        );
+        std::fs::write(&file, "other: 2\n").unwrap();
+        config.reload().unwrap();
+        assert_eq!(**greeting.load(), "Hello", "removed: back to the default");
     }
 }
