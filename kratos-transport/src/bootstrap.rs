@@ -2,7 +2,9 @@
 //! (files, then `KRATOS_*` environment variables over them, watched for reloads),
 //! build the HTTP and gRPC servers from `server.http` and `server.grpc`, add every
 //! service registered through `inventory`, hand the builder to the user's `main`,
-//! then run the app until a stop signal.
+//! then run the app until a stop signal. `-export-proto` runs the same steps up to
+//! the built app (so services added by hand in `main` are exported too) and writes
+//! its services' `.proto` files instead of starting it.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -81,11 +83,11 @@ pub struct ServerSection {
 pub struct Args {
     /// `-conf <file or dir>`; `None` means [`DEFAULT_CONF`], which may be absent.
     pub conf: Option<PathBuf>,
-    /// `-export-proto <dir>`: write the `.proto` files of the registered services and exit.
+    /// `-export-proto <dir>`: build the app, write the `.proto` files of its services and exit.
     pub export_proto: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: [-conf <file or directory>] [-export-proto <directory>]\n\n  -conf          config file (.yaml, .yml, .json) or directory of them (default ./configs)\n  -export-proto  write the .proto files of the services in this binary to the directory, then exit";
+const USAGE: &str = "usage: [-conf <file or directory>] [-export-proto <directory>]\n\n  -conf          config file (.yaml, .yml, .json) or directory of them (default ./configs)\n  -export-proto  build the app (run main, start nothing), write the .proto files of its services to the directory, then exit";
 
 impl Args {
     /// Parses `-conf X`, `--conf X`, `-conf=X`, `--conf=X` (and the same forms of
@@ -118,19 +120,19 @@ impl Args {
     }
 }
 
-/// Writes the `.proto` files of every `#[kratos::service]` registered in this binary
-/// to `dir`; what `-export-proto` and `kratos proto export` run.
-pub fn export_proto(dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
-    let mut services: Vec<&'static kratos_core::ServiceDescriptor> = Vec::new();
-    for registration in kratos_core::service::registered() {
-        if !services
-            .iter()
-            .any(|s| std::ptr::eq(*s, registration.descriptor))
-        {
-            services.push(registration.descriptor);
-        }
+/// Writes the `.proto` files of every service of `app` (registered with
+/// `#[kratos::service]` or added by hand) to `dir`; what `-export-proto` and
+/// `kratos proto export` run. An app without services is an error: an empty export
+/// would look like success to a build script.
+pub fn export_proto(app: &App, dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
+    let services = app.services();
+    if services.is_empty() {
+        return Err(Error::internal_server(
+            "EXPORT",
+            "nothing to export: the app has no services; add one in main with `app.service(GreeterServer::new(..))`, or annotate its impl with `#[kratos::service]`",
+        ));
     }
-    kratos_core::descriptor::proto_text::export(&services, dir).map_err(|e| {
+    kratos_core::descriptor::proto_text::export(services, dir).map_err(|e| {
         Error::internal_server(
             "EXPORT",
             format!("cannot write .proto files to {}: {e}", dir.display()),
@@ -139,20 +141,26 @@ pub fn export_proto(dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
     })
 }
 
-fn init_tracing() {
+/// Logs to stdout, or to stderr when stdout is the export's list of files.
+fn init_tracing(to_stderr: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second init (a test calling run twice) keeps the first subscriber.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(ansi)
-        .try_init();
+        .with_target(false);
+    // A second init (a test calling run twice) keeps the first subscriber.
+    let _ = if to_stderr {
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        fmt.with_ansi(ansi).with_writer(std::io::stderr).try_init()
+    } else {
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        fmt.with_ansi(ansi).try_init()
+    };
 }
 
 /// `-conf` (a file or a directory; default `./configs` when present), then the
-/// `KRATOS_`-prefixed environment over it; files are watched for hot reload.
+/// `KRATOS_`-prefixed environment over it; files are watched for hot reload, except
+/// for an export, which never runs long enough to see one.
 fn load_config(args: &Args) -> Result<Config, Error> {
     let builder = match &args.conf {
         Some(path) => Config::builder().file(path),
@@ -164,11 +172,15 @@ fn load_config(args: &Args) -> Result<Config, Error> {
             Config::builder()
         }
     };
-    builder.env(DEFAULT_ENV_PREFIX).build()
+    builder
+        .env(DEFAULT_ENV_PREFIX)
+        .watch(args.export_proto.is_none())
+        .build()
 }
 
 /// The builder `#[kratos::main]` hands to the user's `main`: servers from config and
-/// every `inventory`-registered service already added.
+/// every `inventory`-registered service already added. The config goes into the
+/// builder, and from there into the app, which keeps it (and its reloads) alive.
 pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuilder, Error> {
     let servers: ServerSection = config.get("server")?.unwrap_or_default();
     let mut http = HttpServer::from_config(servers.http).openapi_info(name, version);
@@ -233,8 +245,27 @@ where
             return ExitCode::from(2);
         }
     };
-    if let Some(dir) = &args.export_proto {
-        return match export_proto(dir) {
+    init_tracing(args.export_proto.is_some());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(dir) = args.export_proto.clone() {
+        let exported = runtime.block_on(async move {
+            // The embedded registry: building the app for its descriptors contacts no backend.
+            let config = load_config(&args)?;
+            let builder = app_builder(name, version, config)?.registry(Arc::new(Embedded::new()));
+            export_proto(&main(builder).await?, &dir)
+        });
+        // Whatever main spawned is not waited for: the export is done.
+        runtime.shutdown_background();
+        return match exported {
             Ok(files) => {
                 for file in files {
                     println!("{}", file.display());
@@ -247,17 +278,6 @@ where
             }
         };
     }
-    init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("{name}: cannot start the tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let result = runtime.block_on(async move {
         let config = load_config(&args)?;
         let (registry, section) = registry_from_config(&config).await?;
