@@ -13,7 +13,7 @@ use std::time::Duration;
 use kratos_core::app::BoxFuture;
 use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
 use kratos_core::metadata::{Incoming, with_incoming};
-use kratos_core::middleware::recovery::{catch, take_backtrace};
+use kratos_core::middleware::recovery::catch;
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler, Kind};
 
@@ -149,7 +149,7 @@ pub(crate) async fn run_bounded<R>(
     timeout: Duration,
     call: impl Future<Output = Result<R, Error>>,
 ) -> Result<R, Error> {
-    let guarded = with_incoming(incoming, recover(kind, operation, call));
+    let guarded = with_incoming(incoming, recover(call));
     let result = match tokio::time::timeout(timeout, guarded).await {
         Ok(result) => result,
         Err(_) => Err(server_timeout(timeout)),
@@ -171,16 +171,12 @@ pub(crate) async fn run_bounded<R>(
     result
 }
 
-/// Polls `call`, turning a panic inside it into the recovery error.
-async fn recover<R>(
-    kind: Kind,
-    operation: &'static str,
-    call: impl Future<Output = Result<R, Error>>,
-) -> Result<R, Error> {
+/// Polls `call`, turning a panic inside it into the recovery error, whose cause is the
+/// panic (message, location, a backtrace only when RUST_BACKTRACE asks): it is logged
+/// once, as every server error is, by the caller.
+async fn recover<R>(call: impl Future<Output = Result<R, Error>>) -> Result<R, Error> {
     catch(call).await.unwrap_or_else(|panic| {
-        let backtrace = take_backtrace().map(|b| b.to_string()).unwrap_or_default();
-        tracing::error!(%kind, operation, panic = %panic, %backtrace, "recovered from a panic");
-        Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE))
+        Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic))
     })
 }
 
