@@ -61,6 +61,34 @@ pub struct ServiceRegistration {
 
 inventory::collect!(ServiceRegistration);
 
+impl ServiceRegistration {
+    /// The value an annotated impl without `config = ".."` serves. A function of its
+    /// own so that a type without `Default` gets [`BuiltByDefault`]'s advice, at the
+    /// impl's type, instead of a bare "`Default` is not implemented".
+    #[doc(hidden)]
+    pub fn default_value<T: BuiltByDefault>() -> T {
+        T::build_default()
+    }
+}
+
+/// A type `#[kratos::service]` on its impl can build at start-up: every `Default` type.
+#[diagnostic::on_unimplemented(
+    message = "`#[kratos::service]` on this impl builds `{Self}` with `Default`, which `{Self}` does not implement",
+    label = "`{Self}` has no `Default`",
+    note = "a service handed its dependencies (a repository, a pool, a client) is added in main instead: remove `#[kratos::service]` from this impl and write `app.service(GreeterServer::new({Self}::new(..)))` (the `<Trait>Server` beside your trait)",
+    note = "or derive `Default` for `{Self}`, or build it from a config key with `#[kratos::service(config = \"key\")]`"
+)]
+pub trait BuiltByDefault: Sized {
+    /// `Default::default()`.
+    fn build_default() -> Self;
+}
+
+impl<T: Default> BuiltByDefault for T {
+    fn build_default() -> Self {
+        T::default()
+    }
+}
+
 /// Every service registered with `inventory` in this binary.
 pub fn registered() -> impl Iterator<Item = &'static ServiceRegistration> {
     inventory::iter::<ServiceRegistration>.into_iter()

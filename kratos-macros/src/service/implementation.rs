@@ -2,7 +2,8 @@
 //! `MyType` is registered with `inventory` so `#[kratos::main]` serves it.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{ItemImpl, LitStr, Path};
 
 use super::parse::Args;
@@ -73,7 +74,10 @@ pub(super) fn expand(registration: &Registration) -> TokenStream {
     let ty = &item.self_ty;
     let type_name = quote!(#ty).to_string().replace(' ', "");
     let build = match config {
-        None => quote!(<#ty as ::core::default::Default>::default()),
+        // Spanned at the type so a missing `Default` is reported on `impl Greeter for MyType`.
+        None => {
+            quote_spanned!(ty.span()=> ::kratos::__private::ServiceRegistration::default_value::<#ty>())
+        }
         Some(key) => quote!(::kratos::__private::from_config::<#ty>(config, #key)?),
     };
     quote! {
