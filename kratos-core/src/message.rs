@@ -34,6 +34,8 @@ pub enum FieldError {
         /// What went wrong.
         reason: String,
     },
+    /// The dotted path names more fields than [`MAX_DEPTH`](crate::encoding::MAX_DEPTH).
+    TooDeep,
 }
 
 impl fmt::Display for FieldError {
@@ -43,6 +45,7 @@ impl fmt::Display for FieldError {
             FieldError::Invalid { field, reason } => {
                 write!(f, "invalid value for field {field:?}: {reason}")
             }
+            FieldError::TooDeep => crate::encoding::TooDeep.fmt(f),
         }
     }
 }
@@ -63,6 +66,7 @@ impl FieldError {
                 field: format!("{parent}.{field}"),
                 reason,
             },
+            FieldError::TooDeep => FieldError::TooDeep,
         }
     }
 }

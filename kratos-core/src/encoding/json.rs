@@ -1,6 +1,6 @@
 //! The JSON codec, the default. A message's own serde implementation already follows
 //! the protobuf JSON mapping (lowerCamel names, 64-bit integers as strings, ...), so
-//! this codec only runs serde_json.
+//! this codec only runs serde_json, once the body's nesting is checked.
 
 use super::{Codec, CodecError, Decode, Encode, JSON};
 
@@ -18,6 +18,7 @@ impl Codec for Json {
     }
 
     fn decode(&self, bytes: &[u8], into: &mut dyn Decode) -> Result<(), CodecError> {
+        super::nesting::json(bytes).map_err(CodecError::new)?;
         into.decode_json(bytes)
     }
 }

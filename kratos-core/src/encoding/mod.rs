@@ -16,9 +16,11 @@
 
 use std::fmt;
 
+pub mod depth;
 mod form;
 mod json;
 mod media;
+mod nesting;
 mod proto;
 mod registry;
 mod status;
@@ -26,6 +28,7 @@ mod view;
 mod xml;
 mod yaml;
 
+pub use depth::{MAX_DEPTH, TooDeep};
 pub use form::{Form, set_fields};
 pub use json::Json;
 pub use media::{for_accept, for_content_type, subtype};
@@ -86,6 +89,22 @@ impl CodecError {
         Self {
             unsupported: true,
             error: error.into(),
+        }
+    }
+
+    /// The body nests deeper than [`MAX_DEPTH`] (HTTP answers 400).
+    pub fn too_deep() -> Self {
+        Self::new(TooDeep)
+    }
+
+    /// A protobuf body prost could not decode; passing prost's recursion limit (the
+    /// same [`MAX_DEPTH`]) reads as [`CodecError::too_deep`].
+    pub fn from_proto(error: prost::DecodeError) -> Self {
+        // prost exposes no error kind, only this text, stable since its limit was added.
+        if error.to_string().ends_with("recursion limit reached") {
+            Self::too_deep()
+        } else {
+            Self::new(error)
         }
     }
 

@@ -92,7 +92,7 @@ impl<M: Message> Decode for M {
     }
 
     fn decode_proto(&mut self, bytes: &[u8]) -> Result<(), CodecError> {
-        *self = <M as prost::Message>::decode(bytes).map_err(CodecError::new)?;
+        *self = <M as prost::Message>::decode(bytes).map_err(CodecError::from_proto)?;
         Ok(())
     }
 

@@ -25,6 +25,7 @@ impl Codec for Xml {
 
     fn decode(&self, bytes: &[u8], into: &mut dyn Decode) -> Result<(), CodecError> {
         let text = std::str::from_utf8(bytes).map_err(CodecError::new)?;
+        super::nesting::xml(text).map_err(CodecError::new)?;
         let mut de = quick_xml::de::Deserializer::from_str(text);
         into.deserialize_from(&mut <dyn erased_serde::Deserializer>::erase(&mut de))
             .map_err(CodecError::new)

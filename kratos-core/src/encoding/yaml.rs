@@ -17,6 +17,7 @@ impl Codec for Yaml {
     }
 
     fn decode(&self, bytes: &[u8], into: &mut dyn Decode) -> Result<(), CodecError> {
+        super::nesting::yaml(bytes).map_err(CodecError::new)?;
         let de = serde_norway::Deserializer::from_slice(bytes);
         into.deserialize_from(&mut <dyn erased_serde::Deserializer>::erase(de))
             .map_err(CodecError::new)

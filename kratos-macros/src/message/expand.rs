@@ -165,13 +165,23 @@ pub(super) fn message(message: &Message) -> TokenStream {
 
                         fn visit_map<A: #p::serde::de::MapAccess<'de>>(self, mut map: A) -> ::core::result::Result<#name, A::Error> {
                             let mut out = <#name as ::core::default::Default>::default();
+                            // A field named twice, or a second alternative of a oneof, is an
+                            // error as in protojson, not a silent overwrite.
+                            #[allow(unused_mut, unused_variables)]
+                            let mut seen = [false; #count];
                             while let ::core::option::Option::Some(key) = map.next_key_seed(#p::proto::json::Key(field))? {
                                 match key {
                                     #(
                                         #p::proto::json::FieldKey::Field(#index_u32) => {
+                                            if ::core::mem::replace(&mut seen[#index], true) {
+                                                return ::core::result::Result::Err(#p::proto::json::duplicate_field(#declared));
+                                            }
                                             out.#idents = map.next_value::<#p::proto::json::De<#tys>>()?.0;
                                         }
                                         #p::proto::json::FieldKey::Variant(#index_u32, v) => {
+                                            if ::core::mem::replace(&mut seen[#index], true) {
+                                                return ::core::result::Result::Err(#p::proto::json::oneof_already_set(#declared));
+                                            }
                                             #json::merge_variant(&mut out.#idents, v, &mut map)?;
                                         }
                                     )*
@@ -184,6 +194,8 @@ pub(super) fn message(message: &Message) -> TokenStream {
                         }
                     }
 
+                    // Held while this message and everything inside it decode.
+                    let _level = #p::proto::json::enter_message::<D::Error>()?;
                     deserializer.deserialize_struct(#name_str, &[#(#camel),*], Fields)
                 }
             }

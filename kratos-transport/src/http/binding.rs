@@ -1,7 +1,7 @@
 //! Binding the query and path of an HTTP request to a message (the body is
 //! `body.rs`'s) and, for the client, a message to a URL, query and JSON body.
 
-use kratos_core::encoding::set_fields;
+use kratos_core::encoding::{MAX_DEPTH, set_fields};
 use kratos_core::{Error, FieldError, Message, RouteBody, RouteDescriptor};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
@@ -43,7 +43,7 @@ fn codec_error(what: &str, err: FieldError) -> Error {
 
 /// Sets every query parameter that names a field (dotted keys for nested fields,
 /// repeated keys for lists), as the form codec reads a body; unknown keys are
-/// ignored, as in Go kratos.
+/// ignored, as in Go kratos, and a key of more than `MAX_DEPTH` names is 400 `CODEC`.
 pub(crate) fn bind_query<T: Message>(message: &mut T, query: &str) -> Result<(), Error> {
     set_fields(message, query.as_bytes()).map_err(|e| codec_error("query", e))
 }
@@ -58,6 +58,11 @@ pub(crate) fn bind_path<'v, T: Message>(
         // Most variables name a top-level field: no list to build for those.
         let set = if field.contains('.') {
             let path: Vec<&str> = field.split('.').collect();
+            // A route fixes its variables at compile time, yet the limit is the
+            // same for every binding: each name is one level of recursion.
+            if path.len() > MAX_DEPTH + 1 {
+                return Err(codec_error("path", FieldError::TooDeep));
+            }
             message.set_text(&path, value)
         } else {
             message.set_text(std::slice::from_ref(field), value)

@@ -7,26 +7,66 @@
 //! text included); protobuf wraps the body as the field's bytes (its number comes
 //! from the message descriptor) and merges that; a form prefixes every key with the
 //! field path.
+//!
+//! A large body decodes on tokio's blocking pool, not on the async worker that read
+//! it: a codec's cost grows with the body (YAML and XML by far the most, a user's
+//! codec unknown), and a worker held for the whole decode of a 4 MiB body answers
+//! nothing else meanwhile, on either transport.
 
 use std::fmt;
 
+use bytes::Bytes;
 use kratos_core::descriptor::{FieldKind, FieldType, MessageDescriptor};
 use kratos_core::encoding::{CodecError, Decode, RegisteredCodec, erased_serde};
-use kratos_core::error::REASON_CODEC;
+use kratos_core::error::{PANIC_MESSAGE, REASON_CODEC, REASON_UNKNOWN};
 use kratos_core::{Error, FieldError, Message, RouteBody};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
+/// Bodies up to this size decode where they were read; larger ones on the blocking
+/// pool. Below it, a decode costs less than handing it to another thread would.
+pub(crate) const INLINE_DECODE_BYTES: usize = 64 * 1024;
+
 /// Decodes `bytes` into `message` as the route's `body` says; an empty body leaves it
-/// as it is. A codec that cannot carry the body is 415, a body that does not decode 400.
-pub(crate) fn bind_body<T: Message>(
+/// as it is. A codec that cannot carry the body is 415, a body that does not decode
+/// (nesting past `MAX_DEPTH` included) 400.
+pub(crate) async fn bind_body<T: Message>(
+    message: &mut T,
+    body: RouteBody,
+    codec: &RegisteredCodec,
+    bytes: &Bytes,
+) -> Result<(), Error> {
+    if bytes.is_empty() || matches!(body, RouteBody::None) {
+        return Ok(());
+    }
+    if bytes.len() <= INLINE_DECODE_BYTES {
+        return decode(message, body, codec, bytes);
+    }
+    let (mut owned, codec, bytes) = (std::mem::take(message), codec.clone(), bytes.clone());
+    let decoded = tokio::task::spawn_blocking(move || {
+        let decoded = decode(&mut owned, body, &codec, &bytes);
+        (owned, decoded)
+    })
+    .await;
+    match decoded {
+        Ok((owned, decoded)) => {
+            *message = owned;
+            decoded
+        }
+        // A codec that panicked answers as a handler that panicked does.
+        Err(join) => {
+            tracing::error!(error = %join, "a request body's codec panicked");
+            Err(Error::new(500, REASON_UNKNOWN, PANIC_MESSAGE))
+        }
+    }
+}
+
+/// [`bind_body`] on the current thread.
+fn decode<T: Message>(
     message: &mut T,
     body: RouteBody,
     codec: &RegisteredCodec,
     bytes: &[u8],
 ) -> Result<(), Error> {
-    if bytes.is_empty() {
-        return Ok(());
-    }
     let decoded = match body {
         RouteBody::None => return Ok(()),
         RouteBody::All => codec.decode(bytes, message),
@@ -97,7 +137,7 @@ impl<M: Message> Decode for BodyField<'_, M> {
             wrapped = outer;
         }
         *self.message =
-            <M as prost::Message>::decode(wrapped.as_slice()).map_err(CodecError::new)?;
+            <M as prost::Message>::decode(wrapped.as_slice()).map_err(CodecError::from_proto)?;
         Ok(())
     }
 
@@ -292,17 +332,17 @@ mod tests {
         let body = prost::Message::encode_to_vec(&LeafPb { n: 5 });
         let mut holder = Holder::default();
         let proto = kratos_core::encoding::get("proto").unwrap();
-        bind_body(&mut holder, RouteBody::Field("page"), &proto, &body).unwrap();
+        decode(&mut holder, RouteBody::Field("page"), &proto, &body).unwrap();
         assert_eq!(holder.page, Some(LeafPb { n: 5 }));
 
-        let error = bind_body(&mut holder, RouteBody::Field("name"), &proto, &body).unwrap_err();
+        let error = decode(&mut holder, RouteBody::Field("name"), &proto, &body).unwrap_err();
         assert_eq!((error.code, error.reason.as_str()), (415, REASON_CODEC));
         assert!(
             error.message.contains("Holder.name is not a message"),
             "{}",
             error.message
         );
-        let error = bind_body(&mut holder, RouteBody::Field("nope"), &proto, &body).unwrap_err();
+        let error = decode(&mut holder, RouteBody::Field("nope"), &proto, &body).unwrap_err();
         assert_eq!(error.code, 415);
         assert!(
             error.message.contains("lists no field \"nope\""),

@@ -253,7 +253,7 @@ where
             let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
                 .await
                 .map_err(body_read_error)?;
-            bind_body(&mut message, route.body, &codec, &bytes)?;
+            bind_body(&mut message, route.body, &codec, &bytes).await?;
         }
         if let Some(query) = parts.uri.query() {
             bind_query(&mut message, query)?;

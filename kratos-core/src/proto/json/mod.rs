@@ -236,7 +236,7 @@ impl JsonField for Vec<u8> {
         serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self))
     }
     fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = deserializer.deserialize_any(Text)?;
+        let text = deserializer.deserialize_any(Text(0))?;
         bytes_from_text(&text).map_err(D::Error::custom)
     }
 }
@@ -291,9 +291,12 @@ impl<K: JsonMapKey, V: JsonField> JsonField for HashMap<K, V> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0).min(4096));
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    let key = K::from_key(&key).map_err(A::Error::custom)?;
+                    let parsed = K::from_key(&key).map_err(A::Error::custom)?;
                     let De(value) = map.next_value::<De<V>>()?;
-                    out.insert(key, value);
+                    // protojson refuses a key given twice rather than keeping one.
+                    if out.insert(parsed, value).is_some() {
+                        return Err(A::Error::custom(format_args!("duplicate map key {key:?}")));
+                    }
                 }
                 Ok(out)
             }
@@ -363,6 +366,26 @@ pub fn expecting(name: &'static str) -> impl fmt::Display {
         }
     }
     Expecting(name)
+}
+
+/// Takes one level of nesting for a message whose `Deserialize` starts, so that a
+/// recursive message read by any serde codec stops at
+/// [`MAX_DEPTH`](crate::encoding::MAX_DEPTH) instead of exhausting the stack.
+pub fn enter_message<E: de::Error>() -> Result<crate::encoding::depth::Level, E> {
+    crate::encoding::depth::enter().map_err(E::custom)
+}
+
+/// A message's JSON object names the same field twice (under either of its names),
+/// which protojson refuses rather than letting the last one win.
+pub fn duplicate_field<E: de::Error>(name: &str) -> E {
+    E::custom(format_args!("duplicate field {name:?}"))
+}
+
+/// A message's JSON object sets two alternatives of one oneof, which protojson refuses.
+pub fn oneof_already_set<E: de::Error>(oneof: &str) -> E {
+    E::custom(format_args!(
+        "oneof {oneof:?} is already set: an object holds at most one of its alternatives"
+    ))
 }
 
 /// Reads a message, or its default from `null` (for message-typed fields).

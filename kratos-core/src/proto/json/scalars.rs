@@ -11,14 +11,24 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::Serializer;
 
 use super::{JsonField, JsonOptional};
+use crate::encoding::{MAX_DEPTH, TooDeep};
 
 /// The text of an element, for formats that hand an element as a map of its
 /// content (quick-xml: `{"$text": "..."}` plus attributes); empty when it has none.
-pub fn text_of_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<String, A::Error> {
+pub fn text_of_map<'de, A: MapAccess<'de>>(map: A) -> Result<String, A::Error> {
+    text_at(map, 0)
+}
+
+/// [`text_of_map`] for an element `below` levels inside the field's own: the text
+/// may be another element handed as a map again, so the descent is bounded.
+fn text_at<'de, A: MapAccess<'de>>(mut map: A, below: usize) -> Result<String, A::Error> {
     let mut text = String::new();
     while let Some(key) = map.next_key::<Cow<'de, str>>()? {
         if key == "$text" || key == "$value" {
-            text = map.next_value_seed(TextSeed)?;
+            if below >= MAX_DEPTH {
+                return Err(de::Error::custom(TooDeep));
+            }
+            text = map.next_value_seed(TextSeed(below + 1))?;
         } else {
             map.next_value::<de::IgnoredAny>()?;
         }
@@ -26,17 +36,18 @@ pub fn text_of_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<String, A::Erro
     Ok(text)
 }
 
-struct TextSeed;
+struct TextSeed(usize);
 
 impl<'de> DeserializeSeed<'de> for TextSeed {
     type Value = String;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
-        deserializer.deserialize_any(Text)
+        deserializer.deserialize_any(Text(self.0))
     }
 }
 
-/// Any scalar read as text (for string fields, bytes and lenient parsing).
-pub(super) struct Text;
+/// Any scalar read as text (for string fields, bytes and lenient parsing), at the
+/// given depth below the field (0 for the field itself).
+pub(super) struct Text(pub(super) usize);
 
 impl<'de> Visitor<'de> for Text {
     type Value = String;
@@ -68,7 +79,7 @@ impl<'de> Visitor<'de> for Text {
         Ok(String::new())
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
-        text_of_map(map)
+        text_at(map, self.0)
     }
 }
 
@@ -77,7 +88,7 @@ impl JsonField for String {
         serializer.serialize_str(self)
     }
     fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(Text)
+        deserializer.deserialize_any(Text(0))
     }
 }
 
