@@ -227,6 +227,19 @@ pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
     all
 }
 
+/// The `app` section of the config, as `run` reads it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct AppSection {
+    /// `app.stop_timeout`: how long servers drain on stop; default 10s.
+    #[serde(deserialize_with = "optional_duration")]
+    stop_timeout: Option<std::time::Duration>,
+}
+
+/// How long the runtime waits, once the app has stopped, for tasks it could not
+/// cancel (blocking work) before the process exits anyway.
+const RUNTIME_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Runs a `#[kratos::main]` program and returns its exit code: 0 after a clean
 /// stop, 1 on a start-up or stop error, 2 on a bad command line.
 pub fn run<F, Fut>(name: &'static str, version: &'static str, main: F) -> ExitCode
@@ -281,7 +294,11 @@ where
     let result = runtime.block_on(async move {
         let config = load_config(&args)?;
         let (registry, section) = registry_from_config(&config).await?;
+        let app: AppSection = config.get("app")?.unwrap_or_default();
         let mut builder = app_builder(name, version, config)?.registry(registry);
+        if let Some(timeout) = app.stop_timeout {
+            builder = builder.stop_timeout(timeout);
+        }
         if let Some(timeout) = section.timeout {
             builder = builder.registrar_timeout(timeout);
         }
@@ -290,6 +307,9 @@ where
         }
         main(builder).await?.run().await
     });
+    // What the stop left running (a handler past the stop timeout, a blocking
+    // decode) must not hold the exit: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_GRACE);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

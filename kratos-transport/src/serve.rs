@@ -1,39 +1,53 @@
 //! The serving loop both servers share: one listener, HTTP/1.1 and HTTP/2 (h2c)
-//! on it, every connection tracked so stop can drain them gracefully and, once
-//! the stop timeout has passed, drop the ones still running.
+//! on it, at most `max_connections` connections at once, each under the header,
+//! body and idle timeouts of [`ConnectionConfig`], every connection tracked so stop
+//! can drain them gracefully and, once the stop timeout has passed, drop the ones
+//! still running.
+
+mod automatic;
+mod body;
+mod connection;
+mod limits;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use kratos_core::Error;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
-/// What the accept loop hands back when it stops: the connections still open.
-struct Open {
-    graceful: GracefulShutdown,
-    connections: JoinSet<()>,
-}
+pub(crate) use body::BodyTimeout;
+pub use limits::{
+    ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_HTTP2_KEEPALIVE_INTERVAL, DEFAULT_HTTP2_KEEPALIVE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_HEADERS, deserialize_size, parse_size,
+};
+
+use body::{ConnService, LateBody};
+use connection::{ConnState, GuardedIo, StreamExecutor, Timeouts};
+use limits::enabled;
 
 /// A listener that is serving a router in a background task.
 pub(crate) struct Serving {
     local_addr: SocketAddr,
-    shutdown: oneshot::Sender<()>,
-    accept: JoinHandle<Open>,
+    /// Tells the accept loop and every connection that the server stops.
+    stop: watch::Sender<bool>,
+    /// Ends the calls HTTP/2 connections spawned, once the stop timeout has passed.
+    abort: watch::Sender<bool>,
+    accept: JoinHandle<JoinSet<()>>,
 }
 
 /// Binds `addr`, then serves the router `make` builds for the bound endpoint
-/// until [`Serving::stop`].
+/// until [`Serving::stop`], every connection under `limits`.
 pub(crate) async fn start(
     kind: &'static str,
     addr: &str,
+    limits: &ConnectionConfig,
     make: impl FnOnce(Arc<str>) -> Router,
 ) -> Result<Serving, Error> {
     let listener = TcpListener::bind(addr).await.map_err(|e| {
@@ -45,72 +59,127 @@ pub(crate) async fn start(
     })?;
     let local_addr = listener.local_addr()?;
     let router = make(endpoint_url(kind, local_addr).into());
-    let (shutdown, stop) = oneshot::channel();
-    let accept = tokio::spawn(accept_loop(kind, listener, router, stop));
+    let (stop, stopped) = watch::channel(false);
+    let (abort, aborted) = watch::channel(false);
+    let mut builder = Builder::new(StreamExecutor { abort: aborted });
+    limits.apply(&mut builder);
+    let late_body: LateBody = match kind {
+        "grpc" => body::grpc_late_body,
+        _ => body::http_late_body,
+    };
+    let loop_ = AcceptLoop {
+        kind,
+        router,
+        builder,
+        slots: Arc::new(Semaphore::new(limits.connection_slots())),
+        timeouts: Timeouts {
+            header: enabled(limits.header_read_timeout),
+            idle: enabled(limits.idle_timeout),
+        },
+        body_timeout: enabled(limits.body_read_timeout),
+        late_body,
+    };
+    warn_if_descriptors_short(kind, limits.connection_slots());
+    let accept = tokio::spawn(loop_.run(listener, stopped));
     tracing::info!(kind, addr = %local_addr, "server listening");
     Ok(Serving {
         local_addr,
-        shutdown,
+        stop,
+        abort,
         accept,
     })
 }
 
-async fn accept_loop(
+/// What every connection of one listener is served with.
+struct AcceptLoop {
     kind: &'static str,
-    listener: TcpListener,
     router: Router,
-    mut stop: oneshot::Receiver<()>,
-) -> Open {
-    let builder = Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
-    let mut connections = JoinSet::new();
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = &mut stop => break,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                tracing::warn!(kind, error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        // Small RPC replies must not wait for Nagle's algorithm.
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        connections.spawn(async move {
-            let _ = connection.await;
-        });
-        while connections.try_join_next().is_some() {}
+    builder: Builder<StreamExecutor>,
+    /// One permit per connection served at once (`max_connections`).
+    slots: Arc<Semaphore>,
+    timeouts: Timeouts,
+    body_timeout: Option<Duration>,
+    late_body: LateBody,
+}
+
+impl AcceptLoop {
+    /// Accepts until the server stops; hands back the connections still open.
+    async fn run(self, listener: TcpListener, mut stop: watch::Receiver<bool>) -> JoinSet<()> {
+        let mut connections = JoinSet::new();
+        loop {
+            // At the cap, stop accepting: new clients wait in the listen backlog
+            // until a connection closes, and no descriptor is spent on them.
+            let slot = tokio::select! {
+                slot = self.slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                _ = stop.wait_for(|stop| *stop) => break,
+            };
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = stop.wait_for(|stop| *stop) => break,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(kind = self.kind, error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            // Small RPC replies must not wait for Nagle's algorithm.
+            let _ = stream.set_nodelay(true);
+            let state = Arc::new(ConnState::new(slot));
+            let service = ConnService {
+                router: self.router.clone(),
+                conn: state.clone(),
+                body_timeout: self.body_timeout,
+                late_body: self.late_body,
+            };
+            let connection = self
+                .builder
+                .serve_connection_with_upgrades(GuardedIo::new(stream, state.clone()), service)
+                .into_owned();
+            connections.spawn(connection::drive(
+                connection,
+                state,
+                stop.clone(),
+                self.timeouts,
+            ));
+            while connections.try_join_next().is_some() {}
+        }
+        connections
     }
-    Open {
-        graceful,
-        connections,
+}
+
+/// Warns when `max_connections` is more than the process may open files: past the
+/// descriptor limit, accepting fails (and backs off) before the cap is reached.
+fn warn_if_descriptors_short(kind: &'static str, max_connections: usize) {
+    if let Some(limit) = limits::open_files_limit()
+        && max_connections as u64 >= limit
+    {
+        tracing::warn!(
+            kind,
+            max_connections,
+            open_files_limit = limit,
+            "max_connections is above the open-file limit (ulimit -n): raise the limit or lower max_connections"
+        );
     }
 }
 
 impl Serving {
-    /// Stops accepting, lets in-flight calls finish for up to `timeout`, then drops the rest.
+    /// Stops accepting, lets in-flight calls finish for up to `timeout`, then drops
+    /// the rest: connections, and calls still running on HTTP/2 connections.
     pub(crate) async fn stop(self, kind: &'static str, timeout: Duration) -> Result<(), Error> {
-        let _ = self.shutdown.send(());
-        let Open {
-            graceful,
-            mut connections,
-        } = self
+        let _ = self.stop.send(true);
+        let mut connections = self
             .accept
             .await
             .map_err(|e| Error::internal_server("", format!("{kind} accept loop failed: {e}")))?;
-        if tokio::time::timeout(timeout, graceful.shutdown())
-            .await
-            .is_err()
-        {
+        let drained = tokio::time::timeout(timeout, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
             tracing::warn!(
                 kind,
                 ?timeout,
@@ -119,6 +188,7 @@ impl Serving {
             );
             connections.abort_all();
         }
+        let _ = self.abort.send(true);
         while connections.join_next().await.is_some() {}
         Ok(())
     }
@@ -149,16 +219,17 @@ impl Listener {
     }
 
     /// Fails with a recorded problem, or binds `addr` and serves the router
-    /// `make` builds for the bound endpoint URL.
+    /// `make` builds for the bound endpoint URL, every connection under `limits`.
     pub(crate) async fn start(
         &mut self,
         addr: &str,
+        limits: &ConnectionConfig,
         make: impl FnOnce(Arc<str>) -> Router,
     ) -> Result<(), Error> {
         if let Some(problem) = self.problem.take() {
             return Err(problem);
         }
-        self.serving = Some(start(self.kind, addr, make).await?);
+        self.serving = Some(start(self.kind, addr, limits, make).await?);
         Ok(())
     }
 

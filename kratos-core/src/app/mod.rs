@@ -28,6 +28,10 @@ use signal::StopSignals;
 /// How long servers may drain in-flight calls on stop, unless set: 10 seconds.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long past the stop timeout a server's stop may run before it is abandoned:
+/// the servers of this crate drop what is left at the timeout itself.
+const STOP_OVERRUN: Duration = Duration::from_millis(500);
+
 /// How long registering or deregistering may take, unless set: 10 seconds (Go kratos's default).
 pub const DEFAULT_REGISTRAR_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -568,7 +572,29 @@ impl RunningApp {
                 (server.kind(), result)
             });
         }
-        while let Some(joined) = stopping.join_next().await {
+        // A server that outlives its stop timeout (one of the user's own, say) is
+        // abandoned shortly after it, so the stop never hangs on it.
+        let deadline = tokio::time::Instant::now() + self.stop_timeout + STOP_OVERRUN;
+        loop {
+            let joined = match tokio::time::timeout_at(deadline, stopping.join_next()).await {
+                Ok(Some(joined)) => joined,
+                Ok(None) => break,
+                Err(_) => {
+                    let e = Error::service_unavailable(
+                        "STOP_TIMEOUT",
+                        format!(
+                            "{} server(s) still stopping {:?} after the stop timeout ({:?}); abandoned",
+                            stopping.len(),
+                            STOP_OVERRUN,
+                            self.stop_timeout
+                        ),
+                    );
+                    tracing::error!(error = %e, "stop timeout");
+                    stopping.abort_all();
+                    first_error.get_or_insert(e);
+                    break;
+                }
+            };
             let error = match joined {
                 Ok((_, Ok(()))) => continue,
                 Ok((kind, Err(e))) => {

@@ -20,7 +20,7 @@ use tonic_health::server::HealthReporter;
 use super::adapter::{BindServer, GrpcService};
 use crate::deadline::DEFAULT_SERVER_TIMEOUT;
 use crate::invoke::ServerState;
-use crate::serve::{Layers, Listener};
+use crate::serve::{ConnectionConfig, Layers, Listener};
 
 /// The `server.grpc` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +31,10 @@ pub struct GrpcConfig {
     /// How long one call may run before it fails with DEADLINE_EXCEEDED; default 1s.
     #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
     pub timeout: Duration,
+    /// Header, body and idle timeouts, the connection cap, header limits, HTTP/2
+    /// keep-alive pings and concurrent streams: keys that sit directly in `server.grpc`.
+    #[serde(flatten)]
+    pub connection: ConnectionConfig,
 }
 
 impl Default for GrpcConfig {
@@ -38,6 +42,7 @@ impl Default for GrpcConfig {
         Self {
             addr: "0.0.0.0:9000".to_owned(),
             timeout: DEFAULT_SERVER_TIMEOUT,
+            connection: ConnectionConfig::default(),
         }
     }
 }
@@ -99,6 +104,13 @@ impl GrpcServer {
     /// Sets the per-call timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
+        self
+    }
+
+    /// Sets the connection limits: timeouts, connection cap, header limits,
+    /// HTTP/2 settings (the `server.grpc` keys of [`ConnectionConfig`]).
+    pub fn connection(mut self, connection: ConnectionConfig) -> Self {
+        self.config.connection = connection;
         self
     }
 
@@ -221,7 +233,10 @@ impl Server for GrpcServer {
                     .fold(reflection, |routes, mount| mount(routes, &state));
                 layers.apply(routes.prepare().into_axum_router())
             };
-            self.listener.start(&self.config.addr, make).await?;
+            let config = &self.config;
+            self.listener
+                .start(&config.addr, &config.connection, make)
+                .await?;
             self.set_health(ServingStatus::Serving).await;
             Ok(())
         })

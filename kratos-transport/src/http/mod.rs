@@ -8,6 +8,10 @@
 //! verb 405, bad body 400 `CODEC`, unsupported media 415), is the kratos error body
 //! with the code as status, negotiated the same way. A server's reply and error
 //! encoders can be replaced ([`HttpServer::reply_encoder`], [`HttpServer::error_encoder`]).
+//!
+//! A hand-written route ([`HttpServer::route`]) is an axum handler; what it needs
+//! is re-exported here ([`Request`], [`Multipart`], [`Path`], [`Query`], [`Json`],
+//! [`IntoResponse`], [`HttpMethod`], ...) so a program depends on `kratos` alone.
 
 mod binding;
 mod body;
@@ -19,11 +23,23 @@ mod route;
 mod server;
 
 pub use axum::body::Body;
+pub use axum::extract::multipart::{Field, MultipartError};
+pub use axum::extract::{Form, Json, Multipart, Path, Query, Request};
+pub use axum::response::{IntoResponse, Response};
+pub use bytes::Bytes;
 pub use client::HttpClient;
 pub use http::{HeaderMap, HeaderValue, StatusCode};
+pub use kratos_core::HttpMethod;
 pub use reply::{ErrorEncoder, ReplyEncoder, encode_error, encode_reply, reply_codec, response};
 pub use route::{HttpService, MAX_BODY_BYTES, RouteTable, TIMEOUT_HEADER};
 pub use server::{HttpConfig, HttpServer};
+
+pub use crate::serve::{
+    ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_HTTP2_KEEPALIVE_INTERVAL, DEFAULT_HTTP2_KEEPALIVE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_HEADERS, parse_size,
+};
 
 /// The request of a hand-written route, as its middlewares see it.
 pub type RawRequest = http::Request<Body>;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{FromRequestParts, RawPathParams, Request};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams, Request};
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use http::StatusCode;
@@ -19,6 +19,7 @@ use super::binding::{axum_path, bind_path, bind_query};
 use super::body::bind_body;
 use super::reply::Encoders;
 use crate::invoke::{ServerState, effective_timeout, invoke};
+use crate::serve::BodyTimeout;
 
 /// The header a kratos HTTP client sends its remaining time in, in milliseconds;
 /// the server shortens its timeout to it, as gRPC does with `grpc-timeout`.
@@ -27,7 +28,8 @@ pub const TIMEOUT_HEADER: &str = "x-request-timeout";
 /// [`TIMEOUT_HEADER`] as a header name, so the lookup on every call neither parses nor hashes text.
 static TIMEOUT_HEADER_NAME: http::HeaderName = http::HeaderName::from_static(TIMEOUT_HEADER);
 
-/// The largest request body the server reads: 4 MiB, gRPC's default message limit.
+/// The default of `server.http.max_body`, the largest request body the server
+/// reads: 4 MiB, gRPC's default message limit.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// A service that has HTTP routes: `#[kratos::service]` writes this for `<Trait>Server<T>`.
@@ -45,6 +47,8 @@ pub(crate) struct HttpState {
     pub(crate) server: ServerState,
     /// How replies and errors are written.
     pub(crate) encoders: Encoders,
+    /// The largest request body, for generated and hand-written routes alike.
+    pub(crate) max_body: usize,
 }
 
 /// The routes of one HTTP server, grouped by path so each path answers 405 for
@@ -164,9 +168,12 @@ impl RouteTable {
     {
         let factory: RouteFactory = Box::new(move |http| {
             let (http, handler) = (http.clone(), handler.clone());
+            // The raw handler caps the body at the server's limit itself; axum's
+            // extractors must not cut it at their own 2 MB first.
             on(filter(method), move |request: Request| {
                 super::raw::handle(http.clone(), operation, handler.clone(), request)
             })
+            .layer(DefaultBodyLimit::disable())
         });
         self.insert(method, path, path.to_owned(), operation, factory)
     }
@@ -250,9 +257,9 @@ where
                 .map(|v| v.to_str().unwrap_or("(not text)"));
             let codec = encoding::for_content_type(content_type)
                 .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
-            let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            let bytes = axum::body::to_bytes(body, http.max_body)
                 .await
-                .map_err(body_read_error)?;
+                .map_err(|e| body_read_error(e, http.max_body))?;
             bind_body(&mut message, route.body, &codec, &bytes).await?;
         }
         if let Some(query) = parts.uri.query() {
@@ -297,19 +304,28 @@ where
     }
 }
 
-/// A body that could not be read: 413 when it exceeds [`MAX_BODY_BYTES`], else 400 `CODEC`.
-fn body_read_error(err: axum::Error) -> Error {
+/// A body that could not be read: 413 when it exceeds `max_body`, 408 when it did
+/// not arrive within the body read timeout, else 400 `CODEC`.
+fn body_read_error(err: axum::Error, max_body: usize) -> Error {
     let inner = err.into_inner();
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
     while let Some(e) = source {
         if e.is::<http_body_util::LengthLimitError>() {
-            return Error::new(
-                413,
-                "PAYLOAD_TOO_LARGE",
-                format!("request body exceeds {MAX_BODY_BYTES} bytes"),
-            );
+            return body_too_large(max_body);
+        }
+        if let Some(late) = e.downcast_ref::<BodyTimeout>() {
+            return Error::new(408, "REQUEST_TIMEOUT", late.to_string());
         }
         source = e.source();
     }
     Error::codec(format!("body unmarshal: cannot read body: {inner}"))
+}
+
+/// The answer to a body over `max_body`: 413 `PAYLOAD_TOO_LARGE`.
+pub(crate) fn body_too_large(max_body: usize) -> Error {
+    Error::new(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        format!("request body exceeds {max_body} bytes (server.http.max_body)"),
+    )
 }

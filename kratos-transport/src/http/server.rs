@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::RawResponse;
 use super::openapi::OpenApi;
 use super::reply::{Encoders, ErrorEncoder, ReplyEncoder};
-use super::route::{HttpState, RouteTable};
+use super::route::{HttpState, MAX_BODY_BYTES, RouteTable};
 use crate::invoke::ServerState;
-use crate::serve::{Layers, Listener};
+use crate::serve::{ConnectionConfig, Layers, Listener};
 
 /// The `server.http` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +28,15 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// Path of the OpenAPI 3 document of the routes, e.g. `/q/openapi.json`; default none.
     pub openapi: Option<String>,
+    /// The largest request body, generated and hand-written routes alike; past it
+    /// the answer is 413 `PAYLOAD_TOO_LARGE`. Bytes, or a size such as `8MiB`;
+    /// default 4 MiB ([`MAX_BODY_BYTES`](super::MAX_BODY_BYTES)).
+    #[serde(deserialize_with = "crate::serve::deserialize_size")]
+    pub max_body: usize,
+    /// Header, body and idle timeouts, the connection cap, header limits and
+    /// HTTP/2 settings: keys that sit directly in `server.http`.
+    #[serde(flatten)]
+    pub connection: ConnectionConfig,
 }
 
 impl Default for HttpConfig {
@@ -36,6 +45,8 @@ impl Default for HttpConfig {
             addr: "0.0.0.0:8000".to_owned(),
             timeout: Duration::from_secs(1),
             openapi: None,
+            max_body: MAX_BODY_BYTES,
+            connection: ConnectionConfig::default(),
         }
     }
 }
@@ -93,6 +104,19 @@ impl HttpServer {
     /// Sets the per-call timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest request body, in bytes (`server.http.max_body`).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.config.max_body = bytes;
+        self
+    }
+
+    /// Sets the connection limits: timeouts, connection cap, header limits
+    /// (the `server.http` keys of [`ConnectionConfig`]).
+    pub fn connection(mut self, connection: ConnectionConfig) -> Self {
+        self.config.connection = connection;
         self
     }
 
@@ -233,19 +257,23 @@ impl Server for HttpServer {
         let openapi = self.openapi.mount(&mut self.routes, &self.descriptors);
         self.listener.record(openapi.map(|()| true));
         let (timeout, chain) = (self.config.timeout, self.chain.clone());
-        let encoders = self.encoders.clone();
-        let (routes, layers) = (&self.routes, &self.layers);
-        Box::pin(self.listener.start(&self.config.addr, move |endpoint| {
-            let state = Arc::new(HttpState {
-                server: ServerState {
-                    endpoint,
-                    timeout,
-                    chain,
-                },
-                encoders,
-            });
-            layers.apply(routes.router(&state))
-        }))
+        let (encoders, max_body) = (self.encoders.clone(), self.config.max_body);
+        let (routes, layers, config) = (&self.routes, &self.layers, &self.config);
+        Box::pin(
+            self.listener
+                .start(&config.addr, &config.connection, move |endpoint| {
+                    let state = Arc::new(HttpState {
+                        server: ServerState {
+                            endpoint,
+                            timeout,
+                            chain,
+                        },
+                        encoders,
+                        max_body,
+                    });
+                    layers.apply(routes.router(&state))
+                }),
+        )
     }
 
     fn stop(&mut self, timeout: Duration) -> BoxFuture<'_, Result<(), Error>> {

@@ -1,0 +1,191 @@
+//! The request side of one connection: every request's body gets a deadline (a
+//! client that sends its headers and then trickles or withholds the body is cut
+//! off), and every call is counted from the moment its headers arrive until its
+//! response has been written, so the connection knows when it is quiet (nothing in
+//! flight) and may be closed for idleness or at stop.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use axum::Router;
+use bytes::Bytes;
+use http::{Request, Response};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+use tower::ServiceExt;
+use tower::util::Oneshot;
+
+use super::connection::{CallGuard, ConnState};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The error a request body reports when it did not arrive within the body read
+/// timeout: the HTTP server answers it 408 `REQUEST_TIMEOUT`.
+#[derive(Debug)]
+pub(crate) struct BodyTimeout(pub(crate) Duration);
+
+impl std::fmt::Display for BodyTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the request body did not arrive within the body read timeout ({:?})",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for BodyTimeout {}
+
+/// Which error a late body reports: each transport's own (a `tonic::Status` for
+/// gRPC, so the client sees `DEADLINE_EXCEEDED` rather than `UNKNOWN`).
+pub(crate) type LateBody = fn(Duration) -> BoxError;
+
+/// The HTTP server's late-body error.
+pub(crate) fn http_late_body(timeout: Duration) -> BoxError {
+    Box::new(BodyTimeout(timeout))
+}
+
+/// The gRPC server's late-body error.
+pub(crate) fn grpc_late_body(timeout: Duration) -> BoxError {
+    Box::new(tonic::Status::deadline_exceeded(
+        BodyTimeout(timeout).to_string(),
+    ))
+}
+
+pin_project! {
+    /// A request body that fails once its deadline passes before its end. The
+    /// timer is only set up if the body is still incomplete when first read, so a
+    /// body that came with its headers costs nothing.
+    pub(crate) struct TimedBody {
+        #[pin]
+        inner: Incoming,
+        deadline: Option<(Instant, Duration, LateBody)>,
+        sleep: Option<Pin<Box<Sleep>>>,
+    }
+}
+
+impl Body for TimedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.project();
+        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        let Some((deadline, timeout, late)) = *this.deadline else {
+            return Poll::Pending;
+        };
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        ready!(sleep.as_mut().poll(cx));
+        // Report it once; the body is over either way.
+        *this.deadline = None;
+        Poll::Ready(Some(Err(late(timeout))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+pin_project! {
+    /// A response body that marks its call finished when hyper is done with it
+    /// (written out, or dropped with the connection).
+    pub(crate) struct TrackedBody<B> {
+        #[pin]
+        inner: B,
+        call: CallGuard,
+    }
+}
+
+impl<B: Body> Body for TrackedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        self.project().inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The hyper service of one connection: the server's router, with every call
+/// counted and every request body under the body read timeout.
+#[derive(Clone)]
+pub(crate) struct ConnService {
+    pub(crate) router: Router,
+    pub(crate) conn: Arc<ConnState>,
+    pub(crate) body_timeout: Option<Duration>,
+    pub(crate) late_body: LateBody,
+}
+
+impl hyper::service::Service<Request<Incoming>> for ConnService {
+    type Response = Response<TrackedBody<axum::body::Body>>;
+    type Error = Infallible;
+    type Future = CallFuture;
+
+    fn call(&self, request: Request<Incoming>) -> CallFuture {
+        let call = self.conn.begin_call(request.version());
+        let deadline = self
+            .body_timeout
+            .map(|timeout| (Instant::now() + timeout, timeout, self.late_body));
+        let request = request.map(|inner| TimedBody {
+            inner,
+            deadline,
+            sleep: None,
+        });
+        CallFuture {
+            inner: self.router.clone().oneshot(request),
+            call: Some(call),
+        }
+    }
+}
+
+pin_project! {
+    /// The router's answer to one call, its body tracked.
+    pub(crate) struct CallFuture {
+        #[pin]
+        inner: Oneshot<Router, Request<TimedBody>>,
+        call: Option<CallGuard>,
+    }
+}
+
+impl Future for CallFuture {
+    type Output = Result<Response<TrackedBody<axum::body::Body>>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = match ready!(this.inner.poll(cx)) {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let call = this
+            .call
+            .take()
+            .expect("CallFuture polled after it completed");
+        Poll::Ready(Ok(response.map(|inner| TrackedBody { inner, call })))
+    }
+}

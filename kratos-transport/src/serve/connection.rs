@@ -1,0 +1,401 @@
+//! One accepted connection, from accept to close: its socket, what is in flight on
+//! it, and the task that drives it and decides when it has waited long enough.
+//!
+//! A connection is quiet when no call is in flight on it. A quiet connection is
+//! closed when its client has had its time: `header_read_timeout` from the accept
+//! for a first request to arrive (so a client that sends nothing, half a request
+//! line or never finishes its headers is dropped), `header_read_timeout` from the
+//! first byte of a later HTTP/1.1 request, and `idle_timeout` for a keep-alive
+//! connection with nothing to do (HTTP/2 gets a GOAWAY first, so clients move on
+//! cleanly). At stop, quiet connections close at once and busy ones as soon as
+//! their calls end; the serving loop drops whatever is left at the stop timeout.
+
+use std::future::Future;
+use std::io;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use hyper_util::server::conn::auto::UpgradeableConnection;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, OwnedSemaphorePermit, watch};
+use tokio::time::Instant;
+
+use super::automatic;
+use super::body::ConnService;
+
+/// How long a connection closed for idleness gets to let its client see the GOAWAY
+/// (and finish a call that crossed it) before it is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// The HTTP/2 connection preface, which tells HTTP/2 from HTTP/1.1 on the wire.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// What the socket, the service and the connection's task share about one connection.
+pub(crate) struct ConnState {
+    /// Calls whose response has not been written yet.
+    in_flight: AtomicUsize,
+    /// Calls that reached the service, ever.
+    calls: AtomicU64,
+    /// Whether the client speaks HTTP/2 (its preface arrived).
+    http2: AtomicBool,
+    /// Whether bytes arrived while the connection was quiet: a request head has begun.
+    head_started: AtomicBool,
+    /// Wakes the connection's task when the above change in a way it must act on.
+    changed: Notify,
+    /// The connection's slot under `max_connections`, freed when the last holder
+    /// (the task, the socket, an unfinished call or an upgraded stream) lets go.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl ConnState {
+    pub(crate) fn new(slot: OwnedSemaphorePermit) -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            calls: AtomicU64::new(0),
+            http2: AtomicBool::new(false),
+            head_started: AtomicBool::new(false),
+            changed: Notify::new(),
+            _slot: slot,
+        }
+    }
+
+    /// Counts a call whose headers have arrived; it stays in flight until the guard drops.
+    pub(crate) fn begin_call(self: &Arc<Self>, version: http::Version) -> CallGuard {
+        if version == http::Version::HTTP_2 {
+            self.http2.store(true, Ordering::Relaxed);
+        }
+        self.calls.fetch_add(1, Ordering::Release);
+        self.head_started.store(false, Ordering::Relaxed);
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.changed.notify_one();
+        }
+        CallGuard(self.clone())
+    }
+
+    fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Acquire)
+    }
+
+    fn http2(&self) -> bool {
+        self.http2.load(Ordering::Relaxed)
+    }
+}
+
+/// One call in flight; dropping it ends the call.
+pub(crate) struct CallGuard(Arc<ConnState>);
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.changed.notify_one();
+        }
+    }
+}
+
+/// The socket of one connection: notes when a request head begins, tells HTTP/2
+/// by its preface, and swaps hyper's empty automatic error answers for the kratos
+/// error body (see [`automatic`]).
+pub(crate) struct GuardedIo {
+    inner: TcpStream,
+    state: Arc<ConnState>,
+    /// Bytes of the HTTP/2 preface seen so far; `None` once decided either way.
+    preface: Option<usize>,
+    /// Response heads written for calls, to tell them from hyper's own answers.
+    heads: u64,
+    /// A replacement answer still being written, and how much of it is out.
+    pending: Vec<u8>,
+    pending_at: usize,
+}
+
+impl GuardedIo {
+    pub(crate) fn new(inner: TcpStream, state: Arc<ConnState>) -> TokioIo<Self> {
+        TokioIo::new(Self {
+            inner,
+            state,
+            preface: Some(0),
+            heads: 0,
+            pending: Vec::new(),
+            pending_at: 0,
+        })
+    }
+
+    fn observe_read(&mut self, new: &[u8]) {
+        if let Some(seen) = self.preface {
+            let take = new.len().min(H2_PREFACE.len() - seen);
+            if new[..take] != H2_PREFACE[seen..seen + take] {
+                self.preface = None;
+            } else if seen + take == H2_PREFACE.len() {
+                self.state.http2.store(true, Ordering::Relaxed);
+                self.preface = None;
+            } else {
+                self.preface = Some(seen + take);
+            }
+        }
+        let state = &self.state;
+        if !state.http2()
+            && state.in_flight() == 0
+            && !state.head_started.swap(true, Ordering::Relaxed)
+        {
+            state.changed.notify_one();
+        }
+    }
+
+    /// Writes out a replacement answer, if one is pending.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.pending_at < self.pending.len() {
+            let rest = &self.pending[self.pending_at..];
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, rest))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.pending_at += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Whether a write that starts with `first` begins a response head: one for a
+    /// call (`Some(false)`) or one hyper wrote on its own (`Some(true)`).
+    fn head_kind(&self, first: &[u8]) -> Option<bool> {
+        if self.state.http2() || !automatic::is_final_head(first) {
+            return None;
+        }
+        Some(self.heads >= self.state.calls() && self.state.in_flight() == 0)
+    }
+
+    /// Takes hyper's automatic answer `head` and queues the kratos one in its place.
+    fn replace(&mut self, head: &[u8], cx: &mut Context<'_>) -> Option<Poll<io::Result<usize>>> {
+        self.pending = automatic::replacement(head)?;
+        self.pending_at = 0;
+        if let Poll::Ready(Err(e)) = self.poll_pending(cx) {
+            return Some(Poll::Ready(Err(e)));
+        }
+        Some(Poll::Ready(Ok(head.len())))
+    }
+}
+
+impl AsyncRead for GuardedIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+        if buf.filled().len() > before {
+            this.observe_read(&buf.filled()[before..]);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for GuardedIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        let kind = this.head_kind(buf);
+        if kind == Some(true)
+            && let Some(replaced) = this.replace(buf, cx)
+        {
+            return replaced;
+        }
+        let written = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
+        if kind == Some(false) && written > 0 {
+            this.heads += 1;
+        }
+        Poll::Ready(Ok(written))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        let mut non_empty = bufs.iter().filter(|b| !b.is_empty());
+        let (first, more) = (non_empty.next(), non_empty.next().is_some());
+        let kind = first.and_then(|first| this.head_kind(first));
+        if kind == Some(true)
+            && !more
+            && let Some(first) = first
+            && let Some(replaced) = this.replace(first, cx)
+        {
+            return replaced;
+        }
+        let written = ready!(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))?;
+        if kind == Some(false) && written > 0 {
+            this.heads += 1;
+        }
+        Poll::Ready(Ok(written))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+/// Spawns the calls of HTTP/2 connections (hyper runs each stream as its own task)
+/// so that they end when the server gives up on them at the stop timeout, instead
+/// of outliving the connection they came on.
+#[derive(Clone)]
+pub(crate) struct StreamExecutor {
+    pub(crate) abort: watch::Receiver<bool>,
+}
+
+impl<F> hyper::rt::Executor<F> for StreamExecutor
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, stream: F) {
+        let mut abort = self.abort.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                biased;
+                _ = stream => {}
+                _ = abort.wait_for(|abort| *abort) => {}
+            }
+        });
+    }
+}
+
+/// The timeouts a connection's task enforces itself, `None` when turned off.
+#[derive(Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) header: Option<Duration>,
+    pub(crate) idle: Option<Duration>,
+}
+
+/// hyper's connection over the guarded socket.
+pub(crate) type Conn =
+    UpgradeableConnection<'static, TokioIo<GuardedIo>, ConnService, StreamExecutor>;
+
+/// Drives one connection until it ends, closing it when it has been quiet too long
+/// or once the server stops and nothing is in flight on it.
+pub(crate) async fn drive(
+    conn: Conn,
+    state: Arc<ConnState>,
+    mut stop: watch::Receiver<bool>,
+    timeouts: Timeouts,
+) {
+    let accepted = Instant::now();
+    let mut conn = pin!(conn);
+    let mut clock = Clock {
+        accepted,
+        quiet_since: accepted,
+        head_since: None,
+        calls_seen: 0,
+        busy: false,
+        closing: None,
+        stopping: false,
+    };
+    let mut sleep = pin!(tokio::time::sleep_until(accepted));
+    let mut armed = None;
+    loop {
+        let deadline = clock.deadline(&state, timeouts);
+        if deadline != armed {
+            if let Some(deadline) = deadline {
+                sleep.as_mut().reset(deadline);
+            }
+            armed = deadline;
+        }
+        tokio::select! {
+            biased;
+            _ = conn.as_mut() => return,
+            _ = state.changed.notified() => clock.observe(&state),
+            _ = stop.wait_for(|stop| *stop), if !clock.stopping => {
+                clock.stopping = true;
+                clock.closing = Some(Instant::now());
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = &mut sleep, if armed.is_some() => {
+                let first_request = clock.calls_seen == 0 && !state.http2();
+                if clock.closing.is_some() || clock.head_since.is_some() || first_request {
+                    // Nothing to drain, and hyper keeps a half-read request open even
+                    // when asked to shut down: drop the connection.
+                    return;
+                }
+                clock.closing = Some(Instant::now() + CLOSE_GRACE);
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// What a connection's task knows about its past, to compute its next deadline.
+struct Clock {
+    accepted: Instant,
+    /// When the connection last had something in flight (or was accepted).
+    quiet_since: Instant,
+    /// When the current HTTP/1.1 request head began arriving, while quiet.
+    head_since: Option<Instant>,
+    calls_seen: u64,
+    busy: bool,
+    /// When a connection asked to shut down is dropped if still quiet.
+    closing: Option<Instant>,
+    stopping: bool,
+}
+
+impl Clock {
+    fn observe(&mut self, state: &ConnState) {
+        let now = Instant::now();
+        let calls = state.calls();
+        let busy = state.in_flight() > 0;
+        if calls != self.calls_seen || busy || self.busy {
+            // A call came (and maybe went) since the last look: quiet starts now.
+            self.calls_seen = calls;
+            self.quiet_since = now;
+            self.head_since = None;
+        }
+        self.busy = busy;
+        if !busy && self.head_since.is_none() && state.head_started.load(Ordering::Relaxed) {
+            self.head_since = Some(now);
+        }
+    }
+
+    /// When the connection is closed if it stays quiet; `None` while a call is in flight.
+    fn deadline(&self, state: &ConnState, timeouts: Timeouts) -> Option<Instant> {
+        if state.in_flight() > 0 {
+            return None;
+        }
+        if let Some(closing) = self.closing {
+            return Some(closing);
+        }
+        if state.http2() {
+            return timeouts.idle.map(|idle| self.quiet_since + idle);
+        }
+        if self.calls_seen == 0 && state.calls() == 0 {
+            return timeouts.header.map(|header| self.accepted + header);
+        }
+        match self.head_since {
+            Some(since) => timeouts.header.map(|header| since + header),
+            None => timeouts.idle.map(|idle| self.quiet_since + idle),
+        }
+    }
+}
