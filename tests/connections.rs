@@ -369,6 +369,43 @@ impl hyper::body::Body for NeverBody {
 }
 
 #[tokio::test]
+async fn a_grpc_call_whose_message_never_arrives_ends_deadline_exceeded() {
+    let app = start(
+        HttpServer::new(),
+        GrpcServer::new().connection(short_timeouts()),
+    )
+    .await;
+    let grpc = addr(&app, "grpc");
+    let io = hyper_util::rt::TokioIo::new(TcpStream::connect(grpc).await.unwrap());
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let request = http::Request::post(format!("http://{grpc}/test.v1.Echo/GrpcOnly"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(NeverBody)
+        .unwrap();
+    let response = tokio::time::timeout(GUARD, sender.send_request(request))
+        .await
+        .expect("the call is answered once the body read timeout passes")
+        .unwrap();
+    let status = match response.headers().get("grpc-status") {
+        Some(status) => status.clone(),
+        None => {
+            use http_body_util::BodyExt;
+            let body = tokio::time::timeout(GUARD, response.into_body().collect())
+                .await
+                .unwrap()
+                .unwrap();
+            body.trailers().unwrap()["grpc-status"].clone()
+        }
+    };
+    assert_eq!(status, "4", "DEADLINE_EXCEEDED");
+}
+
+#[tokio::test]
 async fn a_process_with_stuck_connections_exits_at_its_stop_timeout() {
     // Header and body timeouts far above the stop timeout: only stop can end the
     // stuck calls, and it must not wait for them past app.stop_timeout (2s), nor for
