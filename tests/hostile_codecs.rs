@@ -329,11 +329,12 @@ async fn a_normal_request_is_answered_while_large_bodies_decode() {
     // Let the bodies arrive and their decoding start; no timing is asserted.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     still_serving(&url).await;
+    // Decoded on the 2 workers, at most 2 large bodies could still be running when
+    // the normal request got a worker back: more than that means it never waited.
     let in_flight = hostile.iter().filter(|h| !h.is_finished()).count();
-    assert_eq!(
-        in_flight,
-        hostile.len(),
-        "the normal request was answered only after some large bodies were done"
+    assert!(
+        in_flight > 2,
+        "the normal request was answered only after large bodies were done ({in_flight} left)"
     );
     for handle in hostile {
         let answer = handle.await.unwrap();

@@ -11,7 +11,9 @@
 //! A large body decodes on tokio's blocking pool, not on the async worker that read
 //! it: a codec's cost grows with the body (YAML and XML by far the most, a user's
 //! codec unknown), and a worker held for the whole decode of a 4 MiB body answers
-//! nothing else meanwhile, on either transport.
+//! nothing else meanwhile, on either transport. At most one large decode per core
+//! runs at a time; the others wait for a turn without holding a thread, so a flood
+//! of costly bodies cannot crowd the workers off the CPU either.
 
 use std::fmt;
 
@@ -41,12 +43,17 @@ pub(crate) async fn bind_body<T: Message>(
     if bytes.len() <= INLINE_DECODE_BYTES {
         return decode(message, body, codec, bytes);
     }
+    let turn = large_decodes()
+        .acquire()
+        .await
+        .map_err(|_| Error::internal_server("", "the large-body decoder is closed"))?;
     let (mut owned, codec, bytes) = (std::mem::take(message), codec.clone(), bytes.clone());
     let decoded = tokio::task::spawn_blocking(move || {
         let decoded = decode(&mut owned, body, &codec, &bytes);
         (owned, decoded)
     })
     .await;
+    drop(turn);
     match decoded {
         Ok((owned, decoded)) => {
             *message = owned;
@@ -58,6 +65,15 @@ pub(crate) async fn bind_body<T: Message>(
             Err(Error::new(500, REASON_UNKNOWN, PANIC_MESSAGE))
         }
     }
+}
+
+/// The turns for large decodes on the blocking pool: one per core of the machine.
+fn large_decodes() -> &'static tokio::sync::Semaphore {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores)
+    })
 }
 
 /// [`bind_body`] on the current thread.
