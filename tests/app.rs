@@ -164,3 +164,23 @@ async fn a_service_added_twice_is_served_once() {
         200
     );
 }
+
+#[tokio::test]
+async fn services_put_straight_on_a_server_are_services_of_the_app() {
+    let app = App::builder()
+        .handle_signals(false)
+        .server(
+            HttpServer::new()
+                .address("127.0.0.1:0")
+                .service(EchoServer::new(EchoImpl)),
+        )
+        .server(
+            GrpcServer::new()
+                .address("127.0.0.1:0")
+                .service(EchoServer::new(EchoImpl)),
+        )
+        .build();
+    // What the start-up log, `-export-proto` and the registration read.
+    let names: Vec<&str> = app.services().iter().map(|s| s.full_name).collect();
+    assert_eq!(names, ["test.v1.Echo"]);
+}

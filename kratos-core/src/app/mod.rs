@@ -303,6 +303,15 @@ impl AppBuilder {
                 ));
             }
         }
+        // Every service of the app, however it was added: through the builder, or
+        // straight on a server (`HttpServer::new().service(..)`, `map_server`).
+        let mut services: Vec<&'static ServiceDescriptor> =
+            self.services.iter().map(|s| s.descriptor()).collect();
+        for descriptor in self.servers.iter().flat_map(|server| server.services()) {
+            if !services.iter().any(|s| s.full_name == descriptor.full_name) {
+                services.push(descriptor);
+            }
+        }
         let (stop_tx, _) = tokio::sync::watch::channel(false);
         App {
             info: self.info,
@@ -310,7 +319,7 @@ impl AppBuilder {
             registrar: self.registrar,
             registrar_timeout: self.registrar_timeout,
             advertise_host: self.advertise_host,
-            services: self.services.iter().map(|s| s.descriptor()).collect(),
+            services,
             servers: self.servers,
             hooks: self.hooks,
             stop_timeout: self.stop_timeout,

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::descriptor::ServiceDescriptor;
 use crate::error::Error;
 
 /// A boxed, sendable future, as the object-safe [`Server`] methods return.
@@ -33,6 +34,12 @@ pub trait Server: Send + 'static {
     fn advertised_endpoint(&self, host: Option<&str>) -> Option<String> {
         let _ = host;
         self.endpoint()
+    }
+
+    /// The services it serves, however they were added; the app lists them in its
+    /// start-up log, its `.proto` export and its registration.
+    fn services(&self) -> Vec<&'static ServiceDescriptor> {
+        Vec::new()
     }
 
     /// The concrete server, so [`crate::Service::mount`] can add adapters to it.

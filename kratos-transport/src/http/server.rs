@@ -288,6 +288,10 @@ impl Server for HttpServer {
         self.listener.advertised(host)
     }
 
+    fn services(&self) -> Vec<&'static ServiceDescriptor> {
+        self.descriptors.clone()
+    }
+
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
