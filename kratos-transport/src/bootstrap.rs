@@ -182,6 +182,10 @@ fn load_config(args: &Args) -> Result<Config, Error> {
 /// every `inventory`-registered service already added. The config goes into the
 /// builder, and from there into the app, which keeps it (and its reloads) alive.
 pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuilder, Error> {
+    let log: LogSection = config.get("log")?.unwrap_or_default();
+    for header in &log.redact_headers {
+        kratos_core::redact::add_sensitive_header(header);
+    }
     let servers: ServerSection = config.get("server")?.unwrap_or_default();
     let mut http = HttpServer::from_config(servers.http).openapi_info(name, version);
     let mut grpc = GrpcServer::from_config(servers.grpc);
@@ -214,7 +218,7 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
 /// by its `order` (ties by name).
 pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
     // No `recovery()` here: every call's guard already answers a panic with Go
-    // kratos's 500 and logs it with its backtrace; add `recovery()` to change the answer.
+    // kratos's 500 and logs it once, where it was raised; add `recovery()` to change the answer.
     let mut all: Vec<Arc<dyn Middleware>> = vec![Arc::new(metadata::server())];
     for registration in kratos_core::middleware::registered() {
         tracing::debug!(
@@ -225,6 +229,15 @@ pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
         all.push((registration.build)());
     }
     all
+}
+
+/// The `log` section of the config, as [`app_builder`] reads it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct LogSection {
+    /// `log.redact_headers`: headers whose values never reach a log, besides
+    /// `authorization`, `proxy-authorization`, `cookie` and `set-cookie`.
+    redact_headers: Vec<String>,
 }
 
 /// The `app` section of the config, as `run` reads it.
@@ -355,6 +368,17 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown argument")
         );
+    }
+
+    #[test]
+    fn log_redact_headers_hides_more_headers() {
+        let name = http::HeaderName::from_static("x-tenant-secret");
+        assert!(!kratos_core::redact::is_sensitive(&name));
+        let config = Config::from_value(serde_json::json!({
+            "log": {"redact_headers": ["X-Tenant-Secret"]}
+        }));
+        app_builder("t", "v1", config).unwrap();
+        assert!(kratos_core::redact::is_sensitive(&name));
     }
 
     #[test]
