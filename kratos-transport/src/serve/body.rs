@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use pin_project_lite::pin_project;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 use tower::ServiceExt;
 use tower::util::Oneshot;
 
@@ -58,13 +58,15 @@ pub(crate) fn grpc_late_body(timeout: Duration) -> BoxError {
 }
 
 pin_project! {
-    /// A request body that fails once its deadline passes before its end. The
-    /// timer is only set up if the body is still incomplete when first read, so a
-    /// body that came with its headers costs nothing.
+    /// A request body that fails once it has kept its reader waiting longer than
+    /// the body read timeout. The clock starts the first time the body is read and
+    /// not all there (for a handler, as soon as it reads the body, right after the
+    /// headers), so a body that came with its headers costs neither a clock read
+    /// nor a timer.
     pub(crate) struct TimedBody {
         #[pin]
         inner: Incoming,
-        deadline: Option<(Instant, Duration, LateBody)>,
+        timeout: Option<(Duration, LateBody)>,
         sleep: Option<Pin<Box<Sleep>>>,
     }
 }
@@ -81,15 +83,15 @@ impl Body for TimedBody {
         if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
             return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
-        let Some((deadline, timeout, late)) = *this.deadline else {
+        let Some((timeout, late)) = *this.timeout else {
             return Poll::Pending;
         };
         let sleep = this
             .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
         ready!(sleep.as_mut().poll(cx));
         // Report it once; the body is over either way.
-        *this.deadline = None;
+        *this.timeout = None;
         Poll::Ready(Some(Err(late(timeout))))
     }
 
@@ -149,12 +151,10 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 
     fn call(&self, request: Request<Incoming>) -> CallFuture {
         let call = self.conn.begin_call(request.version());
-        let deadline = self
-            .body_timeout
-            .map(|timeout| (Instant::now() + timeout, timeout, self.late_body));
+        let timeout = self.body_timeout.map(|timeout| (timeout, self.late_body));
         let request = request.map(|inner| TimedBody {
             inner,
-            deadline,
+            timeout,
             sleep: None,
         });
         CallFuture {

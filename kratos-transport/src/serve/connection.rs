@@ -9,6 +9,12 @@
 //! connection with nothing to do (HTTP/2 gets a GOAWAY first, so clients move on
 //! cleanly). At stop, quiet connections close at once and busy ones as soon as
 //! their calls end; the serving loop drops whatever is left at the stop timeout.
+//!
+//! Calls only bump counters: the task looks at them when its timer fires, every
+//! `min(header_read_timeout, idle_timeout)` at most, so a request costs no wake-up
+//! and no timer update. A first request is timed exactly from the accept; a later
+//! head or an idle spell is seen at the next look, so it may run up to one such
+//! period past its timeout.
 
 use std::future::Future;
 use std::io;
@@ -22,7 +28,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto::UpgradeableConnection;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, OwnedSemaphorePermit, watch};
+use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
 
 use super::automatic;
@@ -31,6 +37,9 @@ use super::body::ConnService;
 /// How long a connection closed for idleness gets to let its client see the GOAWAY
 /// (and finish a call that crossed it) before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// How often a stopping connection looks whether its calls have ended.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// The HTTP/2 connection preface, which tells HTTP/2 from HTTP/1.1 on the wire.
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -45,8 +54,6 @@ pub(crate) struct ConnState {
     http2: AtomicBool,
     /// Whether bytes arrived while the connection was quiet: a request head has begun.
     head_started: AtomicBool,
-    /// Wakes the connection's task when the above change in a way it must act on.
-    changed: Notify,
     /// The connection's slot under `max_connections`, freed when the last holder
     /// (the task, the socket, an unfinished call or an upgraded stream) lets go.
     _slot: OwnedSemaphorePermit,
@@ -59,7 +66,6 @@ impl ConnState {
             calls: AtomicU64::new(0),
             http2: AtomicBool::new(false),
             head_started: AtomicBool::new(false),
-            changed: Notify::new(),
             _slot: slot,
         }
     }
@@ -71,9 +77,7 @@ impl ConnState {
         }
         self.calls.fetch_add(1, Ordering::Release);
         self.head_started.store(false, Ordering::Relaxed);
-        if self.in_flight.fetch_add(1, Ordering::AcqRel) == 0 {
-            self.changed.notify_one();
-        }
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         CallGuard(self.clone())
     }
 
@@ -95,9 +99,7 @@ pub(crate) struct CallGuard(Arc<ConnState>);
 
 impl Drop for CallGuard {
     fn drop(&mut self) {
-        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.changed.notify_one();
-        }
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -141,11 +143,8 @@ impl GuardedIo {
             }
         }
         let state = &self.state;
-        if !state.http2()
-            && state.in_flight() == 0
-            && !state.head_started.swap(true, Ordering::Relaxed)
-        {
-            state.changed.notify_one();
+        if !state.http2() && state.in_flight() == 0 && !state.head_started.load(Ordering::Relaxed) {
+            state.head_started.store(true, Ordering::Relaxed);
         }
     }
 
@@ -315,35 +314,49 @@ pub(crate) async fn drive(
         closing: None,
         stopping: false,
     };
+    // How often the task looks at its counters, when no deadline is nearer.
+    let period = match (timeouts.header, timeouts.idle) {
+        (Some(header), Some(idle)) => Some(header.min(idle)),
+        (one, other) => one.or(other),
+    };
     let mut sleep = pin!(tokio::time::sleep_until(accepted));
-    let mut armed = None;
     loop {
+        let now = Instant::now();
+        clock.observe(&state, now);
         let deadline = clock.deadline(&state, timeouts);
-        if deadline != armed {
-            if let Some(deadline) = deadline {
-                sleep.as_mut().reset(deadline);
+        if deadline.is_some_and(|deadline| deadline <= now) {
+            let first_request = clock.calls_seen == 0 && !state.http2();
+            if clock.closing.is_some() || clock.head_since.is_some() || first_request {
+                // Nothing to drain, and hyper keeps a half-read request open even
+                // when asked to shut down: drop the connection.
+                return;
             }
-            armed = deadline;
+            clock.closing = Some(now + CLOSE_GRACE);
+            conn.as_mut().graceful_shutdown();
+            continue;
+        }
+        let look = match (clock.stopping, period) {
+            (true, _) => Some(now + STOP_POLL),
+            (false, Some(period)) => Some(now + period),
+            (false, None) => None,
+        };
+        let wake = match (deadline, look) {
+            (Some(deadline), Some(look)) => Some(deadline.min(look)),
+            (one, other) => one.or(other),
+        };
+        let armed = wake.is_some();
+        if let Some(wake) = wake {
+            sleep.as_mut().reset(wake);
         }
         tokio::select! {
             biased;
             _ = conn.as_mut() => return,
-            _ = state.changed.notified() => clock.observe(&state),
             _ = stop.wait_for(|stop| *stop), if !clock.stopping => {
                 clock.stopping = true;
                 clock.closing = Some(Instant::now());
                 conn.as_mut().graceful_shutdown();
             }
-            _ = &mut sleep, if armed.is_some() => {
-                let first_request = clock.calls_seen == 0 && !state.http2();
-                if clock.closing.is_some() || clock.head_since.is_some() || first_request {
-                    // Nothing to drain, and hyper keeps a half-read request open even
-                    // when asked to shut down: drop the connection.
-                    return;
-                }
-                clock.closing = Some(Instant::now() + CLOSE_GRACE);
-                conn.as_mut().graceful_shutdown();
-            }
+            _ = &mut sleep, if armed => {}
         }
     }
 }
@@ -363,8 +376,8 @@ struct Clock {
 }
 
 impl Clock {
-    fn observe(&mut self, state: &ConnState) {
-        let now = Instant::now();
+    /// Takes in what happened since the last look, dated to this look.
+    fn observe(&mut self, state: &ConnState, now: Instant) {
         let calls = state.calls();
         let busy = state.in_flight() > 0;
         if calls != self.calls_seen || busy || self.busy {

@@ -48,8 +48,9 @@ pub struct ConnectionConfig {
     /// later one; a connection still sending them then is closed. Default 10s.
     #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
     pub header_read_timeout: Duration,
-    /// How long a request's body may take to arrive, counted from its headers; a
-    /// body still arriving then is cut (HTTP answers 408 `REQUEST_TIMEOUT`, gRPC
+    /// How long a request's body may take to arrive, counted from when it is first
+    /// read (right after the headers, for a route that takes a body); a body still
+    /// arriving then is cut (HTTP answers 408 `REQUEST_TIMEOUT`, gRPC
     /// `DEADLINE_EXCEEDED`) and the connection closed. Default 60s.
     #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
     pub body_read_timeout: Duration,
