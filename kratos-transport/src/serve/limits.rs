@@ -45,7 +45,9 @@ const HYPER_MAX_HEADERS: usize = 100;
 pub struct ConnectionConfig {
     /// How long a client may take to send a request's headers, counted from the
     /// connection's accept for its first request and from the first byte of each
-    /// later one; a connection still sending them then is closed. Default 10s.
+    /// later one; a connection still sending them then is closed. Later requests
+    /// and idle spells are checked every `min(header_read_timeout, idle_timeout)`,
+    /// so they may run up to one such period over. Default 10s.
     #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
     pub header_read_timeout: Duration,
     /// How long a request's body may take to arrive, counted from when it is first
