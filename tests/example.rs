@@ -7,7 +7,7 @@ mod process;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use process::{config_dir, config_text, get, start};
+use process::{config_dir, config_text, get, python_client, start};
 
 fn example_binary() -> std::path::PathBuf {
     process::example_binary("helloworld")
@@ -38,21 +38,7 @@ async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm()
     let (status, _) = get(&format!("http://{}/helloworld/again", app.http)).await;
     assert_eq!(status, 200, "the server keeps serving after a panic");
 
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/greeter_client.py"
-    );
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(&app.grpc)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "the Python grpcio client failed (install it with `bash .ci/setup`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let seen = python_client("greeter_client.py", &[app.grpc.as_ref()]);
     assert_eq!(seen["reply"], "Hello kratos");
     assert_eq!(seen["error"]["code"], "NOT_FOUND");
     assert_eq!(seen["error"]["message"], "user not found: unknown");
@@ -99,23 +85,10 @@ async fn exported_proto_and_reflection_give_a_working_python_client() {
 
     let conf = config_dir("");
     let app = start("helloworld", conf.path());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/exported_client.py"
+    let seen = python_client(
+        "exported_client.py",
+        &[out.path().as_os_str(), app.grpc.as_ref(), app.http.as_ref()],
     );
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(out.path())
-        .arg(&app.grpc)
-        .arg(&app.http)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "the client from the exported .proto failed (install grpcio-tools and grpcio-reflection with `bash .ci/setup`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["reply"], "Hello exported");
     assert_eq!(seen["http_proto_content_type"], "application/proto");
     assert_eq!(seen["http_proto_reply"], "Hello protobuf");

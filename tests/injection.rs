@@ -8,7 +8,7 @@ mod process;
 
 use std::process::Command;
 
-use process::{config_dir, example_binary, get, start};
+use process::{config_dir, example_binary, get, python_client, start};
 
 #[tokio::test]
 async fn a_service_added_by_hand_is_exported_logged_reflected_and_documented() {
@@ -43,22 +43,10 @@ async fn a_service_added_by_hand_is_exported_logged_reflected_and_documented() {
     let (status, body) = get(&format!("http://{}/v1/users/1", app.http)).await;
     assert_eq!((status, body.as_str()), (200, r#"{"id":"1","name":"Ada"}"#));
 
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/injection_client.py"
+    let seen = python_client(
+        "injection_client.py",
+        &[out.path().as_os_str(), app.grpc.as_ref()],
     );
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(out.path())
-        .arg(&app.grpc)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "the client from the exported .proto failed (install grpcio-tools and grpcio-reflection with `bash .ci/setup`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen["user"], serde_json::json!({"id": "1", "name": "Ada"}));
     let reflected = seen["reflected_services"].as_array().unwrap();
     assert!(

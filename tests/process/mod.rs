@@ -130,3 +130,21 @@ pub async fn get(url: &str) -> (u16, String) {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(body.to_vec()).unwrap())
 }
+
+/// Runs a Python client of `tests/python/` with `args` and reads the JSON it prints.
+pub fn python_client(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let output = Command::new("python3")
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{script} failed (install grpcio-tools and grpcio-reflection with `bash .ci/setup`):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
