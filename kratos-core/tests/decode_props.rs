@@ -258,39 +258,14 @@ proptest! {
     fn a_chain_decodes_exactly_when_it_is_within_the_limit(
         depth in prop_oneof![3 => 0usize..=2 * MAX_DEPTH, 1 => 0usize..20_000],
     ) {
-        for codec in CODECS {
-            match decode(codec, &chain(codec, depth)) {
-                Ok(node) => {
-                    prop_assert!(depth <= MAX_DEPTH, "{codec}: depth {depth} was accepted");
-                    prop_assert_eq!(chain_depth(&node), depth, "{}", codec);
-                }
-                Err(error) => {
-                    prop_assert!(depth > MAX_DEPTH, "{codec}: depth {depth}: {error}");
-                    prop_assert!(
-                        error.to_string().contains("nesting is too deep"),
-                        "{codec}: {error}"
-                    );
-                }
-            }
-        }
+        chain_at(depth)?;
     }
 
     #[test]
     fn unknown_content_decodes_exactly_when_it_is_within_the_limit(
         depth in prop_oneof![3 => 0usize..=2 * MAX_DEPTH, 1 => 0usize..20_000],
     ) {
-        let bodies: [(&str, Build); 6] = [
-            ("json", bodies::json_unknown_lists),
-            ("json", bodies::json_unknown_maps),
-            ("yaml", bodies::yaml_unknown_flow_lists),
-            ("yaml", bodies::yaml_unknown_flow_maps),
-            ("yaml", bodies::yaml_unknown_block_lists),
-            ("xml", bodies::xml_unknown_elements),
-        ];
-        for (codec, body) in bodies {
-            let result = decode(codec, &body(depth));
-            prop_assert_eq!(result.is_ok(), depth <= MAX_DEPTH, "{} at {}: {:?}", codec, depth, result.err());
-        }
+        unknown_content_at(depth)?;
     }
 
     #[test]
@@ -343,5 +318,59 @@ proptest! {
         if path.len() > MAX_DEPTH + 1 {
             prop_assert_eq!(result, Err(FieldError::TooDeep));
         }
+    }
+}
+
+/// Every body with unknown nested content decodes exactly when `depth` is within the limit.
+fn unknown_content_at(depth: usize) -> Result<(), TestCaseError> {
+    let bodies: [(&str, Build); 6] = [
+        ("json", bodies::json_unknown_lists),
+        ("json", bodies::json_unknown_maps),
+        ("yaml", bodies::yaml_unknown_flow_lists),
+        ("yaml", bodies::yaml_unknown_flow_maps),
+        ("yaml", bodies::yaml_unknown_block_lists),
+        ("xml", bodies::xml_unknown_elements),
+    ];
+    for (codec, body) in bodies {
+        let result = decode(codec, &body(depth));
+        prop_assert_eq!(
+            result.is_ok(),
+            depth <= MAX_DEPTH,
+            "{} at {}: {:?}",
+            codec,
+            depth,
+            result.err()
+        );
+    }
+    Ok(())
+}
+
+/// A chain of `depth` children decodes, to that depth, exactly when it is within the limit.
+fn chain_at(depth: usize) -> Result<(), TestCaseError> {
+    for codec in CODECS {
+        match decode(codec, &chain(codec, depth)) {
+            Ok(node) => {
+                prop_assert!(depth <= MAX_DEPTH, "{codec}: depth {depth} was accepted");
+                prop_assert_eq!(chain_depth(&node), depth, "{}", codec);
+            }
+            Err(error) => {
+                prop_assert!(depth > MAX_DEPTH, "{codec}: depth {depth}: {error}");
+                prop_assert!(
+                    error.to_string().contains("nesting is too deep"),
+                    "{codec}: {error}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The depths where a fixture or a limit is most likely off by one, every run (the
+/// properties above draw them only now and then).
+#[test]
+fn the_edges_of_the_limit_every_run() {
+    for depth in [0, 1, 2, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1] {
+        chain_at(depth).unwrap();
+        unknown_content_at(depth).unwrap();
     }
 }

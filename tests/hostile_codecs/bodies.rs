@@ -75,7 +75,7 @@ fn put_varint(out: &mut Vec<u8>, mut n: u64) {
 /// An unknown key holding `depth` nested JSON lists.
 pub fn json_unknown_lists(depth: usize) -> Vec<u8> {
     format!(
-        "{{\"name\":\"a\",\"extra\":{}{}}}",
+        "{{\"name\":\"a\",\"extra\":{}1{}}}",
         "[".repeat(depth),
         "]".repeat(depth)
     )
@@ -105,7 +105,11 @@ pub fn yaml_unknown_flow_maps(depth: usize) -> Vec<u8> {
 
 /// An unknown key holding `depth` nested YAML block lists, written compactly (`- - x`).
 pub fn yaml_unknown_block_lists(depth: usize) -> Vec<u8> {
-    format!("extra:\n{}x\n", "- ".repeat(depth)).into_bytes()
+    match depth {
+        // No list at all: the value stands beside its key.
+        0 => b"extra: x\n".to_vec(),
+        _ => format!("extra:\n{}x\n", "- ".repeat(depth)).into_bytes(),
+    }
 }
 
 /// An unknown element holding `depth` nested XML elements.
