@@ -7,8 +7,10 @@
 //! line or never finishes its headers is dropped), `header_read_timeout` from the
 //! first byte of a later HTTP/1.1 request, and `idle_timeout` for a keep-alive
 //! connection with nothing to do (HTTP/2 gets a GOAWAY first, so clients move on
-//! cleanly). At stop, quiet connections close at once and busy ones as soon as
-//! their calls end; the serving loop drops whatever is left at the stop timeout.
+//! cleanly). At stop every connection is asked to shut down (GOAWAY, `Connection:
+//! close`) and closes itself when its calls end; one that is still open a short
+//! grace later (a second, from the stop or from its last call) is dropped, and the
+//! serving loop drops whatever is left at the stop timeout.
 //!
 //! Calls only bump counters: the task looks at them when its timer fires, every
 //! `min(header_read_timeout, idle_timeout)` at most, so a request costs no wake-up
@@ -353,7 +355,9 @@ pub(crate) async fn drive(
             _ = conn.as_mut() => return,
             _ = stop.wait_for(|stop| *stop), if !clock.stopping => {
                 clock.stopping = true;
-                clock.closing = Some(Instant::now());
+                // The GOAWAY (or `Connection: close`) must reach the client before the
+                // socket goes, or a call it is sending right now fails on a reset.
+                clock.closing = Some(Instant::now() + CLOSE_GRACE);
                 conn.as_mut().graceful_shutdown();
             }
             _ = &mut sleep, if armed => {}
@@ -398,7 +402,9 @@ impl Clock {
             return None;
         }
         if let Some(closing) = self.closing {
-            return Some(closing);
+            // A call that crossed the shutdown gets the grace after it ends too, so
+            // its answer is written out before the socket is dropped.
+            return Some(closing.max(self.quiet_since + CLOSE_GRACE));
         }
         if state.http2() {
             return timeouts.idle.map(|idle| self.quiet_since + idle);
