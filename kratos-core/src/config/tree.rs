@@ -292,10 +292,12 @@ mod tests {
 
     #[test]
     fn placeholders_resolve_against_keys_env_and_defaults() {
-        // SAFETY: tests in this module do not read this variable concurrently.
-        unsafe { std::env::set_var("KRATOS_TREE_TEST_HOST", "db.local") };
+        // A variable every test process already has: setting one here would race the
+        // other tests of this binary that read the environment (set_var is not thread-safe).
+        let path = std::env::var("PATH").expect("PATH is set");
         let mut root = json!({
-            "db": {"host": "${KRATOS_TREE_TEST_HOST}", "port": "${DB_PORT_UNSET:5432}"},
+            "shell_path": "${PATH}",
+            "db": {"host": "db.local", "port": "${DB_PORT_UNSET:5432}"},
             "dsn": "postgres://${db.host}:${db.port}/app",
             "copy": "${db.port}",
             "flag": "${UNSET_FLAG_X:true}",
@@ -303,6 +305,7 @@ mod tests {
             "empty": "${NOTHING_AT_ALL_HERE}",
         });
         resolve_placeholders(&mut root).unwrap();
+        assert_eq!(root["shell_path"], path.as_str());
         assert_eq!(root["db"]["host"], "db.local");
         assert_eq!(root["db"]["port"], 5432);
         assert_eq!(root["dsn"], "postgres://db.local:5432/app");
