@@ -23,6 +23,10 @@ pub mod registry;
 pub mod selector;
 pub mod service;
 
+/// A boxed, sendable future: what the object-safe traits of the core (servers,
+/// middlewares, registries) return.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 #[doc(hidden)]
 pub use prost as __prost;
 #[doc(hidden)]

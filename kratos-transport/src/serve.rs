@@ -8,6 +8,7 @@ mod automatic;
 mod body;
 mod connection;
 mod limits;
+mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,8 +30,9 @@ pub use limits::{
 };
 
 use body::{ConnService, LateBody};
-use connection::{ConnState, GuardedIo, StreamExecutor, Timeouts};
+use connection::{GuardedIo, StreamExecutor, Timeouts};
 use limits::enabled;
+use state::ConnState;
 
 /// A listener that is serving a router in a background task.
 pub(crate) struct Serving {

@@ -16,7 +16,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use server::{BoxFuture, Server};
+pub use crate::BoxFuture;
+pub use server::Server;
 
 use crate::config::Config;
 use crate::descriptor::ServiceDescriptor;

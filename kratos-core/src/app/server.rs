@@ -2,15 +2,11 @@
 //! servers of `kratos-transport` implement it; so can any user type.
 
 use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
+use crate::BoxFuture;
 use crate::descriptor::ServiceDescriptor;
 use crate::error::Error;
-
-/// A boxed, sendable future, as the object-safe [`Server`] methods return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A transport server run by the [`crate::App`].
 pub trait Server: Send + 'static {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use http::header::{HeaderName, HeaderValue};
 
 use super::{Middleware, Next, Reply, Request};
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::context::Context;
 use crate::error::Error;
 use crate::metadata::{GLOBAL_PREFIX, Incoming, Metadata, PREFIX, incoming, with_incoming};

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 pub use payload::{Describe, Payload, Reply, Request, Validator};
 
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::context::Context;
 use crate::error::Error;
 use crate::metadata::{incoming, with_incoming};

@@ -23,7 +23,7 @@ use std::sync::{Arc, Once};
 use std::task::Poll;
 
 use super::{Middleware, Next, Reply, Request};
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::context::Context;
 use crate::error::{Error, PANIC_MESSAGE, REASON_UNKNOWN};
 

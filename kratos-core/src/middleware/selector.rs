@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::{Middleware, Next, Reply, Request};
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::context::Context;
 use crate::error::Error;
 

@@ -2,7 +2,7 @@
 //! the handler; a failure answers 400 with reason `VALIDATOR` and the message.
 
 use super::{Middleware, Next, Reply, Request};
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::context::Context;
 use crate::error::Error;
 

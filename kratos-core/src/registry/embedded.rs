@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use super::{Discovery, Registrar, ServiceInstance, Watcher};
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::error::Error;
 
 /// Instances by name, then by id.

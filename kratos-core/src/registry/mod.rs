@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::app::BoxFuture;
+use crate::BoxFuture;
 use crate::config::Config;
 use crate::error::Error;
 

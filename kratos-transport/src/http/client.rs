@@ -16,7 +16,7 @@ use kratos_core::error::REASON_CODEC;
 use kratos_core::{Context, Error, Method};
 
 use super::binding::encode_request;
-use super::route::{MAX_BODY_BYTES, TIMEOUT_HEADER};
+use super::state::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 use crate::deadline::client_timeout;
 use crate::unreachable::{NodeUnreachable, never_sent};
 

@@ -21,6 +21,7 @@ mod raw;
 mod reply;
 mod route;
 mod server;
+mod state;
 
 pub use axum::body::Body;
 pub use axum::extract::multipart::{Field, MultipartError};
@@ -31,8 +32,9 @@ pub use client::HttpClient;
 pub use http::{HeaderMap, HeaderValue, StatusCode};
 pub use kratos_core::HttpMethod;
 pub use reply::{ErrorEncoder, ReplyEncoder, encode_error, encode_reply, reply_codec, response};
-pub use route::{HttpService, MAX_BODY_BYTES, RouteTable, TIMEOUT_HEADER};
+pub use route::{HttpService, RouteTable};
 pub use server::{HttpConfig, HttpServer};
+pub use state::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 
 pub use crate::serve::{
     ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,

@@ -29,7 +29,7 @@ use kratos_core::middleware::{self, Endpoint, Next, Reply};
 use kratos_core::redact::Redacted;
 use kratos_core::{Context, Error, Kind};
 
-use super::route::{HttpState, body_too_large, requested_timeout};
+use super::state::{HttpState, body_too_large, requested_timeout};
 use crate::invoke::{effective_timeout, run_bounded};
 
 /// The innermost step of a hand-written route: the axum handler.

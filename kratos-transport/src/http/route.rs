@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams, Request};
@@ -17,20 +17,9 @@ use kratos_core::{
 
 use super::binding::{axum_path, bind_path, bind_query};
 use super::body::bind_body;
-use super::reply::Encoders;
-use crate::invoke::{ServerState, effective_timeout, invoke};
+use super::state::{HttpState, body_too_large, requested_timeout};
+use crate::invoke::{effective_timeout, invoke};
 use crate::serve::BodyTimeout;
-
-/// The header a kratos HTTP client sends its remaining time in, in milliseconds;
-/// the server shortens its timeout to it, as gRPC does with `grpc-timeout`.
-pub const TIMEOUT_HEADER: &str = "x-request-timeout";
-
-/// [`TIMEOUT_HEADER`] as a header name, so the lookup on every call neither parses nor hashes text.
-static TIMEOUT_HEADER_NAME: http::HeaderName = http::HeaderName::from_static(TIMEOUT_HEADER);
-
-/// The default of `server.http.max_body`, the largest request body the server
-/// reads: 4 MiB, gRPC's default message limit.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// A service that has HTTP routes: `#[kratos::service]` writes this for `<Trait>Server<T>`.
 pub trait HttpService {
@@ -40,16 +29,6 @@ pub trait HttpService {
 
 /// Builds one route's handler once the server's state is known, at start.
 type RouteFactory = Box<dyn Fn(&Arc<HttpState>) -> MethodRouter + Send + Sync>;
-
-/// What every route of one HTTP server shares once it starts.
-pub(crate) struct HttpState {
-    /// Endpoint, timeout and middlewares, as the gRPC server has them too.
-    pub(crate) server: ServerState,
-    /// How replies and errors are written.
-    pub(crate) encoders: Encoders,
-    /// The largest request body, for generated and hand-written routes alike.
-    pub(crate) max_body: usize,
-}
 
 /// The routes of one HTTP server, grouped by path so each path answers 405 for
 /// verbs it does not bind.
@@ -226,18 +205,6 @@ impl RouteTable {
     }
 }
 
-/// The timeout the caller asked for in [`TIMEOUT_HEADER`], if any.
-pub(crate) fn requested_timeout(headers: &HeaderMap) -> Option<Duration> {
-    let millis: u64 = headers
-        .get(&TIMEOUT_HEADER_NAME)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_millis(millis))
-}
-
 /// One HTTP call of method `M`: bind, run the chain under the timeout, answer.
 async fn handle<M, S>(state: Arc<Route<S>>, request: Request) -> Response
 where
@@ -319,13 +286,4 @@ fn body_read_error(err: axum::Error, max_body: usize) -> Error {
         source = e.source();
     }
     Error::codec(format!("body unmarshal: cannot read body: {inner}"))
-}
-
-/// The answer to a body over `max_body`: 413 `PAYLOAD_TOO_LARGE`.
-pub(crate) fn body_too_large(max_body: usize) -> Error {
-    Error::new(
-        413,
-        "PAYLOAD_TOO_LARGE",
-        format!("request body exceeds {max_body} bytes (server.http.max_body)"),
-    )
 }

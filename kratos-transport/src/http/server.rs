@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::RawResponse;
 use super::openapi::OpenApi;
 use super::reply::{Encoders, ErrorEncoder, ReplyEncoder};
-use super::route::{HttpState, MAX_BODY_BYTES, RouteTable};
+use super::route::RouteTable;
+use super::state::{HttpState, MAX_BODY_BYTES};
 use crate::invoke::ServerState;
 use crate::serve::{ConnectionConfig, Layers, Listener};
 

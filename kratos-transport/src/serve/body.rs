@@ -20,7 +20,7 @@ use tokio::time::Sleep;
 use tower::ServiceExt;
 use tower::util::Oneshot;
 
-use super::connection::{CallGuard, ConnState};
+use super::state::{CallGuard, ConnState};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -22,7 +22,7 @@ use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -30,11 +30,12 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto::UpgradeableConnection;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::automatic;
 use super::body::ConnService;
+use super::state::ConnState;
 
 /// How long a connection closed for idleness gets to let its client see the GOAWAY
 /// (and finish a call that crossed it) before it is dropped.
@@ -45,65 +46,6 @@ const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// The HTTP/2 connection preface, which tells HTTP/2 from HTTP/1.1 on the wire.
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
-/// What the socket, the service and the connection's task share about one connection.
-pub(crate) struct ConnState {
-    /// Calls whose response has not been written yet.
-    in_flight: AtomicUsize,
-    /// Calls that reached the service, ever.
-    calls: AtomicU64,
-    /// Whether the client speaks HTTP/2 (its preface arrived).
-    http2: AtomicBool,
-    /// Whether bytes arrived while the connection was quiet: a request head has begun.
-    head_started: AtomicBool,
-    /// The connection's slot under `max_connections`, freed when the last holder
-    /// (the task, the socket, an unfinished call or an upgraded stream) lets go.
-    _slot: OwnedSemaphorePermit,
-}
-
-impl ConnState {
-    pub(crate) fn new(slot: OwnedSemaphorePermit) -> Self {
-        Self {
-            in_flight: AtomicUsize::new(0),
-            calls: AtomicU64::new(0),
-            http2: AtomicBool::new(false),
-            head_started: AtomicBool::new(false),
-            _slot: slot,
-        }
-    }
-
-    /// Counts a call whose headers have arrived; it stays in flight until the guard drops.
-    pub(crate) fn begin_call(self: &Arc<Self>, version: http::Version) -> CallGuard {
-        if version == http::Version::HTTP_2 {
-            self.http2.store(true, Ordering::Relaxed);
-        }
-        self.calls.fetch_add(1, Ordering::Release);
-        self.head_started.store(false, Ordering::Relaxed);
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        CallGuard(self.clone())
-    }
-
-    fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
-    }
-
-    fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Acquire)
-    }
-
-    fn http2(&self) -> bool {
-        self.http2.load(Ordering::Relaxed)
-    }
-}
-
-/// One call in flight; dropping it ends the call.
-pub(crate) struct CallGuard(Arc<ConnState>);
-
-impl Drop for CallGuard {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-}
 
 /// The socket of one connection: notes when a request head begins, tells HTTP/2
 /// by its preface, and swaps hyper's empty automatic error answers for the kratos
