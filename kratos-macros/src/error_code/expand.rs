@@ -136,6 +136,7 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
     quote! {
         #item
 
+        #[automatically_derived]
         impl #name {
             /// The HTTP-style code of this error.
             pub fn code(&self) -> i32 {
@@ -166,14 +167,17 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
             #(#is_fns)*
         }
 
+        #[automatically_derived]
         impl ::core::fmt::Display for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self { #(#display)* }
             }
         }
 
+        #[automatically_derived]
         impl ::std::error::Error for #name {}
 
+        #[automatically_derived]
         impl ::core::convert::From<#name> for #error {
             fn from(value: #name) -> Self {
                 let mut error = #error::new(value.code(), value.reason(), ::std::string::ToString::to_string(&value));

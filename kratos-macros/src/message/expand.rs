@@ -84,6 +84,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
         }
         names.into_iter().map(move |n| {
             quote! {
+                #[automatically_derived]
                 impl #p::HasField<{ #p::field_hash(#n) }> for #name {
                     type Type = <#ty as #p::FieldTarget>::Target;
                 }
@@ -98,6 +99,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
             #[allow(dead_code)]
             const #numbers: [u32; #count] = #p::proto::numbers([#((#explicit, #proto::SPAN)),*]);
 
+            #[automatically_derived]
             impl #p::prost::Message for #name {
                 fn encode_raw(&self, buf: &mut impl #p::prost::bytes::BufMut) {
                     #( #proto::encode(&self.#idents, #numbers[#index], buf); )*
@@ -128,6 +130,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 }
             }
 
+            #[automatically_derived]
             impl #p::serde::Serialize for #name {
                 fn serialize<S: #p::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                     use #p::serde::ser::SerializeStruct as _;
@@ -139,6 +142,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 }
             }
 
+            #[automatically_derived]
             impl<'de> #p::serde::Deserialize<'de> for #name {
                 fn deserialize<D: #p::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                     fn field(key: &str) -> #p::proto::json::FieldKey {
@@ -156,6 +160,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
 
                     struct Fields;
 
+                    #[automatically_derived]
                     impl<'de> #p::serde::de::Visitor<'de> for Fields {
                         type Value = #name;
 
@@ -200,6 +205,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 }
             }
 
+            #[automatically_derived]
             impl #p::FieldValue for #name {
                 fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
                     let ::core::option::Option::Some((first, rest)) = path.split_first() else {
@@ -225,6 +231,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 }
             }
 
+            #[automatically_derived]
             impl #p::Message for #name {
                 fn descriptor() -> &'static #p::MessageDescriptor {
                     static DESCRIPTOR: #p::MessageDescriptor = #p::MessageDescriptor {

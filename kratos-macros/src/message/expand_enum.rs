@@ -41,12 +41,14 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
         #item
 
         const _: () = {
+            #[automatically_derived]
             impl ::core::default::Default for #name {
                 fn default() -> Self {
                     #name::#first
                 }
             }
 
+            #[automatically_derived]
             impl #p::proto::ProtoEnum for #name {
                 fn number(self) -> i32 {
                     match self {
@@ -125,6 +127,7 @@ pub(super) fn oneof(o: &Oneof) -> TokenStream {
         #item
 
         const _: () = {
+            #[automatically_derived]
             impl #p::proto::Oneof for #name {
                 const SPAN: u32 = #span;
 

@@ -38,6 +38,7 @@ pub(super) fn middleware(model: &Model) -> TokenStream {
                 #[derive(Clone, Copy, Debug, Default)]
                 #vis struct #name;
 
+                #[automatically_derived]
                 impl ::kratos::__private::Middleware for #name {
                     #signature {
                         #inner

@@ -49,6 +49,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
             chain: ::kratos::__private::ServiceChain,
         }
 
+        #[automatically_derived]
         impl<T> #server<T> {
             /// The service's names, methods and routes.
             pub const DESCRIPTOR: &'static ::kratos::__private::ServiceDescriptor = &::kratos::__private::ServiceDescriptor {
@@ -76,18 +77,21 @@ pub(super) fn service(service: &Service) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl<T> ::core::clone::Clone for #server<T> {
             fn clone(&self) -> Self {
                 Self { inner: ::std::sync::Arc::clone(&self.inner), chain: self.chain.clone() }
             }
         }
 
+        #[automatically_derived]
         impl<T> ::kratos::__private::grpc::BindServer for #server<T> {
             fn bind_server(&mut self, server: ::std::sync::Arc<::kratos::__private::ServerState>) {
                 self.chain.server = server;
             }
         }
 
+        #[automatically_derived]
         impl<T: #name> ::kratos::__private::Service for #server<T> {
             fn descriptor(&self) -> &'static ::kratos::__private::ServiceDescriptor {
                 Self::DESCRIPTOR
@@ -98,6 +102,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl<T: #name> ::kratos::__private::http::HttpService for #server<T> {
             fn register_routes(&self, table: &mut ::kratos::__private::http::RouteTable) -> ::core::result::Result<(), ::kratos::__private::Error> {
                 #(table.add::<#markers, T>(::std::sync::Arc::clone(&self.inner), self.chain.chain.clone())?;)*
@@ -105,6 +110,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl<T: #name> ::kratos::__private::tower::Service<::kratos::__private::grpc::Request> for #server<T> {
             type Response = ::kratos::__private::grpc::Response;
             type Error = ::core::convert::Infallible;
@@ -122,6 +128,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl<T> ::kratos::__private::grpc::NamedService for #server<T> {
             const NAME: &'static str = #full_name;
         }
@@ -132,6 +139,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
             inner: ::kratos::__private::Client,
         }
 
+        #[automatically_derived]
         impl #client {
             /// A client over a configured [`kratos::Client`] (discovery, filters, balancer).
             pub fn new(client: ::kratos::__private::Client) -> Self {
@@ -159,6 +167,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl #name for #client {
             #(#client_methods)*
         }
@@ -244,6 +253,7 @@ fn method(
         #[allow(non_camel_case_types)]
         #vis struct #marker;
 
+        #[automatically_derived]
         impl ::kratos::__private::Method for #marker {
             type Request = #request;
             type Reply = #reply;
@@ -264,6 +274,7 @@ fn method(
             }
         }
 
+        #[automatically_derived]
         impl<T: #service> ::kratos::__private::Handler<T> for #marker {
             fn call<'a>(
                 service: &'a T,

@@ -100,6 +100,7 @@ pub(super) fn expand(registration: &Registration) -> TokenStream {
                 }
             }
 
+            #[automatically_derived]
             impl ::kratos::__private::IntoService<#server<#ty>> for #ty {
                 fn into_service(self) -> ::std::boxed::Box<dyn ::kratos::__private::Service> {
                     ::std::boxed::Box::new(#server::new(self))
