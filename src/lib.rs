@@ -148,7 +148,6 @@ pub mod __private {
     pub use ::inventory;
     pub use ::prost;
     pub use ::serde;
-    pub use ::tower;
     pub use kratos_core::app::BoxFuture;
     pub use kratos_core::descriptor::{self, MessageDescriptor};
     pub use kratos_core::message::{FieldTarget, field_hash};
@@ -160,22 +159,11 @@ pub mod __private {
     pub use kratos_core::service::from_config;
     pub use kratos_core::{
         AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HasField, HttpMethod,
-        IntoService, Message, Method, MethodDescriptor, RouteBody, RouteDescriptor, Service,
-        ServiceDescriptor, ServiceRegistration,
+        IntoService, Message, Method, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor,
+        Service, ServiceDescriptor, ServiceRegistration,
     };
     pub use kratos_core::{impl_enum, impl_message, impl_oneof};
-    pub use kratos_transport::invoke::{ServerState, ServiceChain};
-    pub use kratos_transport::{Client, bootstrap, mount};
-
-    /// The HTTP side of a generated service.
-    pub mod http {
-        pub use kratos_transport::http::{HttpService, RouteTable};
-    }
-
-    /// The gRPC side of a generated service.
-    pub mod grpc {
-        pub use kratos_transport::grpc::{
-            BindServer, NamedService, Request, Response, ResponseFuture, unary, unimplemented,
-        };
-    }
+    pub use kratos_transport::{
+        Client, MethodEntry, ServiceClient, ServiceDef, ServiceServer, ServiceTable, bootstrap,
+    };
 }

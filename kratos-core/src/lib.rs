@@ -35,7 +35,9 @@ pub use serde as __serde;
 pub use app::{App, AppBuilder, AppHandle, RunningApp, Server};
 pub use config::Config;
 pub use context::{Context, Kind};
-pub use descriptor::{HttpMethod, MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
+pub use descriptor::{
+    HttpMethod, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor, ServiceDescriptor,
+};
 pub use error::{Error, Result};
 pub use message::{FieldError, FieldValue, HasField, Message};
 pub use metadata::Metadata;

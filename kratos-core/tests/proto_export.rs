@@ -13,7 +13,7 @@ use kratos_core::descriptor::proto_text::export;
 // The fixtures reach these through `super`.
 use kratos_core::descriptor::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldKind, FieldType, HttpMethod,
-    MessageDescriptor, MethodDescriptor, OneofDescriptor, RouteBody, RouteDescriptor,
+    MessageDescriptor, MethodDescriptor, MethodShape, OneofDescriptor, RouteBody, RouteDescriptor,
     ServiceDescriptor, message,
 };
 use prost::Message as _;

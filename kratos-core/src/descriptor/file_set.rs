@@ -251,6 +251,9 @@ fn service_proto(service: &ServiceDescriptor, package: &'static str) -> ServiceD
                     name: Some(m.name.to_owned()),
                     input_type: Some(type_name(request.package, request.name, package)),
                     output_type: Some(type_name(reply.package, reply.name, package)),
+                    // Unset rather than false for unary methods, as protoc writes them.
+                    client_streaming: m.shape.client_streams().then_some(true),
+                    server_streaming: m.shape.server_streams().then_some(true),
                     ..Default::default()
                 }
             })

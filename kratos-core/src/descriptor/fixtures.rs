@@ -10,7 +10,7 @@
 use super::message::WELL_KNOWN_PACKAGE;
 use super::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldKind, FieldType, HttpMethod,
-    MessageDescriptor, MethodDescriptor, OneofDescriptor, RouteBody, RouteDescriptor,
+    MessageDescriptor, MethodDescriptor, MethodShape, OneofDescriptor, RouteBody, RouteDescriptor,
     ServiceDescriptor,
 };
 
@@ -267,6 +267,7 @@ pub static LIST_REPLY: MessageDescriptor = MessageDescriptor {
 /// Greeter.SayHello: a GET binding and a POST one.
 pub static SAY_HELLO: MethodDescriptor = MethodDescriptor {
     name: "SayHello",
+    shape: MethodShape::Unary,
     operation: "/helloworld.v1.Greeter/SayHello",
     request: hello_request,
     reply: hello_reply,
@@ -292,6 +293,7 @@ pub static SAY_HELLO: MethodDescriptor = MethodDescriptor {
 /// Greeter.Store: the whole body, status 201.
 pub static STORE: MethodDescriptor = MethodDescriptor {
     name: "Store",
+    shape: MethodShape::Unary,
     operation: "/helloworld.v1.Greeter/Store",
     request: everything,
     reply: everything,
@@ -308,6 +310,7 @@ pub static STORE: MethodDescriptor = MethodDescriptor {
 /// Greeter.Patch: a nested path variable written with its JSON name, a body field.
 pub static PATCH: MethodDescriptor = MethodDescriptor {
     name: "Patch",
+    shape: MethodShape::Unary,
     operation: "/helloworld.v1.Greeter/Patch",
     request: patch_request,
     reply: everything,
@@ -324,6 +327,7 @@ pub static PATCH: MethodDescriptor = MethodDescriptor {
 /// Greeter.Remove: DELETE, the rest of the message from the query.
 pub static REMOVE: MethodDescriptor = MethodDescriptor {
     name: "Remove",
+    shape: MethodShape::Unary,
     operation: "/helloworld.v1.Greeter/Remove",
     request: everything,
     reply: hello_reply,
@@ -340,6 +344,7 @@ pub static REMOVE: MethodDescriptor = MethodDescriptor {
 /// Greeter.Ping: gRPC only.
 pub static PING: MethodDescriptor = MethodDescriptor {
     name: "Ping",
+    shape: MethodShape::Unary,
     operation: "/helloworld.v1.Greeter/Ping",
     request: ping_request,
     reply: hello_reply,
@@ -359,6 +364,7 @@ pub static GREETER: ServiceDescriptor = ServiceDescriptor {
 /// shop.v1.Catalog.List.
 pub static LIST: MethodDescriptor = MethodDescriptor {
     name: "List",
+    shape: MethodShape::Unary,
     operation: "/shop.v1.Catalog/List",
     request: list_request,
     reply: list_reply,
@@ -399,6 +405,7 @@ pub static TIME_REPLY: MessageDescriptor = MessageDescriptor {
 /// acme.google.v1.Clock.Now.
 pub static NOW: MethodDescriptor = MethodDescriptor {
     name: "Now",
+    shape: MethodShape::Unary,
     operation: "/acme.google.v1.Clock/Now",
     request: ping_request,
     reply: time_reply,

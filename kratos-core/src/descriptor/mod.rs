@@ -71,11 +71,39 @@ pub struct RouteDescriptor {
     pub status: u16,
 }
 
+/// How many messages each side of an RPC sends: the four shapes of gRPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MethodShape {
+    /// One request, one reply.
+    Unary,
+    /// One request, a stream of replies.
+    ServerStreaming,
+    /// A stream of requests, one reply.
+    ClientStreaming,
+    /// A stream each way.
+    Bidi,
+}
+
+impl MethodShape {
+    /// Whether the client sends a stream (`rpc M(stream Req)`).
+    pub const fn client_streams(self) -> bool {
+        matches!(self, Self::ClientStreaming | Self::Bidi)
+    }
+
+    /// Whether the server sends a stream (`returns (stream Reply)`).
+    pub const fn server_streams(self) -> bool {
+        matches!(self, Self::ServerStreaming | Self::Bidi)
+    }
+}
+
 /// One RPC of a service.
 #[derive(Debug)]
 pub struct MethodDescriptor {
     /// The method name in UpperCamel case, e.g. `SayHello`.
     pub name: &'static str,
+    /// Unary or which side streams.
+    pub shape: MethodShape,
     /// `/{package}.{Service}/{Method}`: the gRPC path and the operation name on both transports.
     pub operation: &'static str,
     /// The request message.

@@ -14,6 +14,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
     let full_name = format!("{}.{}", service.package, name);
     let server = format_ident!("{}Server", name);
     let client = format_ident!("{}Client", name);
+    let table = format_ident!("__kratos_{}", name);
     let markers: Vec<Ident> = service.methods.iter().map(|m| marker(name, m)).collect();
 
     let trait_def = trait_definition(service);
@@ -25,10 +26,6 @@ pub(super) fn service(service: &Service) -> TokenStream {
     let package = &service.package;
     let name_str = name.to_string();
     let service_doc = crate::docs::of(&service.item.attrs);
-    let grpc_arms = service.methods.iter().zip(&markers).map(|(m, marker)| {
-        let path = format!("/{full_name}/{}", m.rpc);
-        quote!(#path => ::kratos::__private::grpc::unary::<#marker, T>(self.inner.clone(), self.chain.clone(), request),)
-    });
     let client_methods = service
         .methods
         .iter()
@@ -43,132 +40,35 @@ pub(super) fn service(service: &Service) -> TokenStream {
         #trait_def
         #(#methods)*
 
-        #[doc = #server_doc]
-        #vis struct #server<T> {
-            inner: ::std::sync::Arc<T>,
-            chain: ::kratos::__private::ServiceChain,
-        }
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis enum #table {}
 
         #[automatically_derived]
-        impl<T> #server<T> {
-            /// The service's names, methods and routes.
-            pub const DESCRIPTOR: &'static ::kratos::__private::ServiceDescriptor = &::kratos::__private::ServiceDescriptor {
+        impl ::kratos::__private::ServiceDef for #table {
+            const DESCRIPTOR: &'static ::kratos::__private::ServiceDescriptor = &::kratos::__private::ServiceDescriptor {
                 package: #package,
                 name: #name_str,
                 full_name: #full_name,
                 methods: &[#(<#markers as ::kratos::__private::Method>::DESCRIPTOR),*],
                 doc: #service_doc,
             };
-
-            /// Wraps an implementation.
-            pub fn new(service: T) -> Self {
-                Self::from_arc(::std::sync::Arc::new(service))
-            }
-
-            /// Wraps an implementation that is shared elsewhere too.
-            pub fn from_arc(service: ::std::sync::Arc<T>) -> Self {
-                Self { inner: service, chain: ::core::default::Default::default() }
-            }
-
-            /// Adds a middleware around every method of this service, inside the
-            /// server's middlewares and the ones added before it.
-            pub fn middleware(self, middleware: impl ::kratos::__private::Middleware) -> Self {
-                Self { inner: self.inner, chain: self.chain.with(middleware) }
-            }
         }
 
         #[automatically_derived]
-        impl<T> ::core::clone::Clone for #server<T> {
-            fn clone(&self) -> Self {
-                Self { inner: ::std::sync::Arc::clone(&self.inner), chain: self.chain.clone() }
-            }
+        impl<T: #name> ::kratos::__private::ServiceTable<T> for #table {
+            const METHODS: &'static [::kratos::__private::MethodEntry<T>] =
+                &[#(::kratos::__private::MethodEntry::unary::<#markers>()),*];
         }
 
-        #[automatically_derived]
-        impl<T> ::kratos::__private::grpc::BindServer for #server<T> {
-            fn bind_server(&mut self, server: ::std::sync::Arc<::kratos::__private::ServerState>) {
-                self.chain.server = server;
-            }
-        }
-
-        #[automatically_derived]
-        impl<T: #name> ::kratos::__private::Service for #server<T> {
-            fn descriptor(&self) -> &'static ::kratos::__private::ServiceDescriptor {
-                Self::DESCRIPTOR
-            }
-
-            fn mount(&self, server: &mut dyn ::core::any::Any) -> ::core::result::Result<bool, ::kratos::__private::Error> {
-                ::kratos::__private::mount(self, server)
-            }
-        }
-
-        #[automatically_derived]
-        impl<T: #name> ::kratos::__private::http::HttpService for #server<T> {
-            fn register_routes(&self, table: &mut ::kratos::__private::http::RouteTable) -> ::core::result::Result<(), ::kratos::__private::Error> {
-                #(table.add::<#markers, T>(::std::sync::Arc::clone(&self.inner), self.chain.chain.clone())?;)*
-                ::core::result::Result::Ok(())
-            }
-        }
-
-        #[automatically_derived]
-        impl<T: #name> ::kratos::__private::tower::Service<::kratos::__private::grpc::Request> for #server<T> {
-            type Response = ::kratos::__private::grpc::Response;
-            type Error = ::core::convert::Infallible;
-            type Future = ::kratos::__private::grpc::ResponseFuture;
-
-            fn poll_ready(&mut self, _: &mut ::core::task::Context<'_>) -> ::core::task::Poll<::core::result::Result<(), Self::Error>> {
-                ::core::task::Poll::Ready(::core::result::Result::Ok(()))
-            }
-
-            fn call(&mut self, request: ::kratos::__private::grpc::Request) -> Self::Future {
-                match request.uri().path() {
-                    #(#grpc_arms)*
-                    _ => ::kratos::__private::grpc::unimplemented(),
-                }
-            }
-        }
-
-        #[automatically_derived]
-        impl<T> ::kratos::__private::grpc::NamedService for #server<T> {
-            const NAME: &'static str = #full_name;
-        }
+        #[doc = #server_doc]
+        #vis type #server<T> = ::kratos::__private::ServiceServer<#table, T>;
 
         #[doc = #client_doc]
-        #[derive(Clone, Debug)]
-        #vis struct #client {
-            inner: ::kratos::__private::Client,
-        }
+        #vis type #client = ::kratos::__private::ServiceClient<#table>;
 
         #[automatically_derived]
-        impl #client {
-            /// A client over a configured [`kratos::Client`] (discovery, filters, balancer).
-            pub fn new(client: ::kratos::__private::Client) -> Self {
-                Self { inner: client }
-            }
-
-            /// A client of the HTTP server at `url` (`http://127.0.0.1:8000`); timeout 2s.
-            pub fn http(url: &str) -> ::core::result::Result<Self, ::kratos::__private::Error> {
-                ::kratos::__private::Client::http(url).map(|inner| Self { inner })
-            }
-
-            /// A client of the gRPC server at `url` (`http://127.0.0.1:9000`); timeout 2s, connects on first call.
-            pub fn grpc(url: &str) -> ::core::result::Result<Self, ::kratos::__private::Error> {
-                ::kratos::__private::Client::grpc(url).map(|inner| Self { inner })
-            }
-
-            /// Sets the per-call timeout.
-            pub fn with_timeout(self, timeout: ::core::time::Duration) -> Self {
-                Self { inner: self.inner.with_timeout(timeout) }
-            }
-
-            /// Adds a middleware around every call, inside the ones added before it.
-            pub fn middleware(self, middleware: impl ::kratos::__private::Middleware) -> Self {
-                Self { inner: self.inner.middleware(middleware) }
-            }
-        }
-
-        #[automatically_derived]
-        impl #name for #client {
+        impl #name for ::kratos::__private::ServiceClient<#table> {
             #(#client_methods)*
         }
     }
@@ -259,6 +159,7 @@ fn method(
             type Reply = #reply;
             const DESCRIPTOR: &'static ::kratos::__private::MethodDescriptor = &::kratos::__private::MethodDescriptor {
                 name: #rpc,
+                shape: ::kratos::__private::MethodShape::Unary,
                 operation: #operation,
                 request: <#request as ::kratos::__private::Message>::descriptor,
                 reply: <#reply as ::kratos::__private::Message>::descriptor,
@@ -365,7 +266,7 @@ fn client_method(m: &Method, marker: &Ident) -> TokenStream {
     quote! {
         fn #ident(&self, #ctx request: #request) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
             async move {
-                self.inner
+                self.client()
                     .unary::<#marker>(#caller, request)
                     .await
                     .map_err(::core::convert::Into::into)

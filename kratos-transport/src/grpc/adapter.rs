@@ -14,7 +14,7 @@ use tonic::server::{NamedService, UnaryService};
 
 use super::codec::{UnaryCodec, refuse_content_type};
 use super::status::status_from_error;
-use crate::invoke::{ServerState, ServiceChain, effective_timeout, invoke};
+use crate::invoke::{ServiceChain, effective_timeout, invoke};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -25,15 +25,8 @@ pub type Response = http::Response<Body>;
 /// The future of a generated gRPC service's `call`.
 pub type ResponseFuture = BoxFuture<Result<Response, Infallible>>;
 
-/// A generated service that takes its gRPC server's state (timeout, middlewares)
-/// when the server starts.
-pub trait BindServer {
-    /// Hands the service the state of the server it is mounted on.
-    fn bind_server(&mut self, server: Arc<ServerState>);
-}
-
-/// What a generated `<Trait>Server<T>` is on the gRPC side: a tonic-compatible
-/// tower service with its gRPC name.
+/// A tonic-compatible tower service with its gRPC name: what
+/// [`GrpcServer::add_service`](super::GrpcServer::add_service) serves as is.
 pub trait GrpcService:
     tower::Service<
         http::Request<Body>,
@@ -120,8 +113,8 @@ where
     }
 }
 
-/// Serves one unary call of method `M` on `service` through `chain`; the generated
-/// service's `call` dispatches each gRPC path here.
+/// Serves one unary call of method `M` on `service` through `chain`: the gRPC side
+/// of a unary [`MethodEntry`](crate::table::MethodEntry).
 pub fn unary<M, S>(service: Arc<S>, chain: ServiceChain, request: Request) -> ResponseFuture
 where
     M: Handler<S>,
@@ -142,7 +135,7 @@ where
 }
 
 /// The answer to a method the service does not have: status UNIMPLEMENTED.
-pub fn unimplemented() -> ResponseFuture {
+pub(crate) fn unimplemented() -> ResponseFuture {
     Box::pin(async { Ok(tonic::Status::unimplemented("unknown method").into_http()) })
 }
 

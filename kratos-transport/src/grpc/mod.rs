@@ -14,13 +14,13 @@
 mod adapter;
 mod client;
 mod codec;
+mod dispatch;
 mod server;
 mod status;
 
-pub use adapter::{
-    BindServer, GrpcService, Request, Response, ResponseFuture, unary, unimplemented,
-};
+pub use adapter::{GrpcService, Request, Response, ResponseFuture, unary};
 pub use client::GrpcClient;
+pub(crate) use dispatch::Dispatch;
 pub use server::{GrpcConfig, GrpcServer};
 pub use status::{error_from_status, status_from_error};
 pub use tonic::server::NamedService;

@@ -17,10 +17,12 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-use super::adapter::{BindServer, GrpcService};
+use super::adapter::GrpcService;
+use super::dispatch::Dispatch;
 use crate::deadline::DEFAULT_SERVER_TIMEOUT;
 use crate::invoke::ServerState;
 use crate::serve::{ConnectionConfig, Layers, Listener};
+use crate::table::ServiceTable;
 
 /// The `server.grpc` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -165,15 +167,17 @@ impl GrpcServer {
         self
     }
 
-    /// Adds a service written by `#[kratos::service]`; it runs this server's
+    /// Adds the gRPC side of a `#[kratos::service]` trait: it runs this server's
     /// middlewares and timeout, and reflection describes it.
-    pub fn add_kratos_service<S: GrpcService + BindServer + Service>(&mut self, service: S) {
-        self.services.push(S::NAME);
-        self.descriptors.push(service.descriptor());
+    pub(crate) fn add_dispatch<D, T>(&mut self, service: Dispatch<D, T>)
+    where
+        D: ServiceTable<T>,
+        T: Send + Sync + 'static,
+    {
+        self.services.push(D::DESCRIPTOR.full_name);
+        self.descriptors.push(D::DESCRIPTOR);
         self.mounts.push(Box::new(move |routes, state| {
-            let mut service = service.clone();
-            service.bind_server(state.clone());
-            routes.add_service(service)
+            routes.add_service(service.bound(state))
         }));
     }
 

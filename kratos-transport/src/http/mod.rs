@@ -32,7 +32,7 @@ pub use client::HttpClient;
 pub use http::{HeaderMap, HeaderValue, StatusCode};
 pub use kratos_core::HttpMethod;
 pub use reply::{ErrorEncoder, ReplyEncoder, encode_error, encode_reply, reply_codec, response};
-pub use route::{HttpService, RouteTable};
+pub use route::RouteTable;
 pub use server::{HttpConfig, HttpServer};
 pub use state::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 

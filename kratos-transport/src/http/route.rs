@@ -21,12 +21,6 @@ use super::state::{HttpState, body_too_large, requested_timeout};
 use crate::invoke::{effective_timeout, invoke};
 use crate::serve::BodyTimeout;
 
-/// A service that has HTTP routes: `#[kratos::service]` writes this for `<Trait>Server<T>`.
-pub trait HttpService {
-    /// Adds every route of every method to `table`.
-    fn register_routes(&self, table: &mut RouteTable) -> Result<(), Error>;
-}
-
 /// Builds one route's handler once the server's state is known, at start.
 type RouteFactory = Box<dyn Fn(&Arc<HttpState>) -> MethodRouter + Send + Sync>;
 

@@ -95,6 +95,11 @@ fn known_symbols(files: &[ProtoFile]) -> HashSet<String> {
     known
 }
 
+/// The `stream ` keyword before a streamed side's type, else nothing.
+fn stream(streams: bool) -> &'static str {
+    if streams { "stream " } else { "" }
+}
+
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
@@ -223,9 +228,11 @@ impl Writer<'_> {
         let (request, reply) = ((method.request)(), (method.reply)());
         let _ = write!(
             self.out,
-            "  rpc {}({}) returns ({})",
+            "  rpc {}({}{}) returns ({}{})",
             method.name,
+            stream(method.shape.client_streams()),
             self.type_ref(request.package, request.name, &[]),
+            stream(method.shape.server_streams()),
             self.type_ref(reply.package, reply.name, &[]),
         );
         let Some((first, more)) = method.routes.split_first() else {

@@ -1,0 +1,165 @@
+//! The server and client of a service trait, generic over its method table: what
+//! `<Trait>Server<T>` and `<Trait>Client` name.
+
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kratos_core::{Error, Middleware, ServiceDescriptor};
+
+use crate::client::Client;
+use crate::grpc::{Dispatch, GrpcServer};
+use crate::http::HttpServer;
+use crate::invoke::ServiceChain;
+use crate::table::{ServiceDef, ServiceTable};
+
+/// Serves an implementation `T` of the service trait whose table is `D`, over HTTP and
+/// gRPC: the type `<Trait>Server<T>` that `#[kratos::service]` names.
+pub struct ServiceServer<D, T> {
+    inner: Arc<T>,
+    chain: ServiceChain,
+    table: PhantomData<fn() -> D>,
+}
+
+impl<D: ServiceDef, T> ServiceServer<D, T> {
+    /// The service's names, methods and routes.
+    pub const DESCRIPTOR: &'static ServiceDescriptor = D::DESCRIPTOR;
+
+    /// Wraps an implementation.
+    pub fn new(service: T) -> Self {
+        Self::from_arc(Arc::new(service))
+    }
+
+    /// Wraps an implementation that is shared elsewhere too.
+    pub fn from_arc(service: Arc<T>) -> Self {
+        Self {
+            inner: service,
+            chain: ServiceChain::default(),
+            table: PhantomData,
+        }
+    }
+
+    /// Adds a middleware around every method of this service, inside the server's
+    /// middlewares and the ones added before it.
+    #[must_use]
+    pub fn middleware(self, middleware: impl Middleware) -> Self {
+        Self {
+            chain: self.chain.with(middleware),
+            ..self
+        }
+    }
+}
+
+impl<D, T> Clone for ServiceServer<D, T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            chain: self.chain.clone(),
+            table: PhantomData,
+        }
+    }
+}
+
+impl<D: ServiceDef, T> fmt::Debug for ServiceServer<D, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceServer")
+            .field("service", &D::DESCRIPTOR.full_name)
+            .field("implementation", &std::any::type_name::<T>())
+            .finish()
+    }
+}
+
+impl<D, T> kratos_core::Service for ServiceServer<D, T>
+where
+    D: ServiceTable<T>,
+    T: Send + Sync + 'static,
+{
+    fn descriptor(&self) -> &'static ServiceDescriptor {
+        D::DESCRIPTOR
+    }
+
+    fn mount(&self, server: &mut dyn Any) -> Result<bool, Error> {
+        if let Some(http) = server.downcast_mut::<HttpServer>() {
+            for entry in D::METHODS {
+                (entry.routes)(
+                    http.routes_mut(),
+                    Arc::clone(&self.inner),
+                    self.chain.chain.clone(),
+                )?;
+            }
+            http.describe(D::DESCRIPTOR);
+            return Ok(true);
+        }
+        if let Some(grpc) = server.downcast_mut::<GrpcServer>() {
+            grpc.add_dispatch(Dispatch::<D, T>::new(
+                Arc::clone(&self.inner),
+                self.chain.clone(),
+            ));
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+/// Calls a remote service whose table is `D` over HTTP or gRPC: the type
+/// `<Trait>Client` that `#[kratos::service]` names, which implements the trait.
+pub struct ServiceClient<D> {
+    inner: Client,
+    table: PhantomData<fn() -> D>,
+}
+
+impl<D> ServiceClient<D> {
+    /// A client over a configured [`Client`] (discovery, filters, balancer).
+    pub fn new(client: Client) -> Self {
+        Self {
+            inner: client,
+            table: PhantomData,
+        }
+    }
+
+    /// A client of the HTTP server at `url` (`http://127.0.0.1:8000`); timeout 2s.
+    pub fn http(url: &str) -> Result<Self, Error> {
+        Client::http(url).map(Self::new)
+    }
+
+    /// A client of the gRPC server at `url` (`http://127.0.0.1:9000`); timeout 2s,
+    /// connects on first call.
+    pub fn grpc(url: &str) -> Result<Self, Error> {
+        Client::grpc(url).map(Self::new)
+    }
+
+    /// Sets the per-call timeout.
+    #[must_use]
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        Self::new(self.inner.with_timeout(timeout))
+    }
+
+    /// Adds a middleware around every call, inside the ones added before it.
+    #[must_use]
+    pub fn middleware(self, middleware: impl Middleware) -> Self {
+        Self::new(self.inner.middleware(middleware))
+    }
+
+    /// The transport client the trait methods call through.
+    #[doc(hidden)]
+    pub fn client(&self) -> &Client {
+        &self.inner
+    }
+}
+
+impl<D> Clone for ServiceClient<D> {
+    fn clone(&self) -> Self {
+        Self::new(self.inner.clone())
+    }
+}
+
+impl<D: ServiceDef> fmt::Debug for ServiceClient<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("service", &D::DESCRIPTOR.full_name)
+            .field("client", &self.inner)
+            .finish()
+    }
+}
