@@ -162,7 +162,6 @@ pub mod __private {
         IntoService, Message, Method, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor,
         Service, ServiceDescriptor, ServiceRegistration,
     };
-    pub use kratos_core::{impl_enum, impl_message, impl_oneof};
     pub use kratos_transport::{
         Client, MethodEntry, ServiceClient, ServiceDef, ServiceServer, ServiceTable, bootstrap,
     };

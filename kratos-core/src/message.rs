@@ -126,9 +126,6 @@ pub trait FieldTarget {
 impl<T> FieldTarget for Option<T> {
     type Target = T;
 }
-impl<T> FieldTarget for Box<T> {
-    type Target = T;
-}
 impl<T> FieldTarget for Vec<T> {
     type Target = Vec<T>;
 }
@@ -258,15 +255,6 @@ impl<T: FieldOptional> FieldValue for Option<T> {
         text: &str,
     ) -> Option<Result<(), FieldError>> {
         T::set_variant(self, key, rest, text)
-    }
-}
-
-impl<T: FieldOptional> FieldOptional for Box<T> {
-    fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError> {
-        let mut inner = slot.take().map(|b| *b);
-        let result = T::set_some(&mut inner, path, text);
-        *slot = inner.map(Box::new);
-        result
     }
 }
 

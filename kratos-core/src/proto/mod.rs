@@ -8,12 +8,13 @@
 //! - `Option<T>`: explicit presence (proto3 `optional`, a message field, a oneof);
 //! - `Vec<T>`: `repeated` (packed for numbers and enums);
 //! - `HashMap<K, V>`: `map<K, V>`;
-//! - a message or enum type: per-type impls written by [`crate::impl_message`]
-//!   and [`crate::impl_enum`]; a oneof by [`crate::impl_oneof`].
+//! - a message, enum or oneof type (and `Box` of one): blanket impls chosen by
+//!   the type's [`Kinded::Kind`], in [`rules`].
 
 pub mod enums;
 pub mod json;
 mod kinds;
+pub mod rules;
 mod scalars;
 pub mod wkt;
 
@@ -27,6 +28,7 @@ use prost::encoding::{DecodeContext, WireType};
 use crate::descriptor::{FieldKind, FieldType};
 
 pub use kinds::{Oneof, ProtoEnum};
+pub use rules::{EnumKind, Kinded, MessageKind, OneofKind};
 
 /// A field of a message: how its value is encoded at its field number.
 #[diagnostic::on_unimplemented(
@@ -149,33 +151,6 @@ impl<T: ProtoOptional> ProtoField for Option<T> {
         ctx: DecodeContext,
     ) -> Result<(), DecodeError> {
         T::merge_option(self, tag, number, wire_type, buf, ctx)
-    }
-}
-
-impl<T: ProtoOptional> ProtoOptional for Box<T> {
-    const SPAN: u32 = T::SPAN;
-    const KIND: FieldKind = T::KIND;
-    fn encode_some(&self, tag: u32, buf: &mut impl BufMut) {
-        (**self).encode_some(tag, buf)
-    }
-    fn encoded_len_some(&self, tag: u32) -> usize {
-        (**self).encoded_len_some(tag)
-    }
-    fn owns(tag: u32, number: u32) -> bool {
-        T::owns(tag, number)
-    }
-    fn merge_option(
-        slot: &mut Option<Self>,
-        tag: u32,
-        number: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        let mut inner = slot.take().map(|b| *b);
-        let result = T::merge_option(&mut inner, tag, number, wire_type, buf, ctx);
-        *slot = inner.map(Box::new);
-        result
     }
 }
 

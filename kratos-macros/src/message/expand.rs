@@ -252,7 +252,10 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 }
             }
 
-            #p::impl_message!(#name);
+            #[automatically_derived]
+            impl #p::proto::Kinded for #name {
+                type Kind = #p::proto::MessageKind;
+            }
         };
 
         #(#has_field)*

@@ -89,7 +89,31 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
                 }
             }
 
-            #p::impl_enum!(#name);
+            #[automatically_derived]
+            impl #p::proto::Kinded for #name {
+                type Kind = #p::proto::EnumKind;
+            }
+
+            #[automatically_derived]
+            impl #p::serde::Serialize for #name {
+                fn serialize<S: #p::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(#p::proto::ProtoEnum::name(*self))
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #p::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #p::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    #p::proto::enums::deserialize(deserializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl #p::FieldValue for #name {
+                fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
+                    #p::proto::enums::set_text(self, path, text)
+                }
+            }
         };
     }
 }
@@ -230,7 +254,10 @@ pub(super) fn oneof(o: &Oneof) -> TokenStream {
                 }
             }
 
-            #p::impl_oneof!(#name);
+            #[automatically_derived]
+            impl #p::proto::Kinded for #name {
+                type Kind = #p::proto::OneofKind;
+            }
         };
     }
 }

@@ -163,15 +163,6 @@ impl<T: JsonOptional> JsonField for Option<T> {
     }
 }
 
-impl<T: JsonOptional> JsonOptional for Box<T> {
-    fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (**self).serialize_some(serializer)
-    }
-    fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize_some(deserializer).map(Box::new)
-    }
-}
-
 impl<T: JsonField> JsonField for Vec<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
