@@ -150,15 +150,17 @@ pub mod __private {
     pub use ::serde;
     pub use kratos_core::app::BoxFuture;
     pub use kratos_core::descriptor::{self, MessageDescriptor};
-    pub use kratos_core::message::{FieldTarget, field_hash};
-    pub use kratos_core::method::{Probe, ViaNothing, ViaValidate, into_kratos_result};
+    pub use kratos_core::message::FieldTarget;
+    pub use kratos_core::method::{
+        Probe, ViaNothing, ViaValidate, into_kratos_result, reply_descriptor, request_descriptor,
+    };
     pub use kratos_core::middleware::{
         Middleware, MiddlewareRegistration, Next, Reply, Request, Validator,
     };
     pub use kratos_core::proto;
     pub use kratos_core::service::from_config;
     pub use kratos_core::{
-        AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HasField, HttpMethod,
+        AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HttpMethod,
         IntoService, Message, Method, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor,
         Service, ServiceDescriptor, ServiceRegistration,
     };

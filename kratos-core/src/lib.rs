@@ -39,7 +39,7 @@ pub use descriptor::{
     HttpMethod, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor, ServiceDescriptor,
 };
 pub use error::{Error, Result};
-pub use message::{FieldError, FieldValue, HasField, Message};
+pub use message::{FieldError, FieldValue, Message};
 pub use metadata::Metadata;
 pub use method::{Handler, Method, Validate};
 pub use middleware::{Chain, Middleware, Next};

@@ -6,6 +6,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// A request or reply message, as written by `#[kratos::message]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a kratos message",
+    label = "not a message",
+    note = "put `#[kratos::message]` on the struct `{Self}` (requests and replies are protobuf messages)"
+)]
 pub trait Message:
     prost::Message
     + Default
@@ -18,8 +23,14 @@ pub trait Message:
     + Sync
     + 'static
 {
-    /// The message's protobuf description: name, package, fields.
-    fn descriptor() -> &'static crate::descriptor::MessageDescriptor;
+    /// The message's protobuf description: name, package, fields. A constant, so
+    /// route checks can read field names at compile time.
+    const DESCRIPTOR: &'static crate::descriptor::MessageDescriptor;
+
+    /// [`Message::DESCRIPTOR`] as a function, for descriptors that refer to it.
+    fn descriptor() -> &'static crate::descriptor::MessageDescriptor {
+        Self::DESCRIPTOR
+    }
 }
 
 /// Why a path or query parameter could not be set on a message.
@@ -90,34 +101,7 @@ pub trait FieldValue {
     }
 }
 
-/// Marks a message as having a field whose name hashes to `H` ([`field_hash`]).
-///
-/// `#[kratos::service]` asks for it for every path variable and `body` field, so a
-/// route that names a missing field fails to compile.
-#[diagnostic::on_unimplemented(
-    message = "the route names a field that `{Self}` does not have",
-    label = "no such field in `{Self}`",
-    note = "a path variable `{{x}}` or `body = \"x\"` must name a field of the request message (`a.b` for a nested one): rename it to an existing field, or add the field to the message"
-)]
-pub trait HasField<const H: u64> {
-    /// The field's message type (the `T` of `Option<T>`), or its scalar type.
-    type Type: ?Sized;
-}
-
-/// The hash that names a field in [`HasField`]: FNV-1a, 64-bit.
-pub const fn field_hash(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u64;
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        i += 1;
-    }
-    hash
-}
-
-/// The type behind a field, as [`HasField::Type`] reports it: `T` for `Option<T>` and `Box<T>`.
+/// The type behind a field, where a nested route path continues: `T` for `Option<T>` and `Box<T>`.
 pub trait FieldTarget {
     /// The type a nested path continues into.
     type Target: ?Sized;
@@ -320,11 +304,5 @@ mod tests {
         .within("b")
         .within("a");
         assert_eq!(e.to_string(), "invalid value for field \"a.b\": r");
-    }
-
-    #[test]
-    fn hash_is_stable() {
-        assert_eq!(field_hash(""), 0xcbf2_9ce4_8422_2325);
-        assert_ne!(field_hash("name"), field_hash("nam"));
     }
 }

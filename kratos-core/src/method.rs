@@ -30,6 +30,18 @@ pub trait Method: Send + Sync + 'static {
     }
 }
 
+/// The request message's descriptor of method `M`. The generated method descriptor
+/// names these two rather than `<Request as Message>::descriptor`, so that a request
+/// or reply type without `#[kratos::message]` is reported once, at the method.
+pub fn request_descriptor<M: Method>() -> &'static crate::descriptor::MessageDescriptor {
+    <M::Request as Message>::DESCRIPTOR
+}
+
+/// The reply message's descriptor of method `M` (see [`request_descriptor`]).
+pub fn reply_descriptor<M: Method>() -> &'static crate::descriptor::MessageDescriptor {
+    <M::Reply as Message>::DESCRIPTOR
+}
+
 /// A request type that can check itself; the `validate` middleware runs the check
 /// before the handler and answers 400 `VALIDATOR` with its message on failure.
 pub trait Validate {

@@ -12,8 +12,10 @@
 //!   the type's [`Kinded::Kind`], in [`rules`].
 
 pub mod enums;
+pub mod fields;
 pub mod json;
 mod kinds;
+pub mod route_check;
 pub mod rules;
 mod scalars;
 pub mod wkt;

@@ -40,7 +40,6 @@ pub(super) fn message(message: &Message) -> TokenStream {
     let count = message.fields.len();
     let idents: Vec<_> = message.fields.iter().map(|f| &f.ident).collect();
     let index: Vec<usize> = (0..count).collect();
-    let index_u32: Vec<u32> = (0..count as u32).collect();
     // Spanned at the field's type so a type without a protobuf mapping is reported there.
     let proto: Vec<TokenStream> = message
         .fields
@@ -50,12 +49,20 @@ pub(super) fn message(message: &Message) -> TokenStream {
             quote_spanned!(ty.span()=> <#ty as ::kratos::__private::proto::ProtoField>)
         })
         .collect();
-    let json: Vec<TokenStream> = message
+    let values: Vec<TokenStream> = message
         .fields
         .iter()
         .map(|f| {
-            let ty = &f.ty;
-            quote_spanned!(ty.span()=> <#ty as ::kratos::__private::proto::json::JsonField>)
+            let (ty, ident) = (&f.ty, &f.ident);
+            quote_spanned!(ty.span()=> &self.#ident)
+        })
+        .collect();
+    let mut_values: Vec<TokenStream> = message
+        .fields
+        .iter()
+        .map(|f| {
+            let (ty, ident) = (&f.ty, &f.ident);
+            quote_spanned!(ty.span()=> &mut self.#ident)
         })
         .collect();
     let tys: Vec<_> = message.fields.iter().map(|f| &f.ty).collect();
@@ -63,48 +70,38 @@ pub(super) fn message(message: &Message) -> TokenStream {
     let all_names: Vec<(String, String)> = idents.iter().map(|i| names(i)).collect();
     let declared: Vec<&String> = all_names.iter().map(|n| &n.0).collect();
     let camel: Vec<&String> = all_names.iter().map(|n| &n.1).collect();
-    let patterns: Vec<TokenStream> = all_names.iter().map(|(d, j)| either(d, j)).collect();
     let docs: Vec<&String> = message.fields.iter().map(|f| &f.doc).collect();
     let doc = crate::docs::of(&item.attrs);
-    let declared_flag = message.args.declared_names;
+    let declared_flag = message.args.declared_names.then(|| {
+        quote!(
+            const DECLARED: bool = true;
+        )
+    });
     let package = match &message.args.package {
         Some(p) => quote!(::core::option::Option::Some(#p)),
         None => quote!(::core::option::Option::None),
     };
     let numbers = quote_spanned!(Span::call_site()=> NUMBERS);
-
-    let p_ref = &p;
-    let has_field = message.fields.iter().flat_map(|f| {
-        let p = p_ref;
-        let (declared, json) = names(&f.ident);
-        let ty = &f.ty;
-        let mut names = vec![declared.clone()];
-        if json != declared {
-            names.push(json);
+    let fields = quote!(#p::proto::fields);
+    let at = match mut_values.split_last() {
+        Some((last, rest)) => {
+            let rest_index = &index[..rest.len()];
+            quote!(match index { #(#rest_index => visit.field(#rest),)* _ => visit.field(#last) })
         }
-        names.into_iter().map(move |n| {
-            quote! {
-                #[automatically_derived]
-                impl #p::HasField<{ #p::field_hash(#n) }> for #name {
-                    type Type = <#ty as #p::FieldTarget>::Target;
-                }
-            }
-        })
-    });
+        None => quote!(unreachable!("{} has no field {index}", #name_str)),
+    };
 
     quote! {
         #item
 
         const _: () = {
-            #[allow(dead_code)]
             const #numbers: [u32; #count] = #p::proto::numbers([#((#explicit, #proto::SPAN)),*]);
 
             #[automatically_derived]
             impl #p::prost::Message for #name {
                 fn encode_raw(&self, buf: &mut impl #p::prost::bytes::BufMut) {
-                    #( #proto::encode(&self.#idents, #numbers[#index], buf); )*
+                    #fields::encode_raw(self, buf)
                 }
-
                 fn merge_field(
                     &mut self,
                     number: u32,
@@ -112,19 +109,11 @@ pub(super) fn message(message: &Message) -> TokenStream {
                     buf: &mut impl #p::prost::bytes::Buf,
                     ctx: #p::prost::encoding::DecodeContext,
                 ) -> ::core::result::Result<(), #p::prost::DecodeError> {
-                    #(
-                        if #proto::owns(#numbers[#index], number) {
-                            return #proto::merge(&mut self.#idents, #numbers[#index], number, wire_type, buf, ctx)
-                                .map_err(|mut e| { e.push(#name_str, #declared); e });
-                        }
-                    )*
-                    #p::prost::encoding::skip_field(wire_type, number, buf, ctx)
+                    #fields::merge_field(self, number, wire_type, buf, ctx)
                 }
-
                 fn encoded_len(&self) -> usize {
-                    0 #( + #proto::encoded_len(&self.#idents, #numbers[#index]) )*
+                    #fields::encoded_len(self)
                 }
-
                 fn clear(&mut self) {
                     *self = ::core::default::Default::default();
                 }
@@ -133,122 +122,51 @@ pub(super) fn message(message: &Message) -> TokenStream {
             #[automatically_derived]
             impl #p::serde::Serialize for #name {
                 fn serialize<S: #p::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    use #p::serde::ser::SerializeStruct as _;
-                    #[allow(unused_variables)]
-                    let declared = #p::proto::json::declared_names(#declared_flag);
-                    let mut out = serializer.serialize_struct(#name_str, #count)?;
-                    #( #json::serialize_entry(&self.#idents, &mut out, if declared { #declared } else { #camel }, declared)?; )*
-                    out.end()
+                    #fields::serialize(self, serializer)
                 }
             }
 
             #[automatically_derived]
             impl<'de> #p::serde::Deserialize<'de> for #name {
                 fn deserialize<D: #p::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    fn field(key: &str) -> #p::proto::json::FieldKey {
-                        match key {
-                            #( #patterns => return #p::proto::json::FieldKey::Field(#index_u32), )*
-                            _ => {}
-                        }
-                        #(
-                            if let ::core::option::Option::Some(v) = #json::variant(key) {
-                                return #p::proto::json::FieldKey::Variant(#index_u32, v);
-                            }
-                        )*
-                        #p::proto::json::FieldKey::Unknown
-                    }
-
-                    struct Fields;
-
-                    #[automatically_derived]
-                    impl<'de> #p::serde::de::Visitor<'de> for Fields {
-                        type Value = #name;
-
-                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                            ::core::fmt::Display::fmt(&#p::proto::json::expecting(#name_str), f)
-                        }
-
-                        fn visit_map<A: #p::serde::de::MapAccess<'de>>(self, mut map: A) -> ::core::result::Result<#name, A::Error> {
-                            let mut out = <#name as ::core::default::Default>::default();
-                            // A field named twice, or a second alternative of a oneof, is an
-                            // error as in protojson, not a silent overwrite.
-                            #[allow(unused_mut, unused_variables)]
-                            let mut seen = [false; #count];
-                            while let ::core::option::Option::Some(key) = map.next_key_seed(#p::proto::json::Key(field))? {
-                                match key {
-                                    #(
-                                        #p::proto::json::FieldKey::Field(#index_u32) => {
-                                            if ::core::mem::replace(&mut seen[#index], true) {
-                                                return ::core::result::Result::Err(#p::proto::json::duplicate_field(#declared));
-                                            }
-                                            out.#idents = map.next_value::<#p::proto::json::De<#tys>>()?.0;
-                                        }
-                                        #p::proto::json::FieldKey::Variant(#index_u32, v) => {
-                                            if ::core::mem::replace(&mut seen[#index], true) {
-                                                return ::core::result::Result::Err(#p::proto::json::oneof_already_set(#declared));
-                                            }
-                                            #json::merge_variant(&mut out.#idents, v, &mut map)?;
-                                        }
-                                    )*
-                                    _ => {
-                                        map.next_value::<#p::serde::de::IgnoredAny>()?;
-                                    }
-                                }
-                            }
-                            ::core::result::Result::Ok(out)
-                        }
-                    }
-
-                    // Held while this message and everything inside it decode.
-                    let _level = #p::proto::json::enter_message::<D::Error>()?;
-                    deserializer.deserialize_struct(#name_str, &[#(#camel),*], Fields)
+                    #fields::deserialize(deserializer)
                 }
             }
 
             #[automatically_derived]
             impl #p::FieldValue for #name {
                 fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
-                    let ::core::option::Option::Some((first, rest)) = path.split_first() else {
-                        return ::core::result::Result::Err(#p::FieldError::Invalid {
-                            field: ::std::string::String::new(),
-                            reason: ::std::string::String::from("a message is set field by field: name a field, like `a.b`"),
-                        });
-                    };
-                    match *first {
-                        #(
-                            #patterns => #p::FieldValue::set_text(&mut self.#idents, rest, text)
-                                .map_err(|e| e.within(#declared)),
-                        )*
-                        key => {
-                            #(
-                                if let ::core::option::Option::Some(result) = #p::FieldValue::set_variant(&mut self.#idents, key, rest, text) {
-                                    return result;
-                                }
-                            )*
-                            ::core::result::Result::Err(#p::FieldError::Unknown(path.join(".")))
-                        }
-                    }
+                    #fields::set_text(self, path, text)
                 }
             }
 
             #[automatically_derived]
             impl #p::Message for #name {
-                fn descriptor() -> &'static #p::MessageDescriptor {
-                    static DESCRIPTOR: #p::MessageDescriptor = #p::MessageDescriptor {
-                        name: #name_str,
-                        package: #package,
-                        fields: &[#(
-                            #p::descriptor::FieldDescriptor {
-                                name: #declared,
-                                json_name: #camel,
-                                number: #numbers[#index],
-                                kind: #proto::KIND,
-                                doc: #docs,
-                            }
-                        ),*],
-                        doc: #doc,
-                    };
-                    &DESCRIPTOR
+                const DESCRIPTOR: &'static #p::MessageDescriptor = &#p::MessageDescriptor {
+                    name: #name_str,
+                    package: #package,
+                    fields: &[#(#p::descriptor::FieldDescriptor {
+                        name: #declared,
+                        json_name: #camel,
+                        number: #numbers[#index],
+                        kind: #proto::KIND,
+                        doc: #docs,
+                    }),*],
+                    doc: #doc,
+                };
+            }
+
+            #[automatically_derived]
+            impl #fields::Fields for #name {
+                #declared_flag
+                const KEYS: &'static [&'static str] = &[#(#camel),*];
+                fn each<V: #fields::Visit>(&self, visit: &mut V) -> ::core::result::Result<(), V::Error> {
+                    let fields = <Self as #p::Message>::DESCRIPTOR.fields;
+                    #(visit.field(&fields[#index], #values)?;)*
+                    ::core::result::Result::Ok(())
+                }
+                fn at<V: #fields::VisitMut>(&mut self, index: usize, visit: V) -> V::Output {
+                    #at
                 }
             }
 
@@ -256,8 +174,13 @@ pub(super) fn message(message: &Message) -> TokenStream {
             impl #p::proto::Kinded for #name {
                 type Kind = #p::proto::MessageKind;
             }
-        };
 
-        #(#has_field)*
+            #(
+                #[automatically_derived]
+                impl #p::proto::route_check::FieldAt<#index> for #name {
+                    type Target = <#tys as #p::FieldTarget>::Target;
+                }
+            )*
+        };
     }
 }

@@ -136,7 +136,7 @@ fn method(
             <T as #service>::#ident(service, request)
         })
     };
-    let checks = m.routes.iter().map(|r| field_checks(r, request));
+    let checks = m.routes.iter().map(|r| field_checks(r, request, marker));
     let middleware = (!m.middleware.is_empty()).then(|| {
         // Each entry carries its name's span, so a name that is not a middleware is
         // reported where it is written.
@@ -161,8 +161,8 @@ fn method(
                 name: #rpc,
                 shape: ::kratos::__private::MethodShape::Unary,
                 operation: #operation,
-                request: <#request as ::kratos::__private::Message>::descriptor,
-                reply: <#reply as ::kratos::__private::Message>::descriptor,
+                request: ::kratos::__private::request_descriptor::<Self>,
+                reply: ::kratos::__private::reply_descriptor::<Self>,
                 doc: #doc,
                 routes: &[#(#routes),*],
             };
@@ -223,33 +223,50 @@ fn route_descriptor(route: &Route) -> TokenStream {
     }
 }
 
-/// `HasField` bounds for every path variable and body field, spanned at the route
-/// so a missing field is reported there.
-fn field_checks(route: &Route, request: &Type) -> TokenStream {
-    let mut checks = Vec::new();
-    let mut paths: Vec<(String, Span)> = route
+/// A constant per path variable and body field that finds the field it names in
+/// the request message, spanned at the route so a missing one is reported there
+/// with a sentence naming it. A dotted path continues into the field's message.
+fn field_checks(route: &Route, request: &Type, marker: &Ident) -> TokenStream {
+    let message = quote!(#request).to_string().replace(' ', "");
+    let mut names: Vec<(String, Span, bool)> = route
         .params
         .iter()
-        .map(|p| (p.clone(), route.path.span()))
+        .map(|name| (name.clone(), route.path.span(), true))
         .collect();
     if let Body::Field(field, lit) = &route.body {
-        paths.push((field.clone(), lit.span()));
+        names.push((field.clone(), lit.span(), false));
     }
-    for (path, span) in paths {
-        // The request type is re-spanned to the route, so a missing field is
-        // reported at the route that names it, not at the method signature.
-        let mut ty = respan(quote!(#request), span);
-        for part in path.split('.') {
-            let check = quote_spanned! {span=>
-                const _: () = {
-                    fn check<M: ?Sized + ::kratos::__private::HasField<{ ::kratos::__private::field_hash(#part) }>>() {}
-                    let _ = check::<#ty>;
-                };
+    let checks = names.into_iter().map(|(path, span, variable)| {
+        let p = quote_spanned!(span=> ::kratos::__private);
+        let written = if variable {
+            format!("the route variable `{{{path}}}`")
+        } else {
+            format!("`body = \"{path}\"`")
+        };
+        let mut levels = Vec::new();
+        let mut fields = quote_spanned!(span=> #p::proto::route_check::request_fields::<#marker>());
+        let mut ty = quote_spanned!(span=> <#marker as #p::Method>::Request);
+        let mut within = message.clone();
+        let parts: Vec<&str> = path.split('.').collect();
+        for (depth, part) in parts.iter().enumerate() {
+            // The last level's index is not needed further: `_` keeps it unnamed.
+            let index = if depth + 1 == parts.len() {
+                format_ident!("_")
+            } else {
+                format_ident!("I{depth}")
             };
-            checks.push(check);
-            ty = quote!(<#ty as ::kratos::__private::HasField<{ ::kratos::__private::field_hash(#part) }>>::Type);
+            let missing = format!(
+                "{written} names `{part}`, which is not a field of `{within}`: name a field of the request message (`a.b` for a field inside field `a`), or add the field to the message"
+            );
+            levels.push(quote_spanned! {span=>
+                const #index: usize = #p::proto::route_check::route_field(#fields, #part, #missing);
+            });
+            ty = quote_spanned!(span=> <#ty as #p::proto::route_check::FieldAt<#index>>::Target);
+            fields = quote_spanned!(span=> <#ty as #p::proto::route_check::RouteTarget>::FIELDS);
+            within = format!("{within}.{part}");
         }
-    }
+        quote_spanned!(span=> const _: () = { #(#levels)* };)
+    });
     quote!(#(#checks)*)
 }
 
@@ -273,22 +290,4 @@ fn client_method(m: &Method, marker: &Ident) -> TokenStream {
             }
         }
     }
-}
-
-/// `tokens` with every token placed at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = proc_macro2::TokenTree::Group(inner);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }

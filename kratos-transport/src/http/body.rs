@@ -316,31 +316,27 @@ mod tests {
     }
 
     impl Message for Holder {
-        fn descriptor() -> &'static MessageDescriptor {
-            use kratos_core::descriptor::FieldDescriptor;
-            static HOLDER: MessageDescriptor = MessageDescriptor {
-                name: "Holder",
-                package: None,
-                fields: &[
-                    FieldDescriptor {
-                        name: "name",
-                        json_name: "name",
-                        number: 1,
-                        kind: FieldKind::Singular(FieldType::String),
-                        doc: "",
-                    },
-                    FieldDescriptor {
-                        name: "page",
-                        json_name: "page",
-                        number: 7,
-                        kind: FieldKind::Singular(FieldType::Message(leaf)),
-                        doc: "",
-                    },
-                ],
-                doc: "",
-            };
-            &HOLDER
-        }
+        const DESCRIPTOR: &'static MessageDescriptor = &MessageDescriptor {
+            name: "Holder",
+            package: None,
+            fields: &[
+                kratos_core::descriptor::FieldDescriptor {
+                    name: "name",
+                    json_name: "name",
+                    number: 1,
+                    kind: FieldKind::Singular(FieldType::String),
+                    doc: "",
+                },
+                kratos_core::descriptor::FieldDescriptor {
+                    name: "page",
+                    json_name: "page",
+                    number: 7,
+                    kind: FieldKind::Singular(FieldType::Message(leaf)),
+                    doc: "",
+                },
+            ],
+            doc: "",
+        };
     }
 
     #[test]
