@@ -8,7 +8,13 @@ use crate::message::Message;
 use crate::method::Method;
 
 /// The type of field number `I` (in declaration order) of a message, through
-/// `Option` and `Box`: where a nested route path (`a.b`) continues.
+/// `Option` and `Box`: where a nested route path (`a.b`) continues. Scalar,
+/// list and map fields have none.
+#[diagnostic::on_unimplemented(
+    message = "the route continues past a field of `{Self}` that is not a message",
+    label = "a route path continues into this field",
+    note = "a dotted path `a.b` in a route continues into the message in field `a`: end the path at `a`, or make `a` a `#[kratos::message]` type"
+)]
 pub trait FieldAt<const I: usize> {
     /// The field's message type, or its scalar type.
     type Target: ?Sized;

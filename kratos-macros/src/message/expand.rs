@@ -25,6 +25,21 @@ pub(super) fn either(declared: &str, json: &str) -> TokenStream {
     }
 }
 
+/// A type written as a scalar, a string, bytes, a list or a map: no route path
+/// continues into it, so it needs no `FieldAt` impl.
+fn is_scalar(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    matches!(
+        last.ident.to_string().as_str(),
+        "String" | "bool" | "i32" | "i64" | "u32" | "u64" | "f32" | "f64" | "Vec" | "HashMap"
+    )
+}
+
 pub(super) fn message(message: &Message) -> TokenStream {
     let mut item = message.item.clone();
     let name = &item.ident;
@@ -65,7 +80,14 @@ pub(super) fn message(message: &Message) -> TokenStream {
             quote_spanned!(ty.span()=> &mut self.#ident)
         })
         .collect();
-    let tys: Vec<_> = message.fields.iter().map(|f| &f.ty).collect();
+    // Where a dotted route path can continue: fields that are not plainly scalars.
+    let (nested_index, nested_tys): (Vec<usize>, Vec<&syn::Type>) = message
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !is_scalar(&f.ty))
+        .map(|(i, f)| (i, &f.ty))
+        .unzip();
     let explicit: Vec<u32> = message.fields.iter().map(|f| f.explicit).collect();
     let all_names: Vec<(String, String)> = idents.iter().map(|i| names(i)).collect();
     let declared: Vec<&String> = all_names.iter().map(|n| &n.0).collect();
@@ -134,13 +156,6 @@ pub(super) fn message(message: &Message) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl #p::FieldValue for #name {
-                fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
-                    #fields::set_text(self, path, text)
-                }
-            }
-
-            #[automatically_derived]
             impl #p::Message for #name {
                 const DESCRIPTOR: &'static #p::MessageDescriptor = &#p::MessageDescriptor {
                     name: #name_str,
@@ -177,8 +192,8 @@ pub(super) fn message(message: &Message) -> TokenStream {
 
             #(
                 #[automatically_derived]
-                impl #p::proto::route_check::FieldAt<#index> for #name {
-                    type Target = <#tys as #p::FieldTarget>::Target;
+                impl #p::proto::route_check::FieldAt<#nested_index> for #name {
+                    type Target = <#nested_tys as #p::FieldTarget>::Target;
                 }
             )*
         };

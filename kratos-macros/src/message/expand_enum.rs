@@ -107,13 +107,6 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
                     #p::proto::enums::deserialize(deserializer)
                 }
             }
-
-            #[automatically_derived]
-            impl #p::FieldValue for #name {
-                fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
-                    #p::proto::enums::set_text(self, path, text)
-                }
-            }
         };
     }
 }
