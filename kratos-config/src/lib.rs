@@ -13,6 +13,7 @@
 
 mod atomic;
 mod env;
+mod error;
 mod source;
 mod tree;
 mod value;
@@ -24,10 +25,9 @@ use arc_swap::ArcSwap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::Error;
-
 pub use atomic::Atomic;
 pub use env::{DEFAULT_ENV_PREFIX, EnvSource};
+pub use error::ConfigError;
 pub use source::{Changed, FileSource, Layer, MemorySource, Source, WatchGuard};
 pub use value::{ConfigValue, duration, parse_duration};
 
@@ -103,7 +103,7 @@ impl ConfigBuilder {
     }
 
     /// Loads every source; fails with the first source's error (file, line, key).
-    pub fn build(self) -> Result<Config, Error> {
+    pub fn build(self) -> Result<Config, ConfigError> {
         let snapshot = load(&self.sources)?;
         let config = Config::assemble(self.sources, snapshot);
         if self.watch {
@@ -114,7 +114,7 @@ impl ConfigBuilder {
 }
 
 /// Reads every source, merges, resolves placeholders.
-fn load(sources: &[Box<dyn Source>]) -> Result<Snapshot, Error> {
+fn load(sources: &[Box<dyn Source>]) -> Result<Snapshot, ConfigError> {
     let mut snapshot = Snapshot {
         root: Value::Object(Default::default()),
         ..Snapshot::default()
@@ -158,7 +158,7 @@ impl Config {
         let sources: Vec<Box<dyn Source>> =
             vec![Box::new(MemorySource::new("memory", root.clone()))];
         let snapshot = load(&sources).unwrap_or_else(|e| {
-            tracing::warn!(error = %e.message, "config placeholders left unresolved");
+            tracing::warn!(error = %e, "config placeholders left unresolved");
             let mut snapshot = Snapshot::default();
             tree::merge(
                 &mut snapshot.root,
@@ -185,18 +185,18 @@ impl Config {
     }
 
     /// Loads a file or a directory of config files, and watches it.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         Self::builder().file(path).build()
     }
 
-    fn start_watching(&self) -> Result<(), Error> {
+    fn start_watching(&self) -> Result<(), ConfigError> {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let changed: Changed = Arc::new(move || {
             // The watch outlives nothing: once every Config is dropped it stops reloading.
             if let Some(inner) = weak.upgrade() {
                 let config = Config { inner };
                 if let Err(e) = config.reload() {
-                    tracing::error!(error = %e.message, "config reload failed; the running config is kept");
+                    tracing::error!(error = %e, "config reload failed; the running config is kept");
                 }
             }
         });
@@ -211,7 +211,7 @@ impl Config {
 
     /// Reads every source again and, if all load, replaces the tree and calls the
     /// watchers of the keys whose value changed; on error the tree is unchanged.
-    pub fn reload(&self) -> Result<(), Error> {
+    pub fn reload(&self) -> Result<(), ConfigError> {
         let _one_at_a_time = lock(&self.inner.reloading);
         let fresh = Arc::new(load(&self.inner.sources)?);
         let old = self.inner.current.swap(fresh.clone());
@@ -237,7 +237,7 @@ impl Config {
     }
 
     /// The value at a dotted key deserialized into `T`; `Ok(None)` when the key is missing.
-    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ConfigError> {
         let snapshot = self.inner.current.load();
         match tree::lookup(&snapshot.root, key) {
             None | Some(Value::Null) => Ok(None),
@@ -246,7 +246,7 @@ impl Config {
     }
 
     /// The whole tree deserialized into `T`; an error names the key (and file) that failed.
-    pub fn scan<T: DeserializeOwned>(&self) -> Result<T, Error> {
+    pub fn scan<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
         self.inner.current.load().scan("")
     }
 
@@ -263,7 +263,7 @@ impl Config {
     pub fn atomic<T: DeserializeOwned + Send + Sync + 'static>(
         &self,
         key: &str,
-    ) -> Result<Atomic<T>, Error> {
+    ) -> Result<Atomic<T>, ConfigError> {
         self.bind(key, |value| value.scan::<T>())
     }
 
@@ -273,7 +273,7 @@ impl Config {
         &self,
         key: &str,
         default: T,
-    ) -> Result<Atomic<T>, Error> {
+    ) -> Result<Atomic<T>, ConfigError> {
         self.bind(key, move |value| match value.exists() {
             true => value.scan::<T>(),
             false => Ok(default.clone()),
@@ -283,14 +283,14 @@ impl Config {
     fn bind<T: Send + Sync + 'static>(
         &self,
         key: &str,
-        read: impl Fn(&ConfigValue) -> Result<T, Error> + Send + Sync + 'static,
-    ) -> Result<Atomic<T>, Error> {
+        read: impl Fn(&ConfigValue) -> Result<T, ConfigError> + Send + Sync + 'static,
+    ) -> Result<Atomic<T>, ConfigError> {
         let atomic = Atomic::new(read(&self.value(key))?);
         let target = atomic.clone();
         self.watch(key, move |value| match read(value) {
             Ok(v) => target.store(v),
             Err(e) => {
-                tracing::error!(key = value.key(), error = %e.message, "config value no longer fits its type; keeping the old one");
+                tracing::error!(key = value.key(), error = %e, "config value no longer fits its type; keeping the old one");
             }
         });
         Ok(atomic)
@@ -390,19 +390,18 @@ mod tests {
             "a": {"n": 5, "s": "text", "list": [1], "flag": "true", "nanos": 1500, "d": "soon"}
         }));
         let missing = config.value("a.nope").string().unwrap_err();
-        assert_eq!(missing.message, "config key \"a.nope\" is missing");
-        let wrong = config.value("a.list").int().unwrap_err();
+        assert_eq!(missing.to_string(), "config key \"a.nope\" is missing");
+        let wrong = config.value("a.list").int().unwrap_err().to_string();
         assert!(
-            wrong.message.contains("\"a.list\"") && wrong.message.contains("is a list"),
-            "{}",
-            wrong.message
+            wrong.contains("\"a.list\"") && wrong.contains("is a list"),
+            "{wrong}"
         );
         assert!(
             config
                 .value("a.s")
                 .bool()
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("not a bool")
         );
         assert!(config.value("a.flag").bool().unwrap());
@@ -411,11 +410,10 @@ mod tests {
             config.value("a.nanos").duration().unwrap(),
             Duration::from_nanos(1500)
         );
-        let bad = config.value("a.d").duration().unwrap_err();
+        let bad = config.value("a.d").duration().unwrap_err().to_string();
         assert!(
-            bad.message.contains("\"a.d\"") && bad.message.contains("invalid duration"),
-            "{}",
-            bad.message
+            bad.contains("\"a.d\"") && bad.contains("invalid duration"),
+            "{bad}"
         );
     }
 
@@ -490,14 +488,10 @@ mod tests {
             .watch(false)
             .build()
             .unwrap();
-        let err = config.get::<Server>("server").unwrap_err();
-        assert!(
-            err.message.contains("\"server.timeout\""),
-            "{}",
-            err.message
-        );
-        assert!(err.message.contains("config.yaml"), "{}", err.message);
-        assert!(err.message.contains("invalid duration"), "{}", err.message);
+        let err = config.get::<Server>("server").unwrap_err().to_string();
+        assert!(err.contains("\"server.timeout\""), "{err}");
+        assert!(err.contains("config.yaml"), "{err}");
+        assert!(err.contains("invalid duration"), "{err}");
     }
 
     #[test]
@@ -505,17 +499,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.yaml");
         std::fs::write(&file, "server:\n  addr: ok\n  list: [unclosed\n").unwrap();
-        let err = Config::load(&file).unwrap_err();
-        assert!(err.message.contains("bad.yaml"), "{}", err.message);
-        assert!(err.message.contains("line"), "{}", err.message);
+        let err = Config::load(&file).unwrap_err().to_string();
+        assert!(err.contains("bad.yaml"), "{err}");
+        assert!(err.contains("line"), "{err}");
         let toml = dir.path().join("bad.toml");
         std::fs::write(&toml, "a = \n").unwrap();
-        let err = Config::load(&toml).unwrap_err();
-        assert!(
-            err.message.contains("bad.toml") && err.message.contains("line"),
-            "{}",
-            err.message
-        );
+        let err = Config::load(&toml).unwrap_err().to_string();
+        assert!(err.contains("bad.toml") && err.contains("line"), "{err}");
     }
 
     #[test]
