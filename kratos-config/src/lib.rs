@@ -114,6 +114,7 @@ impl Default for Config {
 
 /// Collects the sources of a [`Config`], in order (later ones win).
 #[derive(Default)]
+#[must_use = "a ConfigBuilder loads nothing until `.build()`"]
 pub struct ConfigBuilder {
     sources: Vec<Box<dyn Source>>,
     watch: bool,
