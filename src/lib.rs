@@ -21,12 +21,12 @@
 //! ```
 //!
 //! This crate is the facade: it re-exports the pieces of `kratos-core`,
-//! `kratos-transport` and `kratos-macros`.
+//! `kratos-config`, `kratos-transport` and `kratos-macros`.
 
+pub use kratos_config::{Atomic, Config};
 pub use kratos_core::app::{AppInfo, DEFAULT_REGISTRAR_TIMEOUT, DEFAULT_STOP_TIMEOUT};
-pub use kratos_core::config::Atomic;
 pub use kratos_core::{
-    App, AppBuilder, AppHandle, Config, Context, Error, Kind, Metadata, Result, RunningApp, Server,
+    App, AppBuilder, AppHandle, Context, Error, Kind, Metadata, Result, RunningApp, Server,
     Validate,
 };
 pub use kratos_macros::{error_code, main, message, middleware, route, service};
@@ -42,11 +42,12 @@ pub mod errors {
     };
 }
 
-/// Configuration: files, the typed sections the servers read, duration parsing.
+/// Configuration (the `kratos-config` crate): files, the typed sections the servers read,
+/// duration parsing.
 pub mod config {
-    pub use kratos_core::config::{
-        Atomic, Changed, Config, ConfigBuilder, ConfigValue, DEFAULT_ENV_PREFIX, EnvSource,
-        FileSource, Layer, MemorySource, Source, WatchGuard, duration, parse_duration,
+    pub use kratos_config::{
+        Atomic, Changed, Config, ConfigBuilder, ConfigError, ConfigValue, DEFAULT_ENV_PREFIX,
+        EnvSource, FileSource, Layer, MemorySource, Source, WatchGuard, duration, parse_duration,
     };
     pub use kratos_transport::bootstrap::{DEFAULT_CONF, ServerSection};
     pub use kratos_transport::grpc::GrpcConfig;

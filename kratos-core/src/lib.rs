@@ -3,12 +3,11 @@
 //! Everything here is shared by the HTTP and gRPC transports and by the code that
 //! `kratos-macros` generates: the error type and its wire mapping, the request
 //! [`Context`], the descriptors of services and methods, the traits that tie a
-//! generated method to its message types, the application lifecycle and the
-//! configuration that starts it, and the codecs that encode messages on HTTP.
-//! This crate never names axum or tonic.
+//! generated method to its message types, the application lifecycle (built from a
+//! [`Config`] of the `kratos-config` crate, whose errors convert into [`Error`]),
+//! and the codecs that encode messages on HTTP. This crate never names axum or tonic.
 
 pub mod app;
-pub mod config;
 pub mod context;
 pub mod descriptor;
 pub mod encoding;
@@ -33,12 +32,12 @@ pub use prost as __prost;
 pub use serde as __serde;
 
 pub use app::{App, AppBuilder, AppHandle, RunningApp, Server};
-pub use config::Config;
 pub use context::{Context, Kind};
 pub use descriptor::{
     HttpMethod, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor, ServiceDescriptor,
 };
 pub use error::{Error, Result};
+pub use kratos_config::Config;
 pub use message::{FieldError, FieldValue, Message};
 pub use metadata::Metadata;
 pub use method::{Handler, Method, Validate};

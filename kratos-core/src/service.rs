@@ -4,7 +4,8 @@
 
 use std::any::Any;
 
-use crate::config::Config;
+use kratos_config::Config;
+
 use crate::descriptor::ServiceDescriptor;
 use crate::error::Error;
 

@@ -12,10 +12,10 @@ use std::process::ExitCode;
 
 use std::sync::Arc;
 
-use kratos_core::config::DEFAULT_ENV_PREFIX;
+use kratos_config::{Config, ConfigError, DEFAULT_ENV_PREFIX};
 use kratos_core::middleware::metadata;
 use kratos_core::registry::{Embedded, Registry};
-use kratos_core::{App, AppBuilder, Config, Error, Middleware};
+use kratos_core::{App, AppBuilder, Error, Middleware};
 use serde::Deserialize;
 
 use crate::grpc::{GrpcConfig, GrpcServer};
@@ -42,7 +42,7 @@ pub struct RegistrySection {
 fn optional_duration<'de, D: serde::Deserializer<'de>>(
     de: D,
 ) -> Result<Option<std::time::Duration>, D::Error> {
-    kratos_core::config::duration::deserialize(de).map(Some)
+    kratos_config::duration::deserialize(de).map(Some)
 }
 
 /// The registry the config names: a linked backend's factory for `registry.kind`,
@@ -161,7 +161,7 @@ fn init_tracing(to_stderr: bool) {
 /// `-conf` (a file or a directory; default `./configs` when present), then the
 /// `KRATOS_`-prefixed environment over it; files are watched for hot reload, except
 /// for an export, which never runs long enough to see one.
-fn load_config(args: &Args) -> Result<Config, Error> {
+fn load_config(args: &Args) -> Result<Config, ConfigError> {
     let builder = match &args.conf {
         Some(path) => Config::builder().file(path),
         None if std::path::Path::new(DEFAULT_CONF).exists() => Config::builder().file(DEFAULT_CONF),

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use kratos_config::{Config, duration};
 use kratos_core::Error;
-use kratos_core::config::duration;
 use serde::Deserialize;
 
 /// How to reach etcd and how to lay out and lease the keys
@@ -80,7 +80,7 @@ impl EtcdConfig {
     }
 
     /// Reads the `registry` section of an app's whole config.
-    pub fn from_config(config: &kratos_core::Config) -> Result<Self, Error> {
+    pub fn from_config(config: &Config) -> Result<Self, Error> {
         let section: Self = config.get(SECTION)?.ok_or_else(|| {
             config_error(format!(
                 "config key {SECTION:?} is missing: the etcd registry needs at least `{SECTION}.endpoints`"
@@ -133,7 +133,7 @@ mod tests {
     use super::*;
 
     fn read(section: serde_json::Value) -> Result<EtcdConfig, Error> {
-        EtcdConfig::from_config(&kratos_core::Config::from_value(
+        EtcdConfig::from_config(&Config::from_value(
             serde_json::json!({ "registry": section }),
         ))
     }
@@ -191,7 +191,7 @@ mod tests {
         );
         let ttl = read(serde_json::json!({"endpoints": ["x"], "ttl": "soon"})).unwrap_err();
         assert!(ttl.message.contains("registry.ttl"), "{}", ttl.message);
-        let none = EtcdConfig::from_config(&kratos_core::Config::empty()).unwrap_err();
+        let none = EtcdConfig::from_config(&Config::empty()).unwrap_err();
         assert!(none.message.contains("registry"), "{}", none.message);
     }
 }

@@ -132,7 +132,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Builds the registry `#[kratos::main]` asks for with `registry.kind: etcd`.
-fn build(config: &kratos_core::Config) -> BoxFuture<'static, Result<Arc<dyn Registry>, Error>> {
+fn build(config: &kratos_config::Config) -> BoxFuture<'static, Result<Arc<dyn Registry>, Error>> {
     let section = EtcdConfig::from_config(config);
     Box::pin(async move {
         let registry = EtcdRegistry::connect(section?).await?;

@@ -3,7 +3,7 @@
 
 mod support;
 
-use kratos_core::Config;
+use kratos_config::Config;
 use kratos_core::registry::factory;
 use support::*;
 

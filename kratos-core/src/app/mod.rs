@@ -17,11 +17,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kratos_config::Config;
+
 pub use crate::BoxFuture;
 pub use running::RunningApp;
 pub use server::Server;
 
-use crate::config::Config;
 use crate::descriptor::ServiceDescriptor;
 use crate::error::Error;
 use crate::registry::{Discovery, Registrar, Registry, ServiceInstance};

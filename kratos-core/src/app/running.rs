@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kratos_config::Config;
+
 use super::signal::StopSignals;
 use super::{AppHandle, AppInfo, Hooks, Server, run_hooks};
-use crate::config::Config;
 use crate::error::Error;
 use crate::registry::{Registrar, ServiceInstance};
 

@@ -54,6 +54,16 @@ plain_errors!(
     Box<dyn std::error::Error + Send + Sync>,
 );
 
+/// A configuration error crosses the wire as it did when config lived in this crate:
+/// code 500, reason `CONFIG`, its text as the message (it names a key or a file, which
+/// the person reading it needs). No cause is attached: the message already is its text,
+/// and a cause would print it twice in logs.
+impl From<kratos_config::ConfigError> for Error {
+    fn from(err: kratos_config::ConfigError) -> Self {
+        Error::internal_server("CONFIG", err.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +89,20 @@ mod tests {
         );
         assert!(err.cause().unwrap().to_string().contains("secret"));
         assert_eq!(err.expose_cause().message, "secret path /etc/x");
+    }
+
+    #[test]
+    fn config_errors_keep_code_reason_and_message() {
+        let missing = kratos_config::Config::empty()
+            .value("server.http.addr")
+            .string()
+            .unwrap_err();
+        let err = Error::from(missing);
+        assert_eq!(
+            (err.code, err.reason.as_str(), err.message.as_str()),
+            (500, "CONFIG", "config key \"server.http.addr\" is missing")
+        );
+        assert!(err.cause().is_none());
     }
 
     #[test]

@@ -12,10 +12,10 @@ mod embedded;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use kratos_config::Config;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::BoxFuture;
-use crate::config::Config;
 use crate::error::Error;
 
 pub use embedded::Embedded;

@@ -31,7 +31,7 @@ pub struct GrpcConfig {
     /// Address to listen on; default `0.0.0.0:9000`. Port 0 picks a free port.
     pub addr: String,
     /// How long one call may run before it fails with DEADLINE_EXCEEDED; default 1s.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub timeout: Duration,
     /// Header, body and idle timeouts, the connection cap, header limits, HTTP/2
     /// keep-alive pings and concurrent streams: keys that sit directly in `server.grpc`.

@@ -25,7 +25,7 @@ pub struct HttpConfig {
     /// Address to listen on; default `0.0.0.0:8000`. Port 0 picks a free port.
     pub addr: String,
     /// How long one call may run before it is answered 504; default 1s.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub timeout: Duration,
     /// Path of the OpenAPI 3 document of the routes, e.g. `/q/openapi.json`; default none.
     pub openapi: Option<String>,

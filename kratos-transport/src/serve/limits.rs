@@ -48,18 +48,18 @@ pub struct ConnectionConfig {
     /// later one; a connection still sending them then is closed. Later requests
     /// and idle spells are checked every `min(header_read_timeout, idle_timeout)`,
     /// so they may run up to one such period over. Default 10s.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub header_read_timeout: Duration,
     /// How long a request's body may take to arrive, counted from when it is first
     /// read (right after the headers, for a route that takes a body); a body still
     /// arriving then is cut (HTTP answers 408 `REQUEST_TIMEOUT`, gRPC
     /// `DEADLINE_EXCEEDED`) and the connection closed. Default 60s.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub body_read_timeout: Duration,
     /// How long a connection may stay open with no request in flight (an idle
     /// HTTP/1.1 keep-alive connection, an HTTP/2 connection with no stream open)
     /// before it is closed, with a GOAWAY on HTTP/2. Default 120s.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub idle_timeout: Duration,
     /// The most connections served at once; past it the server stops accepting
     /// until one closes (new clients wait in the listen backlog), so it never runs
@@ -77,10 +77,10 @@ pub struct ConnectionConfig {
     pub max_headers: usize,
     /// How often an HTTP/2 connection is pinged, to find peers that vanished
     /// without closing it. Default 60s; `0s` sends no pings.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub http2_keepalive_interval: Duration,
     /// How long a ping may go unanswered before the connection is closed. Default 20s.
-    #[serde(deserialize_with = "kratos_core::config::duration::deserialize")]
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub http2_keepalive_timeout: Duration,
     /// The most calls (HTTP/2 streams) open at once on one connection. Default 200.
     pub max_concurrent_streams: u32,

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::ConfigError;
 
 /// One tree a source contributes, and where it came from (a file path, `env`, ...).
 #[derive(Debug, Clone)]
 pub struct Layer {
-    /// Named in errors and in [`super::ConfigValue::origin`].
+    /// Named in errors and in [`crate::ConfigValue::origin`].
     pub origin: String,
     /// The tree.
     pub tree: Value,
@@ -33,16 +33,12 @@ pub trait Source: Send + Sync + 'static {
     fn name(&self) -> String;
     /// Loads the layers, in order; `below` is what the earlier sources merged to
     /// (the environment source overrides keys defined there).
-    fn load(&self, below: &Value) -> Result<Vec<Layer>, Error>;
+    fn load(&self, below: &Value) -> Result<Vec<Layer>, ConfigError>;
     /// Starts calling `changed` when the source changes; `None` if it never does.
-    fn watch(&self, changed: Changed) -> Result<Option<WatchGuard>, Error> {
+    fn watch(&self, changed: Changed) -> Result<Option<WatchGuard>, ConfigError> {
         let _ = changed;
         Ok(None)
     }
-}
-
-pub(crate) fn config_error(message: String) -> Error {
-    Error::internal_server("CONFIG", message)
 }
 
 /// A config file (`.yaml`, `.yml`, `.json`, `.toml`), or a directory of them read in name order.
@@ -57,19 +53,18 @@ impl FileSource {
         Self { path: path.into() }
     }
 
-    fn files(&self) -> Result<Vec<PathBuf>, Error> {
-        let meta = std::fs::metadata(&self.path).map_err(|e| {
-            config_error(format!("cannot read config {}: {e}", self.path.display()))
+    fn files(&self) -> Result<Vec<PathBuf>, ConfigError> {
+        let meta = std::fs::metadata(&self.path).map_err(|source| ConfigError::Read {
+            path: self.path.clone(),
+            source,
         })?;
         if !meta.is_dir() {
             return Ok(vec![self.path.clone()]);
         }
         let mut files: Vec<_> = std::fs::read_dir(&self.path)
-            .map_err(|e| {
-                config_error(format!(
-                    "cannot list config dir {}: {e}",
-                    self.path.display()
-                ))
+            .map_err(|source| ConfigError::ListDir {
+                path: self.path.clone(),
+                source,
             })?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && format_of(p).is_some())
@@ -96,15 +91,14 @@ fn format_of(path: &Path) -> Option<Format> {
 }
 
 /// Reads one file; a parse error names the file, the line and the reason.
-pub(crate) fn load_file(path: &Path) -> Result<Value, Error> {
-    let format = format_of(path).ok_or_else(|| {
-        config_error(format!(
-            "config file {} is not .yaml, .yml, .json or .toml",
-            path.display()
-        ))
+pub(crate) fn load_file(path: &Path) -> Result<Value, ConfigError> {
+    let format = format_of(path).ok_or_else(|| ConfigError::UnknownFormat {
+        path: path.to_owned(),
     })?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| config_error(format!("cannot read config {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     let parsed = match format {
         _ if text.trim().is_empty() => Ok(Value::Object(Default::default())),
         Format::Yaml => serde_norway::from_str::<Value>(&text).map_err(|e| e.to_string()),
@@ -115,16 +109,14 @@ pub(crate) fn load_file(path: &Path) -> Result<Value, Error> {
         // A YAML file of only comments is null: nothing to merge.
         Ok(Value::Null) => Ok(Value::Object(Default::default())),
         Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(other) => Err(config_error(format!(
-            "config {}: the top level is a {}, not a map of keys",
-            path.display(),
-            kind(&other)
-        ))),
-        Err(reason) => Err(config_error(format!(
-            "config {}: {}",
-            path.display(),
-            reason.trim()
-        ))),
+        Ok(other) => Err(ConfigError::NotAMap {
+            path: path.to_owned(),
+            found: kind(&other),
+        }),
+        Err(reason) => Err(ConfigError::Parse {
+            path: path.to_owned(),
+            reason: reason.trim().to_owned(),
+        }),
     }
 }
 
@@ -144,7 +136,7 @@ impl Source for FileSource {
         self.path.display().to_string()
     }
 
-    fn load(&self, _below: &Value) -> Result<Vec<Layer>, Error> {
+    fn load(&self, _below: &Value) -> Result<Vec<Layer>, ConfigError> {
         self.files()?
             .into_iter()
             .map(|file| {
@@ -156,7 +148,7 @@ impl Source for FileSource {
             .collect()
     }
 
-    fn watch(&self, changed: Changed) -> Result<Option<WatchGuard>, Error> {
+    fn watch(&self, changed: Changed) -> Result<Option<WatchGuard>, ConfigError> {
         use notify::{EventKind, RecursiveMode, Watcher};
 
         let is_dir = self.path.is_dir();
@@ -189,10 +181,16 @@ impl Source for FileSource {
                     let _ = tx.send(());
                 }
             })
-            .map_err(|e| config_error(format!("cannot watch {}: {e}", dir.display())))?;
+            .map_err(|e| ConfigError::Watch {
+                path: dir.clone(),
+                source: e.into(),
+            })?;
         watcher
             .watch(&dir, RecursiveMode::NonRecursive)
-            .map_err(|e| config_error(format!("cannot watch {}: {e}", dir.display())))?;
+            .map_err(|e| ConfigError::Watch {
+                path: dir.clone(),
+                source: e.into(),
+            })?;
         std::thread::Builder::new()
             .name("kratos-config-watch".to_owned())
             .spawn(move || {
@@ -203,7 +201,7 @@ impl Source for FileSource {
                     changed();
                 }
             })
-            .map_err(|e| config_error(format!("cannot start the config watcher: {e}")))?;
+            .map_err(|source| ConfigError::WatchThread { source })?;
         Ok(Some(Box::new(watcher)))
     }
 }
@@ -231,7 +229,7 @@ impl MemorySource {
     ) -> Self {
         let mut tree = Value::Object(Default::default());
         for (key, value) in pairs {
-            super::tree::set(&mut tree, key, value);
+            crate::tree::set(&mut tree, key, value);
         }
         Self::new(name, tree)
     }
@@ -242,7 +240,7 @@ impl Source for MemorySource {
         self.name.clone()
     }
 
-    fn load(&self, _below: &Value) -> Result<Vec<Layer>, Error> {
+    fn load(&self, _below: &Value) -> Result<Vec<Layer>, ConfigError> {
         Ok(vec![Layer {
             origin: self.name.clone(),
             tree: self.tree.clone(),

@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::source::{config_error, kind};
-use super::tree;
-use crate::error::Error;
+use crate::ConfigError;
+use crate::source::kind;
+use crate::tree;
 
 /// One version of the merged tree, with the source of every leaf.
 #[derive(Debug, Default)]
@@ -33,16 +33,17 @@ impl Snapshot {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `key` (and the file that set it) for an error message.
-    pub(crate) fn describe(&self, key: &str) -> String {
-        match self.origin(key) {
-            Some(origin) => format!("config key {key:?} (from {origin})"),
-            None => format!("config key {key:?}"),
+    /// The value at `key` does not fit: `reason` says why; the error names the key and its source.
+    pub(crate) fn invalid(&self, key: &str, reason: String) -> ConfigError {
+        ConfigError::Invalid {
+            key: key.to_owned(),
+            origin: self.origin(key).map(str::to_owned),
+            reason,
         }
     }
 
     /// `T` from the value at `key` (the root for `""`); errors name the innermost key that failed.
-    pub(crate) fn scan<T: DeserializeOwned>(&self, key: &str) -> Result<T, Error> {
+    pub(crate) fn scan<T: DeserializeOwned>(&self, key: &str) -> Result<T, ConfigError> {
         let null = Value::Null;
         let value = tree::lookup(&self.root, key).unwrap_or(&null);
         serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
@@ -57,7 +58,7 @@ impl Snapshot {
             } else {
                 full
             };
-            config_error(format!("{}: {}", self.describe(&full), e.inner()))
+            self.invalid(&full, e.inner().to_string())
         })
     }
 }
@@ -97,21 +98,24 @@ impl ConfigValue {
         self.snapshot.origin(&self.key)
     }
 
-    fn present(&self) -> Result<&Value, Error> {
-        self.raw()
-            .ok_or_else(|| config_error(format!("config key {:?} is missing", self.key)))
+    fn present(&self) -> Result<&Value, ConfigError> {
+        self.raw().ok_or_else(|| ConfigError::Missing {
+            key: self.key.clone(),
+        })
     }
 
-    fn wrong(&self, value: &Value, want: &str) -> Error {
-        config_error(format!(
-            "{} is a {} ({value}), not {want}",
-            self.snapshot.describe(&self.key),
-            kind(value)
-        ))
+    fn wrong(&self, value: &Value, want: &'static str) -> ConfigError {
+        ConfigError::WrongType {
+            key: self.key.clone(),
+            origin: self.origin().map(str::to_owned),
+            found: kind(value),
+            value: value.to_string(),
+            expected: want,
+        }
     }
 
     /// The value as text; numbers and bools give their text.
-    pub fn string(&self) -> Result<String, Error> {
+    pub fn string(&self) -> Result<String, ConfigError> {
         match self.present()? {
             Value::String(s) => Ok(s.clone()),
             v @ (Value::Number(_) | Value::Bool(_)) => Ok(v.to_string()),
@@ -120,7 +124,7 @@ impl ConfigValue {
     }
 
     /// The value as an integer; text that reads as one is accepted.
-    pub fn int(&self) -> Result<i64, Error> {
+    pub fn int(&self) -> Result<i64, ConfigError> {
         match self.present()? {
             Value::Number(n) if n.as_i64().is_some() => Ok(n.as_i64().expect("checked")),
             v @ Value::String(s) => s.trim().parse().map_err(|_| self.wrong(v, "an integer")),
@@ -129,7 +133,7 @@ impl ConfigValue {
     }
 
     /// The value as a float; integers and text that reads as a number are accepted.
-    pub fn float(&self) -> Result<f64, Error> {
+    pub fn float(&self) -> Result<f64, ConfigError> {
         match self.present()? {
             Value::Number(n) => Ok(n.as_f64().unwrap_or_default()),
             v @ Value::String(s) => s.trim().parse().map_err(|_| self.wrong(v, "a number")),
@@ -138,7 +142,7 @@ impl ConfigValue {
     }
 
     /// The value as a bool; `"true"`/`"false"` text is accepted.
-    pub fn bool(&self) -> Result<bool, Error> {
+    pub fn bool(&self) -> Result<bool, ConfigError> {
         match self.present()? {
             Value::Bool(b) => Ok(*b),
             v @ Value::String(s) => match s.trim() {
@@ -151,20 +155,20 @@ impl ConfigValue {
     }
 
     /// The value as a duration: `"1s"`, `"500ms"`, `"1m30s"`, or integer nanoseconds.
-    pub fn duration(&self) -> Result<Duration, Error> {
+    pub fn duration(&self) -> Result<Duration, ConfigError> {
         match self.present()? {
             Value::Number(n) if n.as_u64().is_some() => {
                 Ok(Duration::from_nanos(n.as_u64().expect("checked")))
             }
-            Value::String(s) => parse_duration(s).map_err(|reason| {
-                config_error(format!("{}: {reason}", self.snapshot.describe(&self.key)))
-            }),
+            Value::String(s) => {
+                parse_duration(s).map_err(|reason| self.snapshot.invalid(&self.key, reason))
+            }
             v => Err(self.wrong(v, "a duration like \"1s\"")),
         }
     }
 
     /// The value deserialized into `T` (a struct, a list, a map, a scalar).
-    pub fn scan<T: DeserializeOwned>(&self) -> Result<T, Error> {
+    pub fn scan<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
         self.present()?;
         self.snapshot.scan(&self.key)
     }

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::source::{Layer, Source, config_error, kind};
-use super::tree;
-use crate::error::Error;
+use crate::ConfigError;
+use crate::source::{Layer, Source, kind};
+use crate::tree;
 
 /// The prefix `#[kratos::main]` uses.
 pub const DEFAULT_ENV_PREFIX: &str = "KRATOS_";
@@ -57,11 +57,11 @@ fn flat_name(key: &str) -> String {
 }
 
 /// Reads `text` as the type of `like`.
-fn convert(key: &str, text: &str, like: Option<&Value>) -> Result<Value, Error> {
-    let wrong = |what: &str| {
-        config_error(format!(
-            "environment override of config key {key:?}: {text:?} is not a {what}"
-        ))
+fn convert(key: &str, text: &str, like: Option<&Value>) -> Result<Value, ConfigError> {
+    let wrong = |what: &str| ConfigError::Env {
+        key: key.to_owned(),
+        value: text.to_owned(),
+        expected: what.to_owned(),
     };
     Ok(match like {
         Some(Value::Bool(_)) => match text.trim() {
@@ -99,7 +99,7 @@ impl Source for EnvSource {
         format!("env {}*", self.prefix)
     }
 
-    fn load(&self, below: &Value) -> Result<Vec<Layer>, Error> {
+    fn load(&self, below: &Value) -> Result<Vec<Layer>, ConfigError> {
         let vars = self.vars();
         let mut over = Value::Object(Default::default());
         let mut any = false;
@@ -201,7 +201,7 @@ mod tests {
         let err = env(&[("KRATOS_SERVER_PORT", "eighty")])
             .load(&below)
             .unwrap_err();
-        assert!(err.message.contains("server.port"), "{}", err.message);
+        assert!(err.to_string().contains("server.port"), "{err}");
         assert!(env(&[]).load(&below).unwrap().is_empty());
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::error::Error;
+use crate::ConfigError;
 
 /// Merges `over` into `base`; `origin` records, for every leaf `over` sets, which source set it.
 pub(crate) fn merge(
@@ -114,7 +114,7 @@ pub(crate) fn set(root: &mut Value, key: &str, value: Value) {
 /// variable, else the default, else empty (with a warning, as Go kratos leaves it).
 /// A string that is one placeholder takes the referenced value's type, and a
 /// number or bool written as text becomes one (`port: ${PORT:8000}` is a number).
-pub(crate) fn resolve_placeholders(root: &mut Value) -> Result<(), Error> {
+pub(crate) fn resolve_placeholders(root: &mut Value) -> Result<(), ConfigError> {
     let snapshot = root.clone();
     let mut leaves_with_text = Vec::new();
     collect_strings(root, String::new(), &mut leaves_with_text);
@@ -158,7 +158,7 @@ fn set_existing(root: &mut Value, key: &str, value: Value) {
 }
 
 /// The value of `key` with its placeholders resolved; `stack` catches cycles.
-fn resolve_key(root: &Value, key: &str, stack: &mut Vec<String>) -> Result<Value, Error> {
+fn resolve_key(root: &Value, key: &str, stack: &mut Vec<String>) -> Result<Value, ConfigError> {
     let Some(value) = lookup(root, key) else {
         return Ok(Value::Null);
     };
@@ -170,13 +170,9 @@ fn resolve_key(root: &Value, key: &str, stack: &mut Vec<String>) -> Result<Value
     }
     if stack.iter().any(|k| k == key) {
         stack.push(key.to_owned());
-        return Err(Error::internal_server(
-            "CONFIG",
-            format!(
-                "config placeholders refer to each other in a cycle: {}",
-                stack.join(" -> ")
-            ),
-        ));
+        return Err(ConfigError::PlaceholderCycle {
+            chain: stack.clone(),
+        });
     }
     stack.push(key.to_owned());
     let result = expand(root, key, text, stack);
@@ -184,7 +180,12 @@ fn resolve_key(root: &Value, key: &str, stack: &mut Vec<String>) -> Result<Value
     result
 }
 
-fn expand(root: &Value, key: &str, text: &str, stack: &mut Vec<String>) -> Result<Value, Error> {
+fn expand(
+    root: &Value,
+    key: &str,
+    text: &str,
+    stack: &mut Vec<String>,
+) -> Result<Value, ConfigError> {
     let whole = text.starts_with("${") && text.ends_with('}') && text.matches("${").count() == 1;
     let mut out = String::new();
     let mut rest = text;
@@ -192,12 +193,10 @@ fn expand(root: &Value, key: &str, text: &str, stack: &mut Vec<String>) -> Resul
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            return Err(Error::internal_server(
-                "CONFIG",
-                format!(
-                    "config key {key:?}: unclosed placeholder in {text:?}: write ${{NAME}} or ${{NAME:default}}"
-                ),
-            ));
+            return Err(ConfigError::UnclosedPlaceholder {
+                key: key.to_owned(),
+                text: text.to_owned(),
+            });
         };
         let inner = &after[..end];
         let (name, default) = match inner.split_once(':') {
@@ -319,12 +318,12 @@ mod tests {
     fn placeholder_cycles_and_unclosed_placeholders_are_errors() {
         let mut root = json!({"a": "${b}", "b": "${a}"});
         let err = resolve_placeholders(&mut root).unwrap_err();
-        assert!(err.message.contains("cycle"), "{}", err.message);
+        assert!(err.to_string().contains("cycle"), "{err}");
         let mut root = json!({"a": "${b"});
         assert!(
             resolve_placeholders(&mut root)
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("unclosed")
         );
     }
