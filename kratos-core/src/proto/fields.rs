@@ -26,6 +26,11 @@ use crate::descriptor::{FieldDescriptor, FieldKind};
 use crate::message::{FieldError, FieldValue, Message};
 
 /// Everything a field's type is: protobuf, JSON and text rules.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no protobuf mapping",
+    label = "not a protobuf field type",
+    note = "a field is a scalar (String, bool, i32, i64, u32, u64, f32, f64, Vec<u8>), a `#[kratos::message]` struct or enum, a Timestamp or Duration, or Vec/Option/HashMap of those: put `#[kratos::message]` on the type or pick one of these"
+)]
 pub trait Field: ProtoField + JsonField + FieldValue {}
 
 impl<T: ProtoField + JsonField + FieldValue> Field for T {}
