@@ -7,7 +7,9 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kratos_core::{Error, Middleware, ServiceDescriptor};
+use std::future::Future;
+
+use kratos_core::{Context, Error, Method, Middleware, ServiceDescriptor};
 
 use crate::client::Client;
 use crate::grpc::{Dispatch, GrpcServer};
@@ -142,10 +144,20 @@ impl<D> ServiceClient<D> {
         Self::new(self.inner.middleware(middleware))
     }
 
-    /// The transport client the trait methods call through.
+    /// Calls method `M` for the trait method the client implements, with the error
+    /// turned into that method's error type.
     #[doc(hidden)]
-    pub fn client(&self) -> &Client {
-        &self.inner
+    pub fn call<M: Method, E: From<Error>>(
+        &self,
+        caller: Option<&Context>,
+        request: M::Request,
+    ) -> impl Future<Output = Result<M::Reply, E>> + Send {
+        async move {
+            self.inner
+                .unary::<M>(caller, request)
+                .await
+                .map_err(E::from)
+        }
     }
 }
 

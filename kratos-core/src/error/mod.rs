@@ -57,13 +57,22 @@ impl Error {
         }
     }
 
+    /// The same error with another message (code, reason, metadata and cause kept).
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     /// Adds one metadata entry.
+    #[must_use]
     pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata.insert(key.into(), value.into());
         self
     }
 
     /// Attaches the local cause, reported by `source()` and never sent.
+    #[must_use]
     pub fn with_cause(
         mut self,
         cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -39,12 +39,8 @@ impl<T: ProtoField + JsonField + FieldValue> Field for T {}
 pub trait Visit {
     /// Why the walk stopped.
     type Error;
-    /// Visits field `index`, described by `field`.
-    fn field<F: Field>(
-        &mut self,
-        field: &'static FieldDescriptor,
-        value: &F,
-    ) -> Result<(), Self::Error>;
+    /// Visits field `index` (into the message descriptor's fields).
+    fn field<F: Field>(&mut self, index: usize, value: &F) -> Result<(), Self::Error>;
 }
 
 /// Something done to one field of a message (decoding it, setting it from text).
@@ -77,44 +73,46 @@ fn described<M: Message>(index: usize) -> &'static FieldDescriptor {
     &M::DESCRIPTOR.fields[index]
 }
 
-struct Encode<'b, B>(&'b mut B);
+struct Encode<'b, B> {
+    fields: &'static [FieldDescriptor],
+    buf: &'b mut B,
+}
 
 impl<B: BufMut> Visit for Encode<'_, B> {
     type Error = std::convert::Infallible;
-    fn field<F: Field>(
-        &mut self,
-        field: &'static FieldDescriptor,
-        value: &F,
-    ) -> Result<(), Self::Error> {
-        value.encode(field.number, self.0);
+    fn field<F: Field>(&mut self, index: usize, value: &F) -> Result<(), Self::Error> {
+        value.encode(self.fields[index].number, self.buf);
         Ok(())
     }
 }
 
 /// `prost::Message::encode_raw` of a message.
 pub fn encode_raw<M: Fields>(message: &M, buf: &mut impl BufMut) {
-    let Ok(()) = message.each(&mut Encode(buf));
+    let fields = M::DESCRIPTOR.fields;
+    let Ok(()) = message.each(&mut Encode { fields, buf });
 }
 
-struct Len(usize);
+struct Len {
+    fields: &'static [FieldDescriptor],
+    len: usize,
+}
 
 impl Visit for Len {
     type Error = std::convert::Infallible;
-    fn field<F: Field>(
-        &mut self,
-        field: &'static FieldDescriptor,
-        value: &F,
-    ) -> Result<(), Self::Error> {
-        self.0 += value.encoded_len(field.number);
+    fn field<F: Field>(&mut self, index: usize, value: &F) -> Result<(), Self::Error> {
+        self.len += value.encoded_len(self.fields[index].number);
         Ok(())
     }
 }
 
 /// `prost::Message::encoded_len` of a message.
 pub fn encoded_len<M: Fields>(message: &M) -> usize {
-    let mut len = Len(0);
+    let mut len = Len {
+        fields: M::DESCRIPTOR.fields,
+        len: 0,
+    };
     let Ok(()) = message.each(&mut len);
-    len.0
+    len.len
 }
 
 struct Merge<'b, B> {
@@ -187,17 +185,15 @@ pub fn merge_field<M: Fields>(
 }
 
 struct Entries<'o, S> {
+    fields: &'static [FieldDescriptor],
     out: &'o mut S,
     declared: bool,
 }
 
 impl<S: SerializeStruct> Visit for Entries<'_, S> {
     type Error = S::Error;
-    fn field<F: Field>(
-        &mut self,
-        field: &'static FieldDescriptor,
-        value: &F,
-    ) -> Result<(), S::Error> {
+    fn field<F: Field>(&mut self, index: usize, value: &F) -> Result<(), S::Error> {
+        let field = &self.fields[index];
         let name = if self.declared {
             field.name
         } else {
@@ -213,6 +209,7 @@ pub fn serialize<M: Fields, S: Serializer>(message: &M, serializer: S) -> Result
     let descriptor = M::DESCRIPTOR;
     let mut out = serializer.serialize_struct(descriptor.name, descriptor.fields.len())?;
     let mut entries = Entries {
+        fields: descriptor.fields,
         out: &mut out,
         declared: declared_names(M::DECLARED),
     };

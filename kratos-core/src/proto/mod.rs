@@ -238,6 +238,28 @@ pub const fn numbers<const N: usize>(fields: [(u32, u32); N]) -> [u32; N] {
     out
 }
 
+/// A message's field descriptors with their numbers filled in by [`numbers`]:
+/// `fields[i].number` is the explicit `#[tag(N)]` or 0, `spans[i]` the numbers the
+/// field takes.
+pub const fn numbered<const N: usize>(
+    mut fields: [crate::descriptor::FieldDescriptor; N],
+    spans: [u32; N],
+) -> [crate::descriptor::FieldDescriptor; N] {
+    let mut pairs = [(0u32, 0u32); N];
+    let mut i = 0;
+    while i < N {
+        pairs[i] = (fields[i].number, spans[i]);
+        i += 1;
+    }
+    let numbers = numbers(pairs);
+    i = 0;
+    while i < N {
+        fields[i].number = numbers[i];
+        i += 1;
+    }
+    fields
+}
+
 /// A descriptor for `FieldType::Enum` of `E`, for the `const KIND`s of enum fields.
 pub const fn enum_type<E: ProtoEnum>() -> FieldType {
     FieldType::Enum(E::descriptor)

@@ -73,7 +73,7 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
     let display = model.variants.iter().map(|v| match &v.message {
         Some((lit, used)) => {
             let pat = pattern(name, v, used);
-            quote!(#pat => ::core::write!(f, #lit),)
+            quote!(#pat => f.write_fmt(::core::format_args!(#lit)),)
         }
         None => {
             let pat = pattern(name, v, &[]);
@@ -81,7 +81,7 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
             quote!(#pat => f.write_str(#reason),)
         }
     });
-    let metadata = model
+    let metadata: Vec<TokenStream> = model
         .variants
         .iter()
         .filter(|v| !v.metadata.is_empty())
@@ -93,7 +93,22 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
             quote!(error = error.with_metadata(#key, ::std::string::ToString::to_string(#binding));)
         });
             quote!(#pat => { #(#entries)* })
-        });
+        })
+        .collect();
+    // Without metadata fields the error is built in one expression.
+    let from_body = if metadata.is_empty() {
+        quote!(#error::new(value.code(), value.reason(), ::std::string::ToString::to_string(&value)))
+    } else {
+        quote! {
+            let mut error = #error::new(value.code(), value.reason(), ::std::string::ToString::to_string(&value));
+            #[allow(unreachable_patterns)]
+            match &value {
+                #(#metadata)*
+                _ => {}
+            }
+            error
+        }
+    };
     let is_fns = model.variants.iter().map(|v| {
         let is = format_ident!("is_{}", v.snake);
         let (code, reason) = (v.code, &v.reason);
@@ -150,9 +165,7 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
 
             /// This error with another message (code, reason and metadata kept).
             pub fn with_message(self, message: impl ::core::convert::Into<::std::string::String>) -> #error {
-                let mut error = #error::from(self);
-                error.message = message.into();
-                error
+                #error::from(self).with_message(message)
             }
 
             /// The variant a received error stands for, when code and reason match one
@@ -180,13 +193,7 @@ pub(super) fn enumeration(model: &Enumeration) -> TokenStream {
         #[automatically_derived]
         impl ::core::convert::From<#name> for #error {
             fn from(value: #name) -> Self {
-                let mut error = #error::new(value.code(), value.reason(), ::std::string::ToString::to_string(&value));
-                #[allow(unreachable_patterns)]
-                match &value {
-                    #(#metadata)*
-                    _ => {}
-                }
-                error
+                #from_body
             }
         }
     }

@@ -2,7 +2,7 @@
 //! each a list of per-field calls into `kratos_core::proto` chosen by field type,
 //! and its descriptor.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -103,8 +103,14 @@ pub(super) fn message(message: &Message) -> TokenStream {
         Some(p) => quote!(::core::option::Option::Some(#p)),
         None => quote!(::core::option::Option::None),
     };
-    let numbers = quote_spanned!(Span::call_site()=> NUMBERS);
     let fields = quote!(#p::proto::fields);
+    let each = match values.split_last() {
+        Some((last, rest)) => {
+            let last_index = rest.len();
+            quote!(#(visit.field(#index, #rest)?;)* visit.field(#last_index, #last))
+        }
+        None => quote!(::core::result::Result::Ok(())),
+    };
     let at = match mut_values.split_last() {
         Some((last, rest)) => {
             let rest_index = &index[..rest.len()];
@@ -115,9 +121,6 @@ pub(super) fn message(message: &Message) -> TokenStream {
 
     quote! {
         #item
-
-        const _: () = {
-            const #numbers: [u32; #count] = #p::proto::numbers([#((#explicit, #proto::SPAN)),*]);
 
             #[automatically_derived]
             impl #p::prost::Message for #name {
@@ -160,13 +163,13 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 const DESCRIPTOR: &'static #p::MessageDescriptor = &#p::MessageDescriptor {
                     name: #name_str,
                     package: #package,
-                    fields: &[#(#p::descriptor::FieldDescriptor {
+                    fields: &#p::proto::numbered([#(#p::descriptor::FieldDescriptor {
                         name: #declared,
                         json_name: #camel,
-                        number: #numbers[#index],
+                        number: #explicit,
                         kind: #proto::KIND,
                         doc: #docs,
-                    }),*],
+                    }),*], [#(#proto::SPAN),*]),
                     doc: #doc,
                 };
             }
@@ -176,9 +179,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
                 #declared_flag
                 const KEYS: &'static [&'static str] = &[#(#camel),*];
                 fn each<V: #fields::Visit>(&self, visit: &mut V) -> ::core::result::Result<(), V::Error> {
-                    let fields = <Self as #p::Message>::DESCRIPTOR.fields;
-                    #(visit.field(&fields[#index], #values)?;)*
-                    ::core::result::Result::Ok(())
+                    #each
                 }
                 fn at<V: #fields::VisitMut>(&mut self, index: usize, visit: V) -> V::Output {
                     #at
@@ -196,6 +197,5 @@ pub(super) fn message(message: &Message) -> TokenStream {
                     type Target = <#nested_tys as #p::FieldTarget>::Target;
                 }
             )*
-        };
     }
 }

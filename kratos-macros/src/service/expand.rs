@@ -128,13 +128,16 @@ fn method(
     let operation = format!("/{full_name}/{rpc}");
     let doc = &m.doc;
     let routes = m.routes.iter().map(route_descriptor);
-    let call = if m.ctx.is_some() {
-        quote!(<T as #service>::#ident(service, ctx, request))
+    let (ctx, call) = if m.ctx.is_some() {
+        (
+            quote!(ctx),
+            quote!(<T as #service>::#ident(service, ctx, request)),
+        )
     } else {
-        quote!({
-            let _ = ctx;
-            <T as #service>::#ident(service, request)
-        })
+        (
+            quote!(_ctx),
+            quote!(<T as #service>::#ident(service, request)),
+        )
     };
     let checks = m.routes.iter().map(|r| field_checks(r, request, marker));
     let middleware = (!m.middleware.is_empty()).then(|| {
@@ -179,7 +182,7 @@ fn method(
         impl<T: #service> ::kratos::__private::Handler<T> for #marker {
             fn call<'a>(
                 service: &'a T,
-                ctx: &'a ::kratos::__private::Context,
+                #ctx: &'a ::kratos::__private::Context,
                 request: #request,
             ) -> impl ::core::future::Future<Output = ::core::result::Result<#reply, ::kratos::__private::Error>> + ::core::marker::Send + 'a {
                 ::kratos::__private::into_kratos_result(#call)
@@ -265,7 +268,11 @@ fn field_checks(route: &Route, request: &Type, marker: &Ident) -> TokenStream {
             fields = quote_spanned!(span=> <#ty as #p::proto::route_check::RouteTarget>::FIELDS);
             within = format!("{within}.{part}");
         }
-        quote_spanned!(span=> const _: () = { #(#levels)* };)
+        if levels.len() == 1 {
+            levels.remove(0)
+        } else {
+            quote_spanned!(span=> const _: () = { #(#levels)* };)
+        }
     });
     quote!(#(#checks)*)
 }
@@ -282,12 +289,7 @@ fn client_method(m: &Method, marker: &Ident) -> TokenStream {
     };
     quote! {
         fn #ident(&self, #ctx request: #request) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
-            async move {
-                self.client()
-                    .unary::<#marker>(#caller, request)
-                    .await
-                    .map_err(::core::convert::Into::into)
-            }
+            self.call::<#marker, _>(#caller, request)
         }
     }
 }
