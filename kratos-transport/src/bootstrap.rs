@@ -272,6 +272,9 @@ where
         }
     };
     init_tracing(args.export_proto.is_some());
+    // Panics inside calls are answered by each call's guard, which logs them with
+    // their location (and backtrace when asked): take over their report first.
+    kratos_core::middleware::recovery::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -44,7 +44,8 @@ struct Origin {
 /// Takes over the report of panics raised inside guarded calls ([`catch`]): their
 /// location (and backtrace, when asked for) is kept for the guard's error instead of
 /// being printed to stderr. Panics anywhere else go to the previous hook as before.
-/// Servers install it when built; idempotent.
+/// `#[kratos::main]` installs it at start, and the first guarded call does when a
+/// program runs without it; idempotent.
 pub fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
@@ -152,6 +153,8 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 /// Polls `call` as a guarded call, returning the [`Panic`] if it panics.
 pub async fn catch<R>(call: impl Future<Output = R>) -> Result<R, Panic> {
+    // Programs that build their servers by hand get the hook with their first call.
+    install_hook();
     let mut call = pin!(call);
     std::future::poll_fn(|cx| {
         GUARDED.set(GUARDED.get() + 1);

@@ -79,8 +79,6 @@ impl GrpcServer {
 
     /// A server from its config section.
     pub fn from_config(config: GrpcConfig) -> Self {
-        // Panics are answered by every call's guard; keep their backtraces for its log.
-        kratos_core::middleware::recovery::install_hook();
         let (health, health_service) = tonic_health::server::health_reporter();
         let health_mount: Mount =
             Box::new(move |routes, _| routes.add_service(health_service.clone()));

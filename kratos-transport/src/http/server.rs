@@ -78,8 +78,6 @@ impl HttpServer {
 
     /// A server from its config section.
     pub fn from_config(config: HttpConfig) -> Self {
-        // Panics are answered by every call's guard; keep their backtraces for its log.
-        kratos_core::middleware::recovery::install_hook();
         let openapi = OpenApi {
             path: config.openapi.clone(),
             ..OpenApi::default()
