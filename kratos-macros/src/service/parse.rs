@@ -43,14 +43,16 @@ pub(super) struct Trait {
 /// One method of the trait as written.
 pub(super) struct Method {
     pub(super) asyncness: Option<Token![async]>,
+    /// `const`, `unsafe`, `extern "C"`: what else is written before `fn`.
+    pub(super) qualifiers: TokenStream,
     pub(super) fn_token: Token![fn],
     pub(super) ident: Ident,
     pub(super) generics: Generics,
     pub(super) receiver: Receiver,
     /// The parameters after the receiver (all of them when there is none).
     pub(super) params: Vec<Param>,
-    /// The whole parameter list, for an error about the list as a whole.
-    pub(super) inputs: TokenStream,
+    /// The `( .. )` of the parameters, for an error about the list as a whole.
+    pub(super) parens: Span,
     pub(super) output: Output,
     pub(super) default: Option<Block>,
     pub(super) routes: Vec<RouteAttr>,
@@ -219,14 +221,16 @@ fn method(func: &mut TraitItemFn, errors: &mut Errors) -> Method {
             ty: ty.clone(),
         },
     };
+    let (constness, safety, abi) = (&sig.constness, &sig.safety, &sig.abi);
     Method {
         asyncness: sig.asyncness,
+        qualifiers: quote!(#constness #safety #abi),
         fn_token: sig.fn_token,
         ident: sig.ident.clone(),
         generics: sig.generics.clone(),
         receiver,
         params,
-        inputs: sig.inputs.to_token_stream(),
+        parens: sig.paren_token.span.join(),
         output,
         default: func.default.clone(),
         routes,

@@ -110,6 +110,7 @@ fn not_generic(item: &ItemTrait, errors: &mut Errors) {
 /// Checks one method; `None` when it cannot be served.
 fn method(ast: &parse::Method, routes: Vec<Route>, errors: &mut Errors) -> Option<Method> {
     is_async(ast, errors);
+    plain_fn(ast, errors);
     method_not_generic(ast, errors);
     no_default_body(ast, errors);
     takes_shared_self(ast, errors);
@@ -139,6 +140,18 @@ fn is_async(ast: &parse::Method, errors: &mut Errors) {
         errors.at(
             quote::quote!(#f #i),
             format!("service methods are async: write `async fn {i}(...)`"),
+        );
+    }
+}
+
+/// The trait is implemented by generated code (the client) and called by it (the
+/// server), which both expect a plain `async fn`.
+fn plain_fn(ast: &parse::Method, errors: &mut Errors) {
+    if !ast.qualifiers.is_empty() {
+        let written = &ast.qualifiers;
+        errors.at(
+            written,
+            format!("a service method is a plain `async fn`: remove `{written}`"),
         );
     }
 }
@@ -195,10 +208,10 @@ fn params(ast: &parse::Method, errors: &mut Errors) -> Option<(Option<Type>, Typ
         // Nothing at all is already reported, as a missing `&self` and request.
         [] if matches!(ast.receiver, Receiver::Missing) => None,
         _ => {
-            errors.at(
-                &ast.inputs,
+            errors.push(syn::Error::new(
+                ast.parens,
                 "a service method takes one request message: `(&self, req: HelloRequest)`, optionally after `ctx: &kratos::Context`",
-            );
+            ));
             None
         }
     }
