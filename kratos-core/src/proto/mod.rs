@@ -36,8 +36,11 @@ pub use rules::{EnumKind, Kinded, MessageKind, OneofKind};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no protobuf mapping",
     label = "not a protobuf field type",
-    note = "a field is a scalar (String, bool, i32, i64, u32, u64, f32, f64, Vec<u8>), a `#[kratos::message]` struct or enum, a Timestamp or Duration, or Vec/Option/HashMap of those: put `#[kratos::message]` on `{Self}` or pick one of these"
+    note = "a field is a scalar (String, bool, i32, i64, u32, u64, f32, f64, Vec<u8>), a `#[kratos::message]` struct or enum, a Timestamp or Duration, or Vec/Option/HashMap of those: put `#[kratos::message]` on your own struct or enum, or pick one of these"
 )]
+// `{Self}` is the whole field type: for `Option<Plain>` rustc stops here (the
+// `Option<T>` impl and the blanket one both match), so the note must not tell
+// the user to annotate `{Self}` itself; `Kinded`'s note names the inner type.
 pub trait ProtoField: Default {
     /// How many field numbers the field takes: one, or a oneof's variant count.
     const SPAN: u32 = 1;

@@ -28,6 +28,11 @@ use crate::message::{FieldError, FieldOptional, FieldTarget, FieldValue, Message
 
 /// Which kind of `#[kratos::message]` item a type is; the macro writes this one impl
 /// and the field impls follow from the kind.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[kratos::message]` type",
+    label = "used as a field type of this message",
+    note = "put `#[kratos::message]` on `{Self}`, or use a scalar, a Timestamp or a Duration"
+)]
 pub trait Kinded: Sized + 'static {
     /// [`MessageKind`], [`EnumKind`] or [`OneofKind`].
     type Kind: 'static;

@@ -1,5 +1,9 @@
 //! `#[kratos::service]`: on a trait, writes the HTTP and gRPC adapters, the client
 //! and the descriptors; on `impl Trait for Type`, registers `Type` for `#[kratos::main]`.
+//!
+//! A trait goes through `parse` (the trait and its methods as written), `validate`
+//! (one check per rule, building the model) and `expand`. Both first stages record
+//! into one error list, so a trait with several mistakes shows them all.
 
 mod expand;
 mod implementation;
@@ -9,38 +13,24 @@ mod validate;
 
 use proc_macro2::TokenStream;
 
+use crate::errors::Errors;
+
 pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
-    let result = match syn::parse2::<syn::Item>(input.clone()) {
-        Ok(syn::Item::Trait(item)) => parse::args(args)
-            .and_then(|args| validate::service(args, item))
-            .map(|service| expand::service(&service)),
-        Ok(syn::Item::Impl(item)) => parse::args(args)
+    let result = parse::item(input.clone()).and_then(|item| match item {
+        parse::Item::Trait(item) => {
+            let args = parse::args(args)?;
+            let mut errors = Errors::default();
+            let ast = parse::service(args, item, &mut errors);
+            let service = validate::service(ast, &mut errors);
+            errors
+                .finish(service)
+                .map(|service| expand::service(&service))
+        }
+        parse::Item::Impl(item) => parse::args(args)
             .and_then(|args| implementation::validate(args, item))
             .map(|registration| implementation::expand(&registration)),
-        Ok(other) => Err(syn::Error::new_spanned(
-            item_head(&other),
-            "`#[kratos::service]` goes on a trait (`pub trait Greeter { .. }`) or on `impl Greeter for MyType { .. }`",
-        )),
-        Err(error) => Err(error),
-    };
+    });
     result.unwrap_or_else(|error| {
         crate::fallback::with_errors(error, input, &["route", "middleware"])
     })
-}
-
-/// The tokens an error about a whole item points at: its first line, not its body.
-fn item_head(item: &syn::Item) -> TokenStream {
-    use quote::ToTokens;
-    match item {
-        syn::Item::Struct(s) => {
-            let (vis, token, ident) = (&s.vis, &s.struct_token, &s.ident);
-            quote::quote!(#vis #token #ident)
-        }
-        syn::Item::Enum(e) => {
-            let (vis, token, ident) = (&e.vis, &e.enum_token, &e.ident);
-            quote::quote!(#vis #token #ident)
-        }
-        syn::Item::Fn(f) => f.sig.to_token_stream(),
-        other => other.to_token_stream(),
-    }
 }

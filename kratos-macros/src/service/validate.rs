@@ -1,12 +1,13 @@
-//! Checking a `#[kratos::service]` trait and building its model.
+//! Checking a parsed service trait and building the model `expand` writes from.
+//! One function per rule, each reporting at the tokens the user wrote: the
+//! trait's arguments and members, then each method's signature and attributes,
+//! then each route, then the routes of all methods together.
 
 use proc_macro2::Span;
-use syn::{
-    FnArg, GenericArgument, ItemTrait, PathArguments, ReceiverKind, ReturnType, TraitItem, Type,
-};
+use syn::{Ident, ItemTrait, LitInt, LitStr, Type};
 
-use super::parse::Args;
-use super::route::{self, Route};
+use super::parse::{self, Output, Param, Receiver, RouteAttr};
+use super::route::{self, Body, Route, Verb};
 use crate::case::upper_camel;
 use crate::errors::Errors;
 
@@ -36,50 +37,36 @@ pub(super) struct Method {
     pub(super) doc: String,
 }
 
-fn is_package(text: &str) -> bool {
-    !text.is_empty()
-        && text.split('.').all(|part| {
-            let mut chars = part.chars();
-            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-}
-
-fn is_context(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
-            Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Context"),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// The `Reply` of `Result<Reply, E>` or `Result<Reply>`.
-fn reply_of(ty: &Type) -> Option<Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        GenericArgument::Type(reply) => Some(reply.clone()),
-        _ => None,
-    }
-}
-
-pub(super) fn service(args: Args, mut item: ItemTrait) -> syn::Result<Service> {
-    let mut errors = Errors::default();
-    if let Some(config) = &args.config {
+/// Checks the trait, recording every problem in `errors`. The model holds only the
+/// methods that passed; it is expanded only when `errors` stays empty.
+pub(super) fn service(ast: parse::Trait, errors: &mut Errors) -> Service {
+    let package = package(&ast.args, errors);
+    no_config(&ast.args, errors);
+    not_generic(&ast.item, errors);
+    for other in &ast.others {
         errors.at(
-            config,
-            "`config` belongs on `impl Trait for Type`; on a trait write only `package = \"...\"`",
+            other,
+            "a service trait holds only `async fn` methods: move this item elsewhere",
         );
     }
-    let package = match &args.package {
+    let mut bound = Vec::new();
+    let mut methods = Vec::new();
+    for ast in &ast.methods {
+        let routes: Vec<Route> = ast.routes.iter().filter_map(|r| route(r, errors)).collect();
+        for route in &routes {
+            unbound(route, &ast.ident, &mut bound, errors);
+        }
+        methods.extend(method(ast, routes, errors));
+    }
+    Service {
+        item: ast.item,
+        package,
+        methods,
+    }
+}
+
+fn package(args: &parse::Args, errors: &mut Errors) -> String {
+    match &args.package {
         None => {
             errors.push(syn::Error::new(
                 Span::call_site(),
@@ -95,178 +82,275 @@ pub(super) fn service(args: Args, mut item: ItemTrait) -> syn::Result<Service> {
             String::new()
         }
         Some(lit) => lit.value(),
-    };
+    }
+}
+
+fn is_package(text: &str) -> bool {
+    !text.is_empty() && text.split('.').all(route::is_ident)
+}
+
+fn no_config(args: &parse::Args, errors: &mut Errors) {
+    if let Some(config) = &args.config {
+        errors.at(
+            config,
+            "`config` belongs on `impl Trait for Type`; on a trait write only `package = \"...\"`",
+        );
+    }
+}
+
+fn not_generic(item: &ItemTrait, errors: &mut Errors) {
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         errors.at(
             &item.generics,
             "a service trait cannot be generic: remove the generic parameters and use concrete message types",
         );
     }
+}
 
-    let mut methods = Vec::new();
-    let mut bound: Vec<(String, String, String)> = Vec::new();
-    for trait_item in &mut item.items {
-        let TraitItem::Fn(func) = trait_item else {
-            errors.at(
-                &*trait_item,
-                "a service trait holds only `async fn` methods: move this item elsewhere",
-            );
-            continue;
-        };
-        let mut routes = Vec::new();
-        let mut middleware = Vec::new();
-        let mut kept = Vec::new();
-        for attr in std::mem::take(&mut func.attrs) {
-            if attr.path().is_ident("route") {
-                if let Some(route) = route::parse(&attr, &mut errors) {
-                    routes.push(route);
-                }
-            } else if attr.path().is_ident("middleware") {
-                let names = attr.parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-                );
-                match names {
-                    Ok(names) if !names.is_empty() => middleware.extend(names),
-                    _ => errors.at(
-                        &attr,
-                        "name the middlewares this method runs, like `#[middleware(auth, audit)]`",
-                    ),
-                }
-            } else {
-                kept.push(attr);
-            }
-        }
-        func.attrs = kept;
-        let sig = &func.sig;
-        if sig.asyncness.is_none() {
-            errors.at(
-                {
-                    let (f, i) = (&sig.fn_token, &sig.ident);
-                    quote::quote!(#f #i)
-                },
-                format!(
-                    "service methods are async: write `async fn {}(...)`",
-                    sig.ident
-                ),
-            );
-        }
-        if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-            errors.at(
-                &sig.generics,
-                "a service method cannot be generic: use concrete message types",
-            );
-        }
-        if let Some(body) = &func.default {
-            errors.at(body, "a service method has no default body: end the declaration with `;` and implement it in `impl Trait for Type`");
-        }
-        let mut inputs = sig.inputs.iter();
-        match inputs.next() {
-            Some(FnArg::Receiver(r)) if matches!(r.kind, ReceiverKind::Reference(_, _, None)) => {}
-            Some(other) => errors.at(other, "a service method takes `&self` first"),
-            None => errors.at(
-                &sig.ident,
-                "a service method takes `&self` and a request: `(&self, req: HelloRequest)`",
-            ),
-        }
-        let typed: Vec<&syn::PatType> = inputs
-            .filter_map(|arg| match arg {
-                FnArg::Typed(t) => Some(t),
-                FnArg::Receiver(_) => None,
-            })
-            .collect();
-        let (ctx, request) = match typed.as_slice() {
-            [request] if !is_context(&request.ty) => (None, Some(request)),
-            [ctx, request] if is_context(&ctx.ty) => (Some((*ctx.ty).clone()), Some(request)),
-            [ctx, _] => {
-                errors.at(
-                    &ctx.ty,
-                    "with two parameters the first is the context: write `ctx: &kratos::Context, req: Request`",
-                );
-                (None, None)
-            }
-            _ => {
-                errors.at(
-                    &sig.inputs,
-                    "a service method takes one request message: `(&self, req: HelloRequest)`, optionally after `ctx: &kratos::Context`",
-                );
-                (None, None)
-            }
-        };
-        if let Some(request) = request
-            && !matches!(&*request.ty, Type::Path(_))
-        {
-            errors.at(
-                &request.ty,
-                "the request is an owned message type, like `req: HelloRequest`",
-            );
-        }
-        let output = match &sig.output {
-            ReturnType::Type(_, ty) => Some((**ty).clone()),
-            ReturnType::Default => None,
-        };
-        let reply = output.as_ref().and_then(reply_of);
-        if reply.is_none() {
-            let message = "a service method returns `Result<Reply, kratos::Error>`";
-            match &sig.output {
-                ReturnType::Default => {
-                    errors.push(syn::Error::new(sig.paren_token.span.close(), message))
-                }
-                ReturnType::Type(_, ty) => errors.at(ty, message),
-            }
-        }
-        for route in &routes {
-            let shape = shape_of(&route.path.value());
-            if let Some((_, _, first)) = bound
-                .iter()
-                .find(|(v, s, _)| *v == route.verb && *s == shape)
-            {
-                errors.push(syn::Error::new(
-                    route::span_of(route),
-                    format!(
-                        "`{} {}` is already bound to `{first}`: give this route another path or verb",
-                        route.verb.to_uppercase(),
-                        route.path.value()
-                    ),
-                ));
-            } else {
-                bound.push((route.verb.clone(), shape, sig.ident.to_string()));
-            }
-        }
-        if let (Some(request), Some(output), Some(reply)) = (request, output, reply) {
-            methods.push(Method {
-                ident: sig.ident.clone(),
-                rpc: upper_camel(&sig.ident.to_string()),
-                ctx,
-                request: (*request.ty).clone(),
-                output,
-                reply,
-                routes,
-                middleware,
-                doc: crate::docs::of(&func.attrs),
-            });
-        }
-    }
-    errors.finish(Service {
-        item,
-        package,
-        methods,
+/// Checks one method; `None` when it cannot be served.
+fn method(ast: &parse::Method, routes: Vec<Route>, errors: &mut Errors) -> Option<Method> {
+    is_async(ast, errors);
+    plain_fn(ast, errors);
+    method_not_generic(ast, errors);
+    no_default_body(ast, errors);
+    takes_shared_self(ast, errors);
+    let middleware = middleware(ast, errors);
+    let params = params(ast, errors);
+    let request = params
+        .as_ref()
+        .and_then(|(_, request)| owned_request(request, errors));
+    let output = returns_result(&ast.output, errors);
+    let ((ctx, _), request, (output, reply)) = (params?, request?, output?);
+    Some(Method {
+        ident: ast.ident.clone(),
+        rpc: upper_camel(&ast.ident.to_string()),
+        ctx,
+        request,
+        output,
+        reply,
+        routes,
+        middleware,
+        doc: ast.doc.clone(),
     })
 }
 
-/// A path with its variables blanked, so `/a/{x}` and `/a/{y}` compare equal.
-fn shape_of(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut depth = 0;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                depth += 1;
-                out.push_str("{}");
-            }
-            '}' => depth -= 1,
-            _ if depth > 0 => {}
-            c => out.push(c),
+fn is_async(ast: &parse::Method, errors: &mut Errors) {
+    if ast.asyncness.is_none() {
+        let (f, i) = (&ast.fn_token, &ast.ident);
+        errors.at(
+            quote::quote!(#f #i),
+            format!("service methods are async: write `async fn {i}(...)`"),
+        );
+    }
+}
+
+/// The trait is implemented by generated code (the client) and called by it (the
+/// server), which both expect a plain `async fn`.
+fn plain_fn(ast: &parse::Method, errors: &mut Errors) {
+    if !ast.qualifiers.is_empty() {
+        let written = &ast.qualifiers;
+        errors.at(
+            written,
+            format!("a service method is a plain `async fn`: remove `{written}`"),
+        );
+    }
+}
+
+fn method_not_generic(ast: &parse::Method, errors: &mut Errors) {
+    if !ast.generics.params.is_empty() || ast.generics.where_clause.is_some() {
+        errors.at(
+            &ast.generics,
+            "a service method cannot be generic: use concrete message types",
+        );
+    }
+}
+
+fn no_default_body(ast: &parse::Method, errors: &mut Errors) {
+    if let Some(body) = &ast.default {
+        errors.at(
+            body,
+            "a service method has no default body: end the declaration with `;` and implement it in `impl Trait for Type`",
+        );
+    }
+}
+
+/// Servers hold the implementation behind `&T`, so `&self` is the only receiver.
+fn takes_shared_self(ast: &parse::Method, errors: &mut Errors) {
+    match (&ast.receiver, ast.params.first()) {
+        (Receiver::Shared, _) => {}
+        (Receiver::Other(receiver), _) => {
+            errors.at(receiver, "a service method takes `&self` first")
+        }
+        (Receiver::Missing, Some(first)) => {
+            errors.at(first.arg(), "a service method takes `&self` first")
+        }
+        (Receiver::Missing, None) => errors.at(
+            &ast.ident,
+            "a service method takes `&self` and a request: `(&self, req: HelloRequest)`",
+        ),
+    }
+}
+
+/// The context's type, if taken, and the request parameter's type.
+fn params(ast: &parse::Method, errors: &mut Errors) -> Option<(Option<Type>, Type)> {
+    match ast.params.as_slice() {
+        [Param::Value(request)] => Some((None, (*request.ty).clone())),
+        [Param::Context(ctx), request] => {
+            Some((Some((*ctx.ty).clone()), (*request.arg().ty).clone()))
+        }
+        [Param::Value(first), _] => {
+            errors.at(
+                &first.ty,
+                "with two parameters the first is the context: write `ctx: &kratos::Context, req: Request`",
+            );
+            None
+        }
+        // Nothing at all is already reported, as a missing `&self` and request.
+        [] if matches!(ast.receiver, Receiver::Missing) => None,
+        _ => {
+            errors.push(syn::Error::new(
+                ast.parens,
+                "a service method takes one request message: `(&self, req: HelloRequest)`, optionally after `ctx: &kratos::Context`",
+            ));
+            None
         }
     }
-    out
+}
+
+/// The request is decoded into a value the method owns, so it is a plain path type.
+fn owned_request(request: &Type, errors: &mut Errors) -> Option<Type> {
+    if let Type::Path(_) = request {
+        Some(request.clone())
+    } else {
+        errors.at(
+            request,
+            "the request is an owned message type, like `req: HelloRequest`",
+        );
+        None
+    }
+}
+
+/// The declared output and its `Reply`.
+fn returns_result(output: &Output, errors: &mut Errors) -> Option<(Type, Type)> {
+    const RESULT: &str = "a service method returns `Result<Reply, kratos::Error>`";
+    match output {
+        Output::Type {
+            ty,
+            reply: Some(reply),
+        } => Some(((**ty).clone(), (**reply).clone())),
+        Output::Type { ty, reply: None } => {
+            errors.at(ty, RESULT);
+            None
+        }
+        Output::Missing(close_paren) => {
+            errors.push(syn::Error::new(*close_paren, RESULT));
+            None
+        }
+    }
+}
+
+/// The names of every `#[middleware(..)]`, in order.
+fn middleware(ast: &parse::Method, errors: &mut Errors) -> Vec<syn::Path> {
+    let mut names = Vec::new();
+    for attr in &ast.middleware {
+        if attr.names.is_empty() {
+            errors.at(&attr.attr, parse::MIDDLEWARE_SHAPE);
+        }
+        names.extend(attr.names.iter().cloned());
+    }
+    names
+}
+
+/// Checks one `#[route(...)]`; `None` without a usable verb and path. A bad body or
+/// status still yields the route, so it takes part in the duplicate check.
+fn route(attr: &RouteAttr, errors: &mut Errors) -> Option<Route> {
+    let status = status(attr.status.as_ref(), errors);
+    let Some((verb, path)) = &attr.verb else {
+        errors.at(
+            &attr.attr,
+            "a route needs a verb and a path: write `#[route(get = \"/v1/things/{id}\")]` (or post, put, patch, delete)",
+        );
+        return None;
+    };
+    let body = body(*verb, attr.body.as_ref(), errors);
+    let params = path_params(path, errors)?;
+    Some(Route {
+        verb: *verb,
+        path: path.clone(),
+        params,
+        body,
+        status,
+    })
+}
+
+fn path_params(path: &LitStr, errors: &mut Errors) -> Option<Vec<String>> {
+    route::template_params(&path.value())
+        .map_err(|message| errors.push(syn::Error::new(path.span(), message)))
+        .ok()
+}
+
+fn body(verb: Verb, body: Option<&LitStr>, errors: &mut Errors) -> Body {
+    let Some(lit) = body else {
+        return Body::None;
+    };
+    if !verb.has_body() {
+        errors.at(
+            lit,
+            format!(
+                "a `{}` route has no body: remove `body`, its fields come from the path and the query string",
+                verb.as_str()
+            ),
+        );
+        return Body::None;
+    }
+    let field = lit.value();
+    if field == "*" {
+        return Body::All;
+    }
+    if !route::is_ident(&field) {
+        errors.at(
+            lit,
+            "`body` is `\"*\"` (the whole message) or the name of one top-level field, like `body = \"user\"`",
+        );
+    }
+    Body::Field(field, lit.clone())
+}
+
+fn status(status: Option<&LitInt>, errors: &mut Errors) -> u16 {
+    match status.map(|lit| (lit, lit.base10_parse::<u16>())) {
+        None => 200,
+        Some((_, Ok(code @ 200..=299))) => code,
+        Some((lit, _)) => {
+            errors.at(
+                lit,
+                "`status` is the success status of the route: a number from 200 to 299, like `status = 201`",
+            );
+            200
+        }
+    }
+}
+
+/// Records the route's verb and path shape in `bound`, or reports the method that
+/// already has them: the router could not tell the two apart.
+fn unbound(
+    route: &Route,
+    method: &Ident,
+    bound: &mut Vec<(Verb, String, String)>,
+    errors: &mut Errors,
+) {
+    let shape = route::shape(&route.path.value());
+    match bound
+        .iter()
+        .find(|(verb, s, _)| *verb == route.verb && *s == shape)
+    {
+        Some((_, _, first)) => errors.push(syn::Error::new(
+            route.path.span(),
+            format!(
+                "`{} {}` is already bound to `{first}`: give this route another path or verb",
+                route.verb.as_str().to_uppercase(),
+                route.path.value()
+            ),
+        )),
+        None => bound.push((route.verb, shape, method.to_string())),
+    }
 }

@@ -42,6 +42,11 @@ pub fn declared_names(message_flag: bool) -> bool {
 }
 
 /// How a field's type is written in and read from JSON (and the other serde codecs).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no protobuf JSON mapping",
+    label = "not a protobuf field type",
+    note = "a field is a scalar, a `#[kratos::message]` struct or enum, a Timestamp or Duration, or Vec/Option/HashMap of those: put `#[kratos::message]` on your own struct or enum, or pick one of these"
+)]
 pub trait JsonField: Sized {
     /// Writes the value.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;

@@ -1,0 +1,17 @@
+// Misuse: a service method taking `&mut self`.
+#[kratos::message]
+pub struct HelloRequest {
+    pub name: String,
+}
+
+#[kratos::message]
+pub struct HelloReply {
+    pub message: String,
+}
+
+#[kratos::service(package = "helloworld.v1")]
+pub trait Greeter {
+    async fn say_hello(&mut self, req: HelloRequest) -> kratos::Result<HelloReply>;
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+// Misuse: a service method without a request.
+#[kratos::message]
+pub struct HelloRequest {
+    pub name: String,
+}
+
+#[kratos::message]
+pub struct HelloReply {
+    pub message: String,
+}
+
+#[kratos::service(package = "helloworld.v1")]
+pub trait Greeter {
+    async fn say_hello(&self) -> kratos::Result<HelloReply>;
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// Misuse: a Google API path pattern (`{name=things/*}`).
+#[kratos::message]
+pub struct HelloRequest {
+    pub name: String,
+}
+
+#[kratos::message]
+pub struct HelloReply {
+    pub message: String,
+}
+
+#[kratos::service(package = "helloworld.v1")]
+pub trait Greeter {
+    #[route(get = "/v1/{name=greetings/*}")]
+    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
+}
+
+fn main() {}
