@@ -166,6 +166,6 @@ pub mod __private {
         Service, ServiceDescriptor, ServiceRegistration,
     };
     pub use kratos_transport::{
-        Client, MethodEntry, ServiceClient, ServiceDef, ServiceServer, ServiceTable, bootstrap,
+        Client, MethodEntry, ServiceClient, ServiceServer, ServiceTable, bootstrap,
     };
 }

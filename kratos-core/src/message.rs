@@ -242,6 +242,12 @@ impl<T: FieldOptional> FieldValue for Option<T> {
     }
 }
 
+impl<T: FieldValue + ?Sized> FieldValue for Box<T> {
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
+        (**self).set_text(path, text)
+    }
+}
+
 impl<T: FieldValue + Default> FieldValue for Vec<T> {
     /// A repeated key appends: `?id=1&id=2` fills `[1, 2]`.
     fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {

@@ -21,5 +21,5 @@ pub use client::{Client, ClientBuilder};
 pub use grpc::{GrpcClient, GrpcServer};
 pub use http::{HttpClient, HttpServer};
 pub use service::{ServiceClient, ServiceServer};
-pub use table::{MethodEntry, ServiceDef, ServiceTable};
+pub use table::{MethodEntry, ServiceTable};
 pub use unreachable::NodeUnreachable;

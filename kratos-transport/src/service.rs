@@ -15,7 +15,7 @@ use crate::client::Client;
 use crate::grpc::{Dispatch, GrpcServer};
 use crate::http::HttpServer;
 use crate::invoke::ServiceChain;
-use crate::table::{ServiceDef, ServiceTable};
+use crate::table::ServiceTable;
 
 /// Serves an implementation `T` of the service trait whose table is `D`, over HTTP and
 /// gRPC: the type `<Trait>Server<T>` that `#[kratos::service]` names.
@@ -25,10 +25,12 @@ pub struct ServiceServer<D, T> {
     table: PhantomData<fn() -> D>,
 }
 
-impl<D: ServiceDef, T> ServiceServer<D, T> {
+impl<D: ServiceTable<T>, T: 'static> ServiceServer<D, T> {
     /// The service's names, methods and routes.
     pub const DESCRIPTOR: &'static ServiceDescriptor = D::DESCRIPTOR;
+}
 
+impl<D, T> ServiceServer<D, T> {
     /// Wraps an implementation.
     pub fn new(service: T) -> Self {
         Self::from_arc(Arc::new(service))
@@ -64,7 +66,7 @@ impl<D, T> Clone for ServiceServer<D, T> {
     }
 }
 
-impl<D: ServiceDef, T> fmt::Debug for ServiceServer<D, T> {
+impl<D: ServiceTable<T>, T: 'static> fmt::Debug for ServiceServer<D, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceServer")
             .field("service", &D::DESCRIPTOR.full_name)
@@ -167,10 +169,9 @@ impl<D> Clone for ServiceClient<D> {
     }
 }
 
-impl<D: ServiceDef> fmt::Debug for ServiceClient<D> {
+impl<D> fmt::Debug for ServiceClient<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceClient")
-            .field("service", &D::DESCRIPTOR.full_name)
             .field("client", &self.inner)
             .finish()
     }

@@ -56,15 +56,11 @@ impl<S: Send + Sync + 'static> MethodEntry<S> {
     }
 }
 
-/// A service trait as the transports see it: `#[kratos::service]` implements this on
-/// a marker type it writes beside the trait.
-pub trait ServiceDef: Send + Sync + 'static {
+/// A service trait's method table for one implementation type `S` of it:
+/// `#[kratos::service]` implements this on a marker type it writes beside the trait.
+pub trait ServiceTable<S: 'static>: Send + Sync + 'static {
     /// The service's names, methods and routes.
     const DESCRIPTOR: &'static ServiceDescriptor;
-}
-
-/// The method table of a service trait for one implementation type `S` of it.
-pub trait ServiceTable<S: 'static>: ServiceDef {
     /// One entry per method, in declaration order.
     const METHODS: &'static [MethodEntry<S>];
 }

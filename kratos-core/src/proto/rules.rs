@@ -19,7 +19,6 @@ use serde::de::{Error as _, MapAccess};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::fields::{self, Fields};
 use super::json::{JsonField, JsonOptional, Ser, message_or_default, oneof_alone};
 use super::kinds::{Oneof, ProtoEnum};
 use super::{ProtoElem, ProtoField, ProtoOptional, enum_type, enums, oneof_kind};
@@ -160,40 +159,6 @@ pub trait OptionalRules<T> {
     ) -> Option<Result<(), FieldError>> {
         let _ = (slot, key, rest, text);
         None
-    }
-}
-
-/// How a value of kind `Self` is set from the text of a path or query parameter.
-pub trait ValueRules<T> {
-    /// Sets the value (or, for a message, its field at `path`) from `text`.
-    fn set_text(value: &mut T, path: &[&str], text: &str) -> Result<(), FieldError>;
-}
-
-impl<T: Fields> ValueRules<T> for MessageKind {
-    fn set_text(value: &mut T, path: &[&str], text: &str) -> Result<(), FieldError> {
-        fields::set_text(value, path, text)
-    }
-}
-
-impl<T: ProtoEnum> ValueRules<T> for EnumKind {
-    fn set_text(value: &mut T, path: &[&str], text: &str) -> Result<(), FieldError> {
-        enums::set_text(value, path, text)
-    }
-}
-
-impl<T, K: ValueRules<T>> ValueRules<Box<T>> for Boxed<K> {
-    fn set_text(value: &mut Box<T>, path: &[&str], text: &str) -> Result<(), FieldError> {
-        K::set_text(value, path, text)
-    }
-}
-
-impl<T> FieldValue for T
-where
-    T: Kinded,
-    T::Kind: ValueRules<T>,
-{
-    fn set_text(&mut self, path: &[&str], text: &str) -> Result<(), FieldError> {
-        T::Kind::set_text(self, path, text)
     }
 }
 

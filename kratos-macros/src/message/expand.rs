@@ -159,6 +159,13 @@ pub(super) fn message(message: &Message) -> TokenStream {
             }
 
             #[automatically_derived]
+            impl #p::FieldValue for #name {
+                fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
+                    #fields::set_text(self, path, text)
+                }
+            }
+
+            #[automatically_derived]
             impl #p::Message for #name {
                 const DESCRIPTOR: &'static #p::MessageDescriptor = &#p::MessageDescriptor {
                     name: #name_str,

@@ -102,6 +102,13 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
             }
 
             #[automatically_derived]
+            impl #p::FieldValue for #name {
+                fn set_text(&mut self, path: &[&str], text: &str) -> ::core::result::Result<(), #p::FieldError> {
+                    #p::proto::enums::set_text(self, path, text)
+                }
+            }
+
+            #[automatically_derived]
             impl<'de> #p::serde::Deserialize<'de> for #name {
                 fn deserialize<D: #p::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                     #p::proto::enums::deserialize(deserializer)

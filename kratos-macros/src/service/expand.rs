@@ -45,7 +45,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
         #vis enum #table {}
 
         #[automatically_derived]
-        impl ::kratos::__private::ServiceDef for #table {
+        impl<T: #name> ::kratos::__private::ServiceTable<T> for #table {
             const DESCRIPTOR: &'static ::kratos::__private::ServiceDescriptor = &::kratos::__private::ServiceDescriptor {
                 package: #package,
                 name: #name_str,
@@ -53,10 +53,6 @@ pub(super) fn service(service: &Service) -> TokenStream {
                 methods: &[#(<#markers as ::kratos::__private::Method>::DESCRIPTOR),*],
                 doc: #service_doc,
             };
-        }
-
-        #[automatically_derived]
-        impl<T: #name> ::kratos::__private::ServiceTable<T> for #table {
             const METHODS: &'static [::kratos::__private::MethodEntry<T>] =
                 &[#(::kratos::__private::MethodEntry::unary::<#markers>()),*];
         }
