@@ -7,8 +7,6 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::future::Future;
-
 use kratos_core::{Context, Error, Method, Middleware, ServiceDescriptor};
 
 use crate::client::Client;
@@ -149,17 +147,15 @@ impl<D> ServiceClient<D> {
     /// Calls method `M` for the trait method the client implements, with the error
     /// turned into that method's error type.
     #[doc(hidden)]
-    pub fn call<M: Method, E: From<Error>>(
+    pub async fn call<M: Method, E: From<Error>>(
         &self,
         caller: Option<&Context>,
         request: M::Request,
-    ) -> impl Future<Output = Result<M::Reply, E>> + Send {
-        async move {
-            self.inner
-                .unary::<M>(caller, request)
-                .await
-                .map_err(E::from)
-        }
+    ) -> Result<M::Reply, E> {
+        self.inner
+            .unary::<M>(caller, request)
+            .await
+            .map_err(E::from)
     }
 }
 
