@@ -12,11 +12,12 @@ pub mod context;
 pub mod descriptor;
 pub mod encoding;
 pub mod error;
-pub mod message;
 pub mod metadata;
 pub mod method;
 pub mod middleware;
 pub mod proto;
+/// Kept at the crate root for the paths users and generated code name.
+pub use proto::message;
 pub mod redact;
 pub mod registry;
 pub mod selector;

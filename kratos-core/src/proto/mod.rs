@@ -15,6 +15,7 @@ pub mod enums;
 pub mod fields;
 pub mod json;
 mod kinds;
+pub mod message;
 pub mod route_check;
 pub mod rules;
 mod scalars;
