@@ -21,7 +21,10 @@
 //! ```
 //!
 //! This crate is the facade: it re-exports the pieces of `kratos-core`,
-//! `kratos-config`, `kratos-transport` and `kratos-macros`.
+//! `kratos-config`, `kratos-transport` and `kratos-macros`. The exporters, gRPC
+//! reflection and the xml, yaml and form codecs are cargo features, all on by
+//! default; with `default-features = false` a server speaks JSON and protobuf
+//! (README, "Cargo features").
 
 pub use kratos_config::{Atomic, Config};
 pub use kratos_core::app::{AppInfo, DEFAULT_REGISTRAR_TIMEOUT, DEFAULT_STOP_TIMEOUT};
@@ -55,8 +58,8 @@ pub mod config {
 }
 
 /// Codecs and content negotiation: the [`Codec`](encoding::Codec) trait, the registry
-/// ([`register`](encoding::register) your own), and the built-in json, proto, xml, yaml
-/// and x-www-form-urlencoded codecs.
+/// ([`register`](encoding::register) your own), and the built-in json and proto codecs,
+/// plus xml, yaml and x-www-form-urlencoded with their features.
 pub mod encoding {
     pub use kratos_core::encoding::*;
 }

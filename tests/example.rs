@@ -68,6 +68,7 @@ async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm()
 /// with grpcio-tools, and the client they give calls the running server; reflection
 /// lists and describes the same service; the OpenAPI document names its route.
 #[tokio::test]
+#[cfg(all(feature = "proto-export", feature = "reflection", feature = "openapi"))]
 async fn exported_proto_and_reflection_give_a_working_python_client() {
     let out = tempfile::tempdir().unwrap();
     let export = Command::new(example_binary())

@@ -464,6 +464,7 @@ pub trait Compat {
 }
 
 #[test]
+#[cfg(feature = "proto-export")]
 fn python_classes_from_the_exported_proto_read_our_bytes_field_for_field() {
     struct Nobody;
     impl Compat for Nobody {

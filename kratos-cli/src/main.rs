@@ -8,7 +8,8 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: kratos proto export [--example NAME | --bin NAME] [-p PACKAGE] [--out DIR] [--manifest-path PATH]
 
   Builds the #[kratos::main] binary with cargo and writes the .proto files of its
-  services (messages, enums, services, google.api.http options) to DIR (default ./api).";
+  services (messages, enums, services, google.api.http options) to DIR (default ./api).
+  The binary needs kratos's `proto-export` feature (on by default).";
 
 /// What `kratos proto export` was asked for.
 #[derive(Debug, Default, PartialEq)]

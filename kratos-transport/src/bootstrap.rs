@@ -2,9 +2,10 @@
 //! (files, then `KRATOS_*` environment variables over them, watched for reloads),
 //! build the HTTP and gRPC servers from `server.http` and `server.grpc`, add every
 //! service registered through `inventory`, hand the builder to the user's `main`,
-//! then run the app until a stop signal. `-export-proto` runs the same steps up to
-//! the built app (so services added by hand in `main` are exported too) and writes
-//! its services' `.proto` files instead of starting it.
+//! then run the app until a stop signal. `-export-proto` (the `proto-export`
+//! feature) runs the same steps up to the built app (so services added by hand in
+//! `main` are exported too) and writes its services' `.proto` files instead of
+//! starting it.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -124,6 +125,7 @@ impl Args {
 /// `#[kratos::service]` or added by hand) to `dir`; what `-export-proto` and
 /// `kratos proto export` run. An app without services is an error: an empty export
 /// would look like success to a build script.
+#[cfg(feature = "proto-export")]
 pub fn export_proto(app: &App, dir: &std::path::Path) -> Result<Vec<PathBuf>, Error> {
     let services = app.services();
     if services.is_empty() {
@@ -187,7 +189,11 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         kratos_core::redact::add_sensitive_header(header);
     }
     let servers: ServerSection = config.get("server")?.unwrap_or_default();
-    let mut http = HttpServer::from_config(servers.http).openapi_info(name, version);
+    let mut http = HttpServer::from_config(servers.http);
+    #[cfg(feature = "openapi")]
+    {
+        http = http.openapi_info(name, version);
+    }
     let mut grpc = GrpcServer::from_config(servers.grpc);
     for middleware in default_middlewares() {
         http = http.middleware_arc(middleware.clone());
@@ -271,6 +277,14 @@ where
             return ExitCode::from(2);
         }
     };
+    // The flag parses either way, so a build without the exporter can say why it refuses.
+    #[cfg(not(feature = "proto-export"))]
+    if args.export_proto.is_some() {
+        eprintln!(
+            "{name}: -export-proto needs kratos's `proto-export` feature (on by default), which this binary was built without"
+        );
+        return ExitCode::from(2);
+    }
     init_tracing(args.export_proto.is_some());
     // Panics inside calls are answered by each call's guard, which logs them with
     // their location (and backtrace when asked): take over their report first.
@@ -285,6 +299,7 @@ where
             return ExitCode::FAILURE;
         }
     };
+    #[cfg(feature = "proto-export")]
     if let Some(dir) = args.export_proto.clone() {
         let exported = runtime.block_on(async move {
             // The embedded registry: building the app for its descriptors contacts no backend.

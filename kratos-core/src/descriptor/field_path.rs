@@ -38,6 +38,7 @@ pub(crate) fn resolve(
 
 /// `path` with each segment replaced by its declared (proto) name, as a `.proto`
 /// binding must spell it; `None` when the path does not resolve.
+#[cfg(feature = "proto-export")]
 pub(crate) fn proto_path(message: &'static MessageDescriptor, path: &str) -> Option<String> {
     let fields = resolve(message, path)?;
     Some(fields.iter().map(|f| f.name).collect::<Vec<_>>().join("."))
@@ -65,6 +66,11 @@ mod tests {
             fields.iter().map(|f| f.name).collect::<Vec<_>>(),
             ["thing", "created_at"]
         );
+    }
+
+    #[test]
+    #[cfg(feature = "proto-export")]
+    fn proto_paths_spell_declared_names() {
         assert_eq!(
             proto_path(&fixtures::PATCH_REQUEST, "thing.created_at").as_deref(),
             Some("thing.created_at")

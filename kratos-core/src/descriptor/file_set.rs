@@ -7,8 +7,9 @@
 //! keeps no extension fields, and carrying them would make every file depend on
 //! google/api/annotations.proto and, through it, google/protobuf/descriptor.proto,
 //! which a reflection client would then ask for. The routes live in the `.proto` text
-//! ([`super::proto_text`]) and in OpenAPI ([`super::openapi`]). Comments are left out
-//! too (no `source_code_info`), as protoc does without `--include_source_info`.
+//! (`proto_text`) and in OpenAPI (`openapi`), each behind its own feature. Comments
+//! are left out too (no `source_code_info`), as protoc does without
+//! `--include_source_info`.
 
 use std::collections::HashSet;
 
@@ -20,7 +21,7 @@ use prost_types::{
 };
 
 use super::ServiceDescriptor;
-use super::layout::{self, ProtoFile, full_name, package_of};
+use super::layout::{self, ProtoFile, full_name, map_entry_name, package_of};
 use super::message::{EnumDescriptor, FieldDescriptor, FieldKind, FieldType, MessageDescriptor};
 
 /// Every file the services need, dependencies first, well-known ones included.
@@ -172,23 +173,6 @@ fn map_entry(
         }),
         ..Default::default()
     }
-}
-
-/// `field_name` in UpperCamel case plus `Entry`, as protoc names a map's entry message.
-pub(crate) fn map_entry_name(field_name: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in field_name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out + "Entry"
 }
 
 /// Gives each proto3 `optional` field a one-field oneof after the real ones, named
@@ -528,13 +512,6 @@ mod tests {
         let names: Vec<_> = message.oneof_decl.iter().map(|o| o.name()).collect();
         assert_eq!(names, ["X_a", "XX_a", "X_b"]);
         assert_eq!(message.field[2].oneof_index, Some(2));
-    }
-
-    #[test]
-    fn map_entry_names() {
-        assert_eq!(map_entry_name("by_name"), "ByNameEntry");
-        assert_eq!(map_entry_name("counts"), "CountsEntry");
-        assert_eq!(map_entry_name("x_1y"), "X1yEntry");
     }
 
     #[test]

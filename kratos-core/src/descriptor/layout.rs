@@ -71,6 +71,23 @@ pub(crate) fn full_name(package: &str, name: &str) -> String {
     }
 }
 
+/// `field_name` in UpperCamel case plus `Entry`, as protoc names a map's entry message.
+pub(crate) fn map_entry_name(field_name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in field_name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out + "Entry"
+}
+
 /// The types a field refers to: its own, both of a map's, or every variant's of a oneof.
 pub(crate) fn field_types(kind: &FieldKind) -> Vec<FieldType> {
     match *kind {
@@ -360,6 +377,13 @@ mod tests {
         );
         assert_eq!(names(file("common/v1/common.proto")), ["Page", "Child"]);
         assert!(!file("shop/v1/catalog.proto").has_routes());
+    }
+
+    #[test]
+    fn map_entry_names() {
+        assert_eq!(map_entry_name("by_name"), "ByNameEntry");
+        assert_eq!(map_entry_name("counts"), "CountsEntry");
+        assert_eq!(map_entry_name("x_1y"), "X1yEntry");
     }
 
     #[test]

@@ -1,15 +1,36 @@
 //! Static descriptions of services, methods and HTTP routes, written by
 //! `#[kratos::service]` as `'static` data and read by the transports to build
 //! their route tables; and of the messages they carry ([`message`]), for the
-//! `.proto` export, reflection and OpenAPI.
+//! `.proto` export, reflection and OpenAPI. Each of those three forms is a cargo
+//! feature of this crate: `proto-export`, `descriptor-set` and `openapi`.
 
+#[cfg(any(feature = "openapi", feature = "proto-export"))]
 mod field_path;
+#[cfg(feature = "descriptor-set")]
 pub mod file_set;
 #[cfg(test)]
+// Shared by the tests of every form: with some forms left out, some go unused.
+#[cfg_attr(
+    not(all(
+        feature = "openapi",
+        feature = "proto-export",
+        feature = "descriptor-set"
+    )),
+    allow(dead_code)
+)]
 mod fixtures;
+#[cfg(any(
+    feature = "openapi",
+    feature = "proto-export",
+    feature = "descriptor-set"
+))]
+// OpenAPI reads only its names; the plan of files goes unused without the `.proto` text.
+#[cfg_attr(not(feature = "proto-export"), allow(dead_code))]
 mod layout;
 pub mod message;
+#[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "proto-export")]
 pub mod proto_text;
 
 pub use message::{

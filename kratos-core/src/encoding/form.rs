@@ -1,39 +1,17 @@
-//! The HTML form codec, `application/x-www-form-urlencoded`, also used for query strings.
+//! The HTML form codec, `application/x-www-form-urlencoded` (the `form` feature).
 //!
-//! Reading sets fields one pair at a time through [`Decode::set_field`] (the same
-//! text parsing as path and query parameters): a key is a dotted field path
-//! (`page.size=10`), a repeated key appends to a repeated field, and a key that
-//! names no field is ignored, as Go kratos ignores unknown query keys; a key that
-//! goes more than [`MAX_DEPTH`](super::MAX_DEPTH) levels down is an error, since
-//! each name is one level of recursion into the message. Writing
-//! flattens the value's serde form the same way: nested fields as dotted keys, each
-//! item of a list as the same key again.
+//! Reading is [`set_fields`], as for query strings: a key is a dotted field path
+//! (`page.size=10`), a repeated key appends to a repeated field, a key that names
+//! no field is ignored. Writing flattens the value's serde form the same way:
+//! nested fields as dotted keys, each item of a list as the same key again.
 
 use serde_json::Value;
 
-use super::{Codec, CodecError, Decode, Encode, FORM, MAX_DEPTH};
-use crate::message::FieldError;
+use super::{Codec, CodecError, Decode, Encode, FORM, set_fields};
 
 /// `application/x-www-form-urlencoded`: dotted keys, repeated keys for lists.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Form;
-
-/// Sets every `key=value` pair of a form body or query string on `target`; keys
-/// that name no field are skipped, keys nested deeper than [`MAX_DEPTH`] refused.
-pub fn set_fields(target: &mut dyn Decode, input: &[u8]) -> Result<(), FieldError> {
-    for (key, value) in form_urlencoded::parse(input) {
-        // `a.b` is one level below the message: a level per dot.
-        if key.bytes().filter(|&b| b == b'.').count() > MAX_DEPTH {
-            return Err(FieldError::TooDeep);
-        }
-        let path: Vec<&str> = key.split('.').collect();
-        match target.set_field(&path, &value) {
-            Ok(()) | Err(FieldError::Unknown(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
 
 /// Appends `value` under `key` (already holding the dotted path): objects one level
 /// deeper, lists as repeated keys, nulls not at all.

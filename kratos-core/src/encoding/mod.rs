@@ -4,9 +4,10 @@
 //! picks the codec that reads the body, its `Accept` the codec that writes the reply
 //! (JSON when it names nothing registered), and the reply says `Content-Type:
 //! application/<codec>`. Codecs are found by media subtype in one process-wide
-//! registry that starts with `json`, `proto`, `xml`, `yaml` and
-//! `x-www-form-urlencoded`; [`register`] adds or replaces one (msgpack, CBOR, ...)
-//! without touching the framework.
+//! registry that starts with `json`, `proto`, and `xml`, `yaml` and
+//! `x-www-form-urlencoded` when their cargo features (`xml`, `yaml`, `form`) are on;
+//! [`register`] adds or replaces one (msgpack, CBOR, ...) without touching the
+//! framework. A media type whose codec is left out is one no codec answers to.
 //!
 //! A codec never sees a concrete type: it works on the object-safe views [`Encode`]
 //! and [`Decode`], which every [`Message`](crate::Message) and the kratos
@@ -17,6 +18,7 @@
 use std::fmt;
 
 pub mod depth;
+#[cfg(feature = "form")]
 mod form;
 mod json;
 mod media;
@@ -24,18 +26,25 @@ mod nesting;
 mod proto;
 mod registry;
 mod status;
+mod urlencoded;
 mod view;
+#[cfg(feature = "xml")]
 mod xml;
+#[cfg(feature = "yaml")]
 mod yaml;
 
 pub use depth::{MAX_DEPTH, TooDeep};
-pub use form::{Form, set_fields};
+#[cfg(feature = "form")]
+pub use form::Form;
 pub use json::Json;
 pub use media::{for_accept, for_content_type, subtype};
 pub use proto::Proto;
 pub use registry::{RegisteredCodec, get, names, register};
+pub use urlencoded::set_fields;
 pub use view::{Decode, Encode};
+#[cfg(feature = "xml")]
 pub use xml::Xml;
+#[cfg(feature = "yaml")]
 pub use yaml::Yaml;
 
 /// Re-exported so a codec written outside the framework names the same erased traits.
@@ -45,11 +54,11 @@ pub use erased_serde;
 pub const JSON: &str = "json";
 /// The name of the protobuf codec (`application/proto`; `application/x-protobuf` is read too).
 pub const PROTO: &str = "proto";
-/// The name of the XML codec.
+/// The name of the XML codec (built in with the `xml` feature).
 pub const XML: &str = "xml";
-/// The name of the YAML codec.
+/// The name of the YAML codec (built in with the `yaml` feature).
 pub const YAML: &str = "yaml";
-/// The name of the HTML form codec.
+/// The name of the HTML form codec (built in with the `form` feature).
 pub const FORM: &str = "x-www-form-urlencoded";
 
 /// Turns a message into bytes and bytes into a message, for one media subtype.

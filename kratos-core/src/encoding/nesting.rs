@@ -53,6 +53,7 @@ pub(crate) fn json(bytes: &[u8]) -> Result<(), TooDeep> {
 /// XML: elements nested more than [`MAX_DEPTH`] below the root, read with the same
 /// quick-xml reader the codec uses. The innermost element holds a value, as a
 /// JSON string does, and is not a level: `<R><b>1</b></R>` is as deep as `{"b": 1}`.
+#[cfg(feature = "xml")]
 pub(crate) fn xml(text: &str) -> Result<(), TooDeep> {
     use quick_xml::events::Event;
     const LIMIT: usize = MAX_DEPTH + 2;
@@ -86,6 +87,7 @@ pub(crate) fn xml(text: &str) -> Result<(), TooDeep> {
 /// the scanner's per-token cost by the limit, so this pass stays linear where the
 /// full parse of a deep body is quadratic. Every collection starts at one of
 /// `[ { - ? :`, so a body with few of those cannot be too deep and is not parsed twice.
+#[cfg(feature = "yaml")]
 pub(crate) fn yaml(bytes: &[u8]) -> Result<(), TooDeep> {
     let starts = bytes
         .iter()
@@ -102,6 +104,7 @@ pub(crate) fn yaml(bytes: &[u8]) -> Result<(), TooDeep> {
 }
 
 /// The one place kratos calls libyaml directly (serde_norway offers no event stream).
+#[cfg(feature = "yaml")]
 #[allow(unsafe_code)]
 mod libyaml {
     use std::mem::MaybeUninit;
@@ -177,6 +180,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "xml")]
     fn xml_counts_elements_below_the_root() {
         let doc = |depth: usize| format!("<R>{}1{}</R>", "<a>".repeat(depth), "</a>".repeat(depth));
         assert_eq!(xml(&doc(ALLOWED)), Ok(()));
@@ -186,6 +190,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "yaml")]
     fn yaml_counts_flow_and_block_collections() {
         assert_eq!(yaml(nested("[", "]", ALLOWED).as_bytes()), Ok(()));
         assert_eq!(yaml(nested("[", "]", ALLOWED + 1).as_bytes()), Err(TooDeep));

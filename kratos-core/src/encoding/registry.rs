@@ -10,7 +10,13 @@ use std::sync::{Arc, LazyLock, RwLock};
 use arc_swap::ArcSwap;
 use http::HeaderValue;
 
-use super::{Codec, CodecError, Form, Json, Proto, Xml, Yaml};
+#[cfg(feature = "form")]
+use super::Form;
+#[cfg(feature = "xml")]
+use super::Xml;
+#[cfg(feature = "yaml")]
+use super::Yaml;
+use super::{Codec, CodecError, Json, Proto};
 
 /// A codec from the registry, with the `Content-Type` its replies carry.
 #[derive(Clone)]
@@ -85,11 +91,14 @@ impl std::fmt::Debug for RegisteredCodec {
 }
 
 static REGISTRY: LazyLock<RwLock<HashMap<String, RegisteredCodec>>> = LazyLock::new(|| {
-    let builtins: [Arc<dyn Codec>; 5] = [
+    let builtins: Vec<Arc<dyn Codec>> = vec![
         Arc::new(Json),
         Arc::new(Proto),
+        #[cfg(feature = "xml")]
         Arc::new(Xml),
+        #[cfg(feature = "yaml")]
         Arc::new(Yaml),
+        #[cfg(feature = "form")]
         Arc::new(Form),
     ];
     let map = builtins
@@ -153,8 +162,18 @@ mod tests {
 
     #[test]
     fn builtins_are_registered_with_their_content_type() {
-        for name in ["json", "proto", "xml", "yaml", "x-www-form-urlencoded"] {
-            let codec = get(name).unwrap_or_else(|| panic!("{name} registered"));
+        for (name, built_in) in [
+            ("json", true),
+            ("proto", true),
+            ("xml", cfg!(feature = "xml")),
+            ("yaml", cfg!(feature = "yaml")),
+            ("x-www-form-urlencoded", cfg!(feature = "form")),
+        ] {
+            let Some(codec) = get(name) else {
+                assert!(!built_in, "{name} registered");
+                continue;
+            };
+            assert!(built_in, "{name} is left out with its feature");
             assert_eq!(codec.name(), name);
             assert_eq!(codec.content_type(), &format!("application/{name}"));
         }

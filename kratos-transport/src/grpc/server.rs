@@ -1,8 +1,8 @@
 //! The gRPC server: tonic routes for the mounted services, plus the standard
-//! `grpc.health.v1.Health` service (SERVING once started, NOT_SERVING at stop) and
-//! server reflection (`grpc.reflection.v1` and `v1alpha`) built from the
-//! descriptors of the `#[kratos::service]`s it serves, so grpcurl and friends
-//! list and call them without a `.proto`.
+//! `grpc.health.v1.Health` service (SERVING once started, NOT_SERVING at stop) and,
+//! with the `reflection` feature, server reflection (`grpc.reflection.v1` and
+//! `v1alpha`) built from the descriptors of the `#[kratos::service]`s it serves, so
+//! grpcurl and friends list and call them without a `.proto`.
 
 use std::any::Any;
 use std::net::SocketAddr;
@@ -55,6 +55,8 @@ pub struct GrpcServer {
     mounts: Vec<Mount>,
     services: Vec<&'static str>,
     descriptors: Vec<&'static ServiceDescriptor>,
+    // Kept without the feature, so `without_reflection()` compiles in every build.
+    #[cfg_attr(not(feature = "reflection"), allow(dead_code))]
     reflection: bool,
     health: HealthReporter,
     chain: Chain,
@@ -159,7 +161,8 @@ impl GrpcServer {
         }));
     }
 
-    /// Turns server reflection off (it is on by default).
+    /// Turns server reflection off (it is on by default; without the `reflection`
+    /// feature there is none to turn off).
     pub fn without_reflection(mut self) -> Self {
         self.reflection = false;
         self
@@ -185,6 +188,7 @@ impl GrpcServer {
     }
 
     /// The reflection services (v1 and v1alpha) for what this server serves.
+    #[cfg(feature = "reflection")]
     fn reflection_routes(&self) -> Result<Routes, Error> {
         if !self.reflection {
             return Ok(Routes::default());
@@ -204,6 +208,12 @@ impl GrpcServer {
         let v1 = builder().build_v1().map_err(build)?;
         let v1alpha = builder().build_v1alpha().map_err(build)?;
         Ok(Routes::new(v1).add_service(v1alpha))
+    }
+
+    /// Built without the `reflection` feature: no reflection services.
+    #[cfg(not(feature = "reflection"))]
+    fn reflection_routes(&self) -> Result<Routes, Error> {
+        Ok(Routes::default())
     }
 
     async fn set_health(&self, status: ServingStatus) {

@@ -16,6 +16,7 @@
 mod binding;
 mod body;
 mod client;
+#[cfg(feature = "openapi")]
 mod openapi;
 mod raw;
 mod reply;

@@ -11,6 +11,7 @@ use kratos_core::{Chain, Error, HttpMethod, Middleware, Server, Service, Service
 use serde::Deserialize;
 
 use super::RawResponse;
+#[cfg(feature = "openapi")]
 use super::openapi::OpenApi;
 use super::reply::{Encoders, ErrorEncoder, ReplyEncoder};
 use super::route::RouteTable;
@@ -27,7 +28,8 @@ pub struct HttpConfig {
     /// How long one call may run before it is answered 504; default 1s.
     #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub timeout: Duration,
-    /// Path of the OpenAPI 3 document of the routes, e.g. `/q/openapi.json`; default none.
+    /// Path of the OpenAPI 3 document of the routes, e.g. `/q/openapi.json`; default
+    /// none. Served with the `openapi` feature; without it, a warning at start says so.
     pub openapi: Option<String>,
     /// The largest request body, generated and hand-written routes alike; past it
     /// the answer is 413 `PAYLOAD_TOO_LARGE`. Bytes, or a size such as `8MiB`;
@@ -57,6 +59,7 @@ pub struct HttpServer {
     config: HttpConfig,
     routes: RouteTable,
     descriptors: Vec<&'static ServiceDescriptor>,
+    #[cfg(feature = "openapi")]
     openapi: OpenApi,
     chain: Chain,
     layers: Layers,
@@ -78,6 +81,7 @@ impl HttpServer {
 
     /// A server from its config section.
     pub fn from_config(config: HttpConfig) -> Self {
+        #[cfg(feature = "openapi")]
         let openapi = OpenApi {
             path: config.openapi.clone(),
             ..OpenApi::default()
@@ -85,6 +89,7 @@ impl HttpServer {
         Self {
             routes: RouteTable::default(),
             descriptors: Vec::new(),
+            #[cfg(feature = "openapi")]
             openapi,
             config,
             chain: Chain::default(),
@@ -209,6 +214,7 @@ impl HttpServer {
 
     /// Serves the OpenAPI 3 document of this server's routes at `path` (for example
     /// `/q/openapi.json`), titled `title` at `version`.
+    #[cfg(feature = "openapi")]
     pub fn openapi(mut self, path: &str, title: &str, version: &str) -> Self {
         self.openapi = OpenApi {
             path: Some(path.to_owned()),
@@ -219,6 +225,7 @@ impl HttpServer {
     }
 
     /// Names the API in the OpenAPI document (`info.title`, `info.version`), if one is served.
+    #[cfg(feature = "openapi")]
     pub fn openapi_info(mut self, title: &str, version: &str) -> Self {
         title.clone_into(&mut self.openapi.title);
         version.clone_into(&mut self.openapi.version);
@@ -253,8 +260,19 @@ impl Server for HttpServer {
     }
 
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
-        let openapi = self.openapi.mount(&mut self.routes, &self.descriptors);
-        self.listener.record(openapi.map(|()| true));
+        #[cfg(feature = "openapi")]
+        {
+            let openapi = self.openapi.mount(&mut self.routes, &self.descriptors);
+            self.listener.record(openapi.map(|()| true));
+        }
+        // A config written for a full build still starts; the missing route is logged.
+        #[cfg(not(feature = "openapi"))]
+        if let Some(path) = &self.config.openapi {
+            tracing::warn!(
+                path = %path,
+                "server.http.openapi is set, but kratos was built without its `openapi` feature: no document is served"
+            );
+        }
         let (timeout, chain) = (self.config.timeout, self.chain.clone());
         let (encoders, max_body) = (self.encoders.clone(), self.config.max_body);
         let (routes, layers, config) = (&self.routes, &self.layers, &self.config);

@@ -1,7 +1,7 @@
 //! The services as `.proto` source text, for other languages' code generators: one
-//! file per package (see [`super::file_set`] for the same files as descriptors),
-//! doc comments as `//` comments, routes as `google.api.http` options, plus the
-//! google/api/http.proto and annotations.proto those options need.
+//! file per package (`file_set`, behind its own feature, has the same files as
+//! descriptors), doc comments as `//` comments, routes as `google.api.http` options,
+//! plus the google/api/http.proto and annotations.proto those options need.
 //!
 //! Well-known files (google/protobuf/timestamp.proto, ...) are imported, not written:
 //! every protoc ships them. A field whose JSON name is not the one protoc would derive
@@ -16,8 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::field_path::proto_path;
-use super::file_set::map_entry_name;
-use super::layout::{self, ProtoFile, full_name, package_of};
+use super::layout::{self, ProtoFile, full_name, map_entry_name, package_of};
 use super::message::{EnumDescriptor, FieldDescriptor, FieldKind, FieldType, MessageDescriptor};
 use super::{MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
 

@@ -1,0 +1,172 @@
+//! What the cargo features leave in a server, checked both ways: `cargo test` runs
+//! this with the defaults, `.ci/run` again with `--no-default-features` (JSON and
+//! protobuf only). Each check expects what the features of this build say.
+//!
+//! The helloworld example, as a real process, answers a GET in JSON either way; an
+//! `Accept` naming a codec left out falls back to JSON, the OpenAPI route and gRPC
+//! reflection are not served, and `-export-proto` exits 2 naming its feature.
+//! helloworld has no route that reads a body, so the `Content-Type` check runs on an
+//! in-process server with one: a body in a codec left out is the 415 `CODEC` of any
+//! unknown media type.
+
+mod common;
+mod process;
+
+use std::process::Command;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+
+/// What to say when the example binary and this test disagree about the features.
+const STALE: &str = "is target/*/examples/helloworld built with this test's features? \
+     `cargo test` builds it; with `--test features` alone, build it first with \
+     `cargo build --example helloworld` and the same feature flags";
+
+#[tokio::test]
+async fn helloworld_answers_json_and_serves_only_what_its_features_bring() {
+    let conf = process::config_dir("");
+    let app = process::start("helloworld", conf.path());
+    let url = format!("http://{}/helloworld/kratos", app.http);
+
+    let res = common::raw("GET", &url, &[], "").await;
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (200, r#"{"message":"Hello kratos"}"#)
+    );
+    assert_eq!(res.headers["content-type"], "application/json");
+
+    // Accept is negotiated over the registered codecs only: xml left out is skipped.
+    let res = common::raw("GET", &url, &[("accept", "application/xml")], "").await;
+    assert_eq!(res.status, 200);
+    if cfg!(feature = "xml") {
+        assert_eq!(res.headers["content-type"], "application/xml", "{STALE}");
+        assert!(res.body.contains("Hello kratos"), "{}", res.body);
+    } else {
+        assert_eq!(res.headers["content-type"], "application/json", "{STALE}");
+        assert_eq!(res.body, r#"{"message":"Hello kratos"}"#);
+    }
+
+    // The test config sets server.http.openapi; without the feature it is not served.
+    let res = common::raw(
+        "GET",
+        &format!("http://{}/q/openapi.json", app.http),
+        &[],
+        "",
+    )
+    .await;
+    if cfg!(feature = "openapi") {
+        assert_eq!(res.status, 200, "{STALE}");
+        assert_eq!(res.json()["info"]["title"], "helloworld");
+    } else {
+        assert_eq!(res.status, 404, "{STALE}");
+        assert_eq!(res.json()["reason"], "NOT_FOUND");
+    }
+
+    let (status, body) = list_services(&app.grpc).await;
+    if cfg!(feature = "reflection") {
+        assert_eq!(status, "0", "{STALE}");
+        let listed = String::from_utf8_lossy(&body);
+        assert!(listed.contains("helloworld.v1.Greeter"), "{listed}");
+    } else {
+        assert_eq!(status, "12", "UNIMPLEMENTED; {STALE}");
+    }
+}
+
+#[test]
+fn export_proto_is_there_with_its_feature_and_refused_by_name_without() {
+    let out = tempfile::tempdir().unwrap();
+    let export = Command::new(process::example_binary("helloworld"))
+        .arg("-export-proto")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&export.stderr);
+    if cfg!(feature = "proto-export") {
+        assert!(export.status.success(), "{stderr}; {STALE}");
+        assert!(out.path().join("helloworld/v1/greeter.proto").exists());
+    } else {
+        assert_eq!(export.status.code(), Some(2), "{stderr}; {STALE}");
+        assert!(stderr.contains("`proto-export` feature"), "{stderr}");
+        assert!(export.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_body_in_a_codec_left_out_is_the_415_of_any_unknown_media_type() {
+    let app = common::start().await;
+    let url = format!("{}/v1/users/7", common::http_url(&app));
+    let unknown = common::raw("POST", &url, &[("content-type", "text/csv")], "name\na\n").await;
+    assert_eq!(unknown.status, 415);
+    assert_eq!(unknown.json()["reason"], "CODEC");
+
+    for (media, body, built_in) in [
+        (
+            "application/xml",
+            "<EchoRequest><name>a</name></EchoRequest>",
+            cfg!(feature = "xml"),
+        ),
+        ("application/yaml", "name: a\n", cfg!(feature = "yaml")),
+        (
+            "application/x-www-form-urlencoded",
+            "name=a",
+            cfg!(feature = "form"),
+        ),
+    ] {
+        let res = common::raw("POST", &url, &[("content-type", media)], body).await;
+        if built_in {
+            assert_eq!(res.status, 201, "{media}: {}", res.body);
+            assert_eq!(res.json()["name"], "a", "{media}");
+            continue;
+        }
+        assert_eq!(res.status, 415, "{media}: {}", res.body);
+        assert_eq!(res.headers["content-type"], "application/json");
+        let (got, csv) = (res.json(), unknown.json());
+        assert_eq!(
+            (&got["code"], &got["reason"]),
+            (&csv["code"], &csv["reason"])
+        );
+        // The choices it lists are the codecs this build has.
+        let message = got["message"].as_str().unwrap();
+        let (_, choices) = message.split_once("send one of ").expect(message);
+        assert!(!choices.contains(media), "{message}");
+        assert!(choices.contains("application/json"), "{message}");
+    }
+
+    // Query strings are read without the form codec.
+    let res = common::raw("POST", &format!("{url}?name=q"), &[], "{}").await;
+    assert_eq!((res.status, res.json()["name"].as_str()), (201, Some("q")));
+}
+
+/// Asks the gRPC server at `addr` to list its services by reflection (v1), over a
+/// hand-framed HTTP/2 call: the `grpc-status` and the answer's bytes.
+async fn list_services(addr: &str) -> (String, Bytes) {
+    // ServerReflectionRequest { list_services: "*" }: field 7, length 1, `*`.
+    let message = [0x3a, 0x01, b'*'];
+    let mut frame = vec![0];
+    frame.extend((message.len() as u32).to_be_bytes());
+    frame.extend(message);
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .http2_only(true)
+        .build_http::<Full<Bytes>>();
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{addr}/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(Full::new(Bytes::from(frame)))
+        .unwrap();
+    let response = client.request(request).await.expect("an HTTP/2 answer");
+    let headers = response.headers().clone();
+    let collected = response.into_body().collect().await.expect("the body");
+    let status = collected
+        .trailers()
+        .and_then(|t| t.get("grpc-status"))
+        .or_else(|| headers.get("grpc-status"))
+        .expect("a grpc-status in the headers or the trailers")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, collected.to_bytes())
+}
