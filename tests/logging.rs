@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use kratos::middleware::logging;
 use kratos::prelude::*;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[kratos::message]
 pub struct Note {
@@ -27,7 +28,7 @@ impl Notes for NotesImpl {
     }
 }
 
-/// Every line the process logs, kept for the assertions.
+/// Every line this test's thread logs, kept for the assertions.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -73,10 +74,12 @@ async fn post(url: &str, body: &str, headers: &[(&str, &str)]) -> u16 {
 async fn credentials_never_reach_the_log_and_the_code_is_the_status_sent() {
     let captured = Captured::default();
     let writer = captured.clone();
-    tracing_subscriber::fmt()
+    // This thread's subscriber, not the process's: the servers run on this test's
+    // (current-thread) runtime, so their events come here and no other test's do.
+    let _log = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
-        .init();
+        .set_default();
     kratos::redact::add_sensitive_header("x-api-key");
 
     let http = HttpServer::new()

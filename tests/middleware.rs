@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use kratos::middleware::{logging, metadata, recovery, selector, validate};
 use kratos::prelude::*;
 use kratos::{Metadata, RunningApp};
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[kratos::message]
 pub struct Ping {
@@ -349,8 +350,8 @@ async fn logging_passes_calls_through_and_uses_the_redaction_hook() {
             "<redacted>".to_owned()
         })
     };
-    // Logging writes only when a subscriber listens.
-    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    // Logging writes only when a subscriber listens: this thread's, where the servers run.
+    let _log = tracing_subscriber::fmt().with_test_writer().set_default();
     let app = start(
         EchoServer::new(EchoImpl::default()),
         HttpServer::new().middleware(log()),

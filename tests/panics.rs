@@ -9,10 +9,11 @@ mod process;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use kratos::middleware::recovery;
 use kratos::prelude::*;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The helloworld example with RUST_BACKTRACE as `backtrace` says (unset when `None`).
 struct Example {
@@ -189,19 +190,14 @@ impl Fragile for FragileImpl {
     }
 }
 
-/// Every `tracing` event of this test binary, formatted, one string per event.
-fn captured() -> Arc<Mutex<Vec<String>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<String>>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || Event(sink.clone()))
-            .init();
-        log
-    })
-    .clone()
+/// A subscriber that keeps every `tracing` event in `log`, formatted, one string per
+/// event. Set as the test thread's default, not the process's: the servers run on
+/// the test's (current-thread) runtime, so their events come here and no other test's do.
+fn capturing(log: &Arc<Mutex<Vec<String>>>) -> impl SubscriberInitExt {
+    let sink = log.clone();
+    tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || Event(sink.clone()))
 }
 
 /// A writer that keeps what one event wrote as one entry.
@@ -223,7 +219,8 @@ impl std::io::Write for Event {
 
 #[tokio::test]
 async fn the_recovery_middleware_logs_each_panic_once_whatever_it_answers() {
-    let log = captured();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let _capture = capturing(&log).set_default();
     let chosen = recovery::recovery().handler(|ctx, message| {
         if ctx.operation().ends_with("FourHundred") {
             Error::bad_request("PANICKED", message)
