@@ -11,7 +11,6 @@ use kratos::RunningApp;
 use kratos::encoding::MAX_DEPTH;
 use kratos::prelude::*;
 
-#[path = "hostile_codecs/bodies.rs"]
 mod bodies;
 
 use bodies::*;

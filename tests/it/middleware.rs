@@ -522,7 +522,12 @@ async fn global_middlewares_are_installed_by_kratos_main() {
         .iter()
         .map(|r| r.name)
         .collect();
-    assert_eq!(names, ["global_mark"]);
+    // The test binary's other modules may register global middlewares of their own.
+    assert_eq!(
+        names.iter().filter(|name| **name == "global_mark").count(),
+        1,
+        "{names:?}"
+    );
 }
 
 /// One hop of the three-service chain: records what it saw, then calls the next hop.

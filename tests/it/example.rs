@@ -2,7 +2,7 @@
 //! (edited while it runs), curl-style HTTP, a Python grpcio client with
 //! protoc-generated stubs, and SIGTERM.
 
-mod process;
+use crate::process;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! The HTTP adapter over a real socket: binding rules, statuses, error bodies.
 
-mod common;
+use crate::common;
 
 use common::{assert_error, http_url, raw, start};
 

@@ -3,7 +3,7 @@
 //! served, the connection cap holds, oversized headers and bodies get the kratos
 //! error body, and a stopping process does not wait past its stop timeout.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -5,7 +5,7 @@
 //! the log) and, for the `recovery` middleware, on an in-process server whose
 //! `tracing` events are captured.
 
-mod process;
+use crate::process;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -75,7 +75,7 @@ impl Example {
 
 /// `examples/helloworld/main.rs:<line>`, the line of the example's `panic!`.
 fn panic_site() -> String {
-    let source = include_str!("../examples/helloworld/main.rs");
+    let source = include_str!("../../examples/helloworld/main.rs");
     let line = source
         .lines()
         .position(|l| l.contains("panic!(\"the greeter was asked to panic\")"))
@@ -147,10 +147,16 @@ fn panic_outside_a_call_child() {
     let _ = std::thread::spawn(|| panic!("raised outside any call")).join();
 }
 
+/// The child's name as the test harness knows it: its path below the test crate.
+fn child_test_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, path)| path);
+    format!("{module}::panic_outside_a_call_child")
+}
+
 #[test]
 fn a_panic_outside_any_call_is_reported_by_the_default_hook() {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "panic_outside_a_call_child", "--nocapture"])
+        .args(["--exact", &child_test_name(), "--nocapture"])
         .env("KRATOS_PANICS_CHILD", "1")
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
@@ -158,7 +164,7 @@ fn a_panic_outside_any_call_is_reported_by_the_default_hook() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("panicked at tests/panics.rs:")
+        stderr.contains(&format!("panicked at {}:", file!()))
             && stderr.contains("raised outside any call"),
         "stderr: {stderr}"
     );
@@ -267,7 +273,7 @@ async fn the_recovery_middleware_logs_each_panic_once_whatever_it_answers() {
     ] {
         let events: Vec<&String> = log.iter().filter(|e| e.contains(text)).collect();
         assert_eq!(events.len(), 1, "{text}: {log:#?}");
-        assert!(events[0].contains("tests/panics.rs:"), "{}", events[0]);
+        assert!(events[0].contains(concat!(file!(), ":")), "{}", events[0]);
         assert!(events[0].contains(operation), "{}", events[0]);
     }
 }

@@ -1,6 +1,6 @@
 //! Generated clients over both transports: the same replies and the same errors.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

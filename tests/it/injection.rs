@@ -4,7 +4,7 @@
 //! log, serves it, describes it by gRPC reflection and in its OpenAPI document. An
 //! app with nothing to export says so and exits 1.
 
-mod process;
+use crate::process;
 
 use std::process::Command;
 

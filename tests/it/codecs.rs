@@ -10,7 +10,6 @@ use kratos::RunningApp;
 use kratos::encoding::{self, Codec, CodecError, Decode, Encode};
 use kratos::prelude::*;
 
-#[path = "codecs/wire.rs"]
 mod wire;
 
 use wire::{ItemPb, StatusPb, pairs, sample, send};

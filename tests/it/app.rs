@@ -1,6 +1,6 @@
 //! The application lifecycle: hooks in order, stop from code, start-up errors.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,14 +1,14 @@
 //! The envelope example's encoders over real HTTP: replies and errors wrapped in
 //! `{code, message, data}` in the negotiated codec, protobuf left bare.
 
-#[path = "../examples/envelope/envelope.rs"]
+#[path = "../../examples/envelope/envelope.rs"]
 #[allow(dead_code)]
-mod envelope;
+mod example;
 
-use envelope::{Greeter, GreeterClient, GreeterImpl, GreeterServer, HelloRequest};
+use example::{Greeter, GreeterClient, GreeterImpl, GreeterServer, HelloRequest};
 use kratos::prelude::*;
 
-mod common;
+use crate::common;
 
 use common::raw;
 
@@ -17,7 +17,7 @@ async fn start() -> (kratos::RunningApp, String) {
     let app = App::builder()
         .handle_signals(false)
         .server(HttpServer::new().address("127.0.0.1:0"))
-        .map_server(envelope::install)
+        .map_server(example::install)
         .service(GreeterServer::new(GreeterImpl))
         .build()
         .start()
