@@ -9,6 +9,8 @@ use kratos::middleware::logging;
 use kratos::prelude::*;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::curl::send;
+
 #[kratos::message]
 pub struct Note {
     pub text: String,
@@ -52,22 +54,10 @@ impl Captured {
     }
 }
 
+/// POSTs `body` as JSON with `headers`: the status sent back.
 async fn post(url: &str, body: &str, headers: &[(&str, &str)]) -> u16 {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let mut request = http::Request::builder()
-        .method("POST")
-        .uri(url)
-        .header("content-type", "application/json");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let request = request
-        .body(http_body_util::Full::new(bytes::Bytes::from(
-            body.to_owned(),
-        )))
-        .unwrap();
-    client.request(request).await.unwrap().status().as_u16()
+    let headers = [&[("content-type", "application/json")][..], headers].concat();
+    send("POST", url, &headers, body).await.status
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@
 //! (here there is none).
 
 mod common;
+mod curl;
 mod process;
 
 mod app;

@@ -5,15 +5,17 @@
 //! the log) and, for the `recovery` middleware, on an in-process server whose
 //! `tracing` events are captured.
 
-use crate::process;
-
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use kratos::middleware::recovery;
 use kratos::prelude::*;
 use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::common::grpc_url;
+use crate::curl::get;
+use crate::process;
 
 /// The helloworld example with RUST_BACKTRACE as `backtrace` says (unset when `None`).
 struct Example {
@@ -37,14 +39,8 @@ impl Example {
             command.env("RUST_BACKTRACE", value);
         }
         let mut child = command.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let started = lines
-            .by_ref()
-            .map(|l| l.unwrap())
-            .find(|l| l.contains("app started"))
-            .expect("the example logs `app started`");
-        let at = started.find("http://").expect("the HTTP endpoint") + "http://".len();
-        let http = started[at..].split('"').next().unwrap().to_owned();
+        let (started, lines) = process::read_until_started(&mut child);
+        let http = process::endpoint(&started, "http");
         let stdout = std::thread::spawn(move || lines.map_while(Result::ok).collect());
         let mut err = child.stderr.take().unwrap();
         let stderr = std::thread::spawn(move || {
@@ -87,13 +83,13 @@ const PANIC_TEXT: &str = "the greeter was asked to panic";
 
 /// Calls /helloworld/panic, checks the answer and that the server still serves.
 async fn panic_once(http: &str) {
-    let (status, body) = process::get(&format!("http://{http}/helloworld/panic")).await;
-    assert_eq!(status, 500, "{body}");
-    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let res = get(&format!("http://{http}/helloworld/panic")).await;
+    assert_eq!(res.status, 500, "{}", res.text());
+    let body = res.json();
     assert_eq!(body["reason"], "UNKNOWN");
     assert_eq!(body["message"], "unknown request error");
-    let (status, _) = process::get(&format!("http://{http}/helloworld/after")).await;
-    assert_eq!(status, 200, "the server keeps serving after a panic");
+    let res = get(&format!("http://{http}/helloworld/after")).await;
+    assert_eq!(res.status, 200, "the server keeps serving after a panic");
 }
 
 #[tokio::test]
@@ -243,11 +239,7 @@ async fn the_recovery_middleware_logs_each_panic_once_whatever_it_answers() {
         .start()
         .await
         .expect("the app starts");
-    let url = app
-        .endpoint("grpc")
-        .unwrap()
-        .replacen("grpc://", "http://", 1);
-    let client = FragileClient::grpc(&url).unwrap();
+    let client = FragileClient::grpc(&grpc_url(&app)).unwrap();
 
     let err = client
         .four_hundred(Ask { name: "ann".into() })
