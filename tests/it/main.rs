@@ -12,6 +12,10 @@
 //! switches every message's JSON names, and `tests/registration.rs` has
 //! `bootstrap::app_builder` build every `#[kratos::service]` impl in the process
 //! (here there is none).
+//!
+//! Shared by the modules: `common` (the echo service every binding is tried on),
+//! `curl` (raw HTTP requests and their answers) and `process` (the example binaries
+//! and the Python peers, run as a user runs them).
 
 mod common;
 mod curl;
