@@ -1,5 +1,6 @@
 //! SIGTERM while calls are in flight: both transports finish them, then the app
-//! stops cleanly. One test in its own binary, because it signals its own process.
+//! stops cleanly. A test binary of its own, not a module of `tests/it`, because it
+//! signals its own process.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

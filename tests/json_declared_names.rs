@@ -1,5 +1,5 @@
-//! The process-wide switch to declared JSON names (its own test binary, as it
-//! changes every message's output).
+//! The process-wide switch to declared JSON names (its own test binary, not a module
+//! of `tests/it`, as it changes every message's output while it runs).
 
 use serde_json::json;
 

@@ -1,5 +1,9 @@
 //! `#[kratos::service]` on an impl: registered through `inventory` and assembled by
 //! the start-up sequence of `#[kratos::main]`, built from a config key.
+//!
+//! A test binary of its own, not a module of `tests/it`: `bootstrap::app_builder`
+//! builds every impl registered in the process, so this binary holds exactly one,
+//! and the other tests' `app_builder` would otherwise have to configure it too.
 
 use kratos::Config;
 

@@ -11,7 +11,7 @@ use kratos_core::message::{FieldError, FieldValue};
 use proptest::prelude::*;
 use serde_json::Value;
 
-#[path = "../../tests/hostile_codecs/bodies.rs"]
+#[path = "../../tests/it/hostile_codecs/bodies.rs"]
 mod bodies;
 
 /// A message that holds itself, with a list, a oneof and a map beside it.

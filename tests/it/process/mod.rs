@@ -2,9 +2,9 @@
 //! its endpoints read from the "app started" log line, its log kept for the test.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -88,12 +88,7 @@ pub fn start(name: &str, conf: &Path) -> Running {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let started = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find(|l| l.contains("app started"))
-        .expect("the example logs `app started`");
+    let (started, lines) = read_until_started(&mut child);
     let log = Arc::new(Mutex::new(vec![started.clone()]));
     let keep = log.clone();
     // Keep draining the log so the child never blocks on a full pipe.
@@ -102,45 +97,52 @@ pub fn start(name: &str, conf: &Path) -> Running {
             keep.lock().unwrap().push(line);
         }
     });
-    let endpoint = |scheme: &str| {
-        let start = started
-            .find(&format!("{scheme}://"))
-            .expect("endpoint in log")
-            + scheme.len()
-            + 3;
-        let rest = &started[start..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    };
     Running {
-        http: endpoint("http"),
-        grpc: endpoint("grpc"),
+        http: endpoint(&started, "http"),
+        grpc: endpoint(&started, "grpc"),
         started,
         child,
         log,
     }
 }
 
-/// GET `url` with a real HTTP client: the status and the body.
-pub async fn get(url: &str) -> (u16, String) {
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let response = client.get(url.parse().unwrap()).await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+/// Reads the child's stdout up to its "app started" line: that line, and the lines
+/// after it, which the caller must keep reading so the child never blocks on a full pipe.
+pub fn read_until_started(child: &mut Child) -> (String, Lines<BufReader<ChildStdout>>) {
+    let mut lines = BufReader::new(child.stdout.take().expect("a piped stdout")).lines();
+    let started = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.contains("app started"))
+        .expect("the example logs `app started`");
+    (started, lines)
+}
+
+/// `host:port` of the `scheme` endpoint in an "app started" log line.
+pub fn endpoint(started: &str, scheme: &str) -> String {
+    let start = started
+        .find(&format!("{scheme}://"))
+        .expect("endpoint in log")
+        + scheme.len()
+        + 3;
+    let rest = &started[start..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// `python3` with the script `tests/python/<script>` as its first argument.
+pub fn python(script: &str) -> Command {
+    let mut command = Command::new("python3");
+    command.arg(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/python")
+            .join(script),
+    );
+    command
 }
 
 /// Runs a Python client of `tests/python/` with `args` and reads the JSON it prints.
 pub fn python_client(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
-        .join(script);
-    let output = Command::new("python3")
-        .arg(path)
-        .args(args)
-        .output()
-        .expect("python3 runs");
+    let output = python(script).args(args).output().expect("python3 runs");
     assert!(
         output.status.success(),
         "{script} failed (install grpcio-tools and grpcio-reflection with `bash .ci/setup`):\n{}",

@@ -3,19 +3,19 @@
 //! served, the connection cap holds, oversized headers and bodies get the kratos
 //! error body, and a stopping process does not wait past its stop timeout.
 
-mod common;
-
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use common::{EchoImpl, EchoServer};
 use kratos::http::{ConnectionConfig, HttpMethod, Multipart, MultipartError};
 use kratos::prelude::*;
 use kratos::{GrpcServer, RunningApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::common::{EchoImpl, EchoServer};
+use crate::curl::{assert_error, send};
+use crate::process;
 
 /// How long a test waits for the server to close a connection before it calls the
 /// connection stuck: far above every timeout configured here, so only a server that
@@ -279,20 +279,10 @@ async fn post_file(addr: SocketAddr, size: usize) -> (u16, String) {
     .into_bytes();
     body.resize(body.len() + size, b'x');
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let request = http::Request::post(format!("http://{addr}/upload"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-        .unwrap();
-    let response = client.request(request).await.expect("request sent");
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let url = format!("http://{addr}/upload");
+    let answer = send("POST", &url, &[("content-type", &content_type)], body).await;
+    (answer.status, answer.text().to_owned())
 }
 
 #[tokio::test]
@@ -311,14 +301,14 @@ async fn one_body_limit_for_generated_and_hand_written_routes() {
     assert_eq!(body["reason"], "PAYLOAD_TOO_LARGE");
     // ...and on a generated one.
     let huge = format!(r#"{{"name":"{}"}}"#, "x".repeat(5 * 1024 * 1024));
-    let res = common::raw(
+    let res = send(
         "POST",
         &format!("http://{http}/v1/users/1"),
         &[("content-type", "application/json")],
         &huge,
     )
     .await;
-    common::assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
+    assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
 }
 
 #[tokio::test]
@@ -336,21 +326,14 @@ async fn server_http_max_body_sets_the_limit_of_every_route() {
     let (status, body) = post_file(http, 2 * 1024 * 1024).await;
     assert_eq!(status, 413, "{body}");
     let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
-    let res = common::raw(
+    let res = send(
         "POST",
         &format!("http://{http}/v1/users/1"),
         &[("content-type", "application/json")],
         &big,
     )
     .await;
-    common::assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
-}
-
-/// `target/<profile>/examples/helloworld`, which `cargo test` builds with the tests.
-fn example_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir.join("examples").join("helloworld")
+    assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
 }
 
 /// An HTTP/2 request body that never sends anything: a call stuck in flight.
@@ -416,26 +399,9 @@ async fn a_process_with_stuck_connections_exits_at_its_stop_timeout() {
         "app:\n  stop_timeout: 2s\nserver:\n  http:\n    addr: 127.0.0.1:0\n    header_read_timeout: 60s\n    body_read_timeout: 60s\n  grpc:\n    addr: 127.0.0.1:0\n    header_read_timeout: 60s\n    body_read_timeout: 60s\n",
     )
     .unwrap();
-    let mut child = Command::new(example_binary())
-        .arg("-conf")
-        .arg(conf.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the helloworld example is built by cargo test");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let started = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find(|l| l.contains("app started"))
-        .expect("the example logs `app started`");
-    std::thread::spawn(move || lines.for_each(drop));
-    let endpoint = |scheme: &str| -> SocketAddr {
-        let at = started.find(&format!("{scheme}://")).unwrap() + scheme.len() + 3;
-        let rest = &started[at..];
-        rest[..rest.find('"').unwrap()].parse().unwrap()
-    };
-    let (http, grpc) = (endpoint("http"), endpoint("grpc"));
+    let mut example = process::start("helloworld", conf.path());
+    let http: SocketAddr = example.http.parse().unwrap();
+    let grpc: SocketAddr = example.grpc.parse().unwrap();
 
     // Stuck: half a request line, unfinished headers, and a gRPC call whose request
     // message never comes (a call in flight, which stop waits for).
@@ -455,7 +421,7 @@ async fn a_process_with_stuck_connections_exits_at_its_stop_timeout() {
     let _call = tokio::spawn(sender.send_request(request));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let pid = child.id().to_string();
+    let pid = example.child.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -467,7 +433,7 @@ async fn a_process_with_stuck_connections_exits_at_its_stop_timeout() {
     // the 60s the stuck connections would otherwise hold on for.
     let guard = std::time::Instant::now() + Duration::from_secs(7);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = example.child.try_wait().unwrap() {
             break Some(status);
         }
         if std::time::Instant::now() > guard {
@@ -475,7 +441,6 @@ async fn a_process_with_stuck_connections_exits_at_its_stop_timeout() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let _ = child.kill();
     let status = status.expect("the process still runs 7s after SIGTERM with a 2s stop timeout");
     assert!(status.success(), "{status}");
 }

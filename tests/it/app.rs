@@ -1,11 +1,11 @@
 //! The application lifecycle: hooks in order, stop from code, start-up errors.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::{EchoImpl, EchoServer, raw};
 use kratos::prelude::*;
+
+use crate::common::{EchoImpl, EchoServer};
+use crate::curl::{send, try_send};
 
 type Log = Arc<Mutex<Vec<&'static str>>>;
 
@@ -41,7 +41,7 @@ async fn hooks_run_in_go_kratos_order_and_handle_stops_the_app() {
     let url = running.endpoint("http").unwrap().to_owned();
     assert!(!url.ends_with(":0"), "the bound port is reported: {url}");
     assert_eq!(
-        raw("GET", &format!("{url}/v1/echo/a"), &[], "")
+        send("GET", &format!("{url}/v1/echo/a"), &[], "")
             .await
             .status,
         200
@@ -54,10 +54,7 @@ async fn hooks_run_in_go_kratos_order_and_handle_stops_the_app() {
         *log.lock().unwrap(),
         ["before_start", "after_start", "before_stop", "after_stop"]
     );
-    let refused = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>()
-        .get(format!("{url}/v1/echo/a").parse().unwrap())
-        .await;
+    let refused = try_send("GET", &format!("{url}/v1/echo/a"), &[], "").await;
     assert!(refused.is_err(), "a stopped server accepts no connection");
 }
 
@@ -108,7 +105,7 @@ async fn service_without_a_server_is_a_start_error() {
 }
 
 mod other {
-    use super::common::{EchoReply, EchoRequest};
+    use crate::common::{EchoReply, EchoRequest};
 
     /// A second service that binds a path the echo service already binds.
     #[kratos::service(package = "test.v1")]
@@ -158,7 +155,7 @@ async fn a_service_added_twice_is_served_once() {
         .expect("the later instance replaces the earlier one");
     let url = running.endpoint("http").unwrap();
     assert_eq!(
-        raw("GET", &format!("{url}/v1/echo/a"), &[], "")
+        send("GET", &format!("{url}/v1/echo/a"), &[], "")
             .await
             .status,
         200

@@ -11,10 +11,11 @@ use kratos::RunningApp;
 use kratos::encoding::MAX_DEPTH;
 use kratos::prelude::*;
 
-#[path = "hostile_codecs/bodies.rs"]
 mod bodies;
 
 use bodies::*;
+
+use crate::curl;
 
 /// A message that holds itself, with a list, a oneof and a map beside it.
 #[kratos::message]
@@ -107,27 +108,17 @@ struct Answer {
 
 /// One request on its own connection, with a guard against a server that never answers.
 async fn send(method: &str, url: &str, content_type: &str, body: Vec<u8>) -> Answer {
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(0)
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let request = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", content_type)
-        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-        .unwrap();
-    let call = async {
-        let response = client.request(request).await.expect("the server answers");
-        let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("a JSON body ({e}): {}", String::from_utf8_lossy(&bytes)));
-        Answer { status, body }
-    };
-    tokio::time::timeout(Duration::from_secs(120), call)
-        .await
-        .unwrap_or_else(|_| panic!("{method} {url} got no answer within 120 s"))
+    let headers = [("content-type", content_type)];
+    let answer = tokio::time::timeout(
+        Duration::from_secs(120),
+        curl::send(method, url, &headers, body),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{method} {url} got no answer within 120 s"));
+    Answer {
+        status: answer.status,
+        body: answer.json(),
+    }
 }
 
 /// A normal call on a fresh connection: the server is still alive and serving.

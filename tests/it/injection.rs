@@ -4,11 +4,10 @@
 //! log, serves it, describes it by gRPC reflection and in its OpenAPI document. An
 //! app with nothing to export says so and exits 1.
 
-mod process;
-
 use std::process::Command;
 
-use process::{config_dir, example_binary, get, python_client, start};
+use crate::curl::get;
+use crate::process::{config_dir, example_binary, python_client, start};
 
 #[tokio::test]
 async fn a_service_added_by_hand_is_exported_logged_reflected_and_documented() {
@@ -40,8 +39,11 @@ async fn a_service_added_by_hand_is_exported_logged_reflected_and_documented() {
         app.started
     );
 
-    let (status, body) = get(&format!("http://{}/v1/users/1", app.http)).await;
-    assert_eq!((status, body.as_str()), (200, r#"{"id":"1","name":"Ada"}"#));
+    let res = get(&format!("http://{}/v1/users/1", app.http)).await;
+    assert_eq!(
+        (res.status, res.text()),
+        (200, r#"{"id":"1","name":"Ada"}"#)
+    );
 
     let seen = python_client(
         "injection_client.py",
@@ -55,9 +57,9 @@ async fn a_service_added_by_hand_is_exported_logged_reflected_and_documented() {
     );
     assert_eq!(seen["reflected_file_found"], true);
 
-    let (status, body) = get(&format!("http://{}/q/openapi.json", app.http)).await;
-    assert_eq!(status, 200);
-    let document: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let res = get(&format!("http://{}/q/openapi.json", app.http)).await;
+    assert_eq!(res.status, 200);
+    let document = res.json();
     assert_eq!(document["info"]["title"], "injection");
     assert!(
         document["paths"]["/v1/users/{id}"]["get"].is_object(),

@@ -1,23 +1,21 @@
 //! The envelope example's encoders over real HTTP: replies and errors wrapped in
 //! `{code, message, data}` in the negotiated codec, protobuf left bare.
 
-#[path = "../examples/envelope/envelope.rs"]
+#[path = "../../examples/envelope/envelope.rs"]
 #[allow(dead_code)]
-mod envelope;
+mod example;
 
-use envelope::{Greeter, GreeterClient, GreeterImpl, GreeterServer, HelloRequest};
+use example::{Greeter, GreeterClient, GreeterImpl, GreeterServer, HelloRequest};
 use kratos::prelude::*;
 
-mod common;
-
-use common::raw;
+use crate::curl::send;
 
 /// The example's app as its `main` builds it, on a free port.
 async fn start() -> (kratos::RunningApp, String) {
     let app = App::builder()
         .handle_signals(false)
         .server(HttpServer::new().address("127.0.0.1:0"))
-        .map_server(envelope::install)
+        .map_server(example::install)
         .service(GreeterServer::new(GreeterImpl))
         .build()
         .start()
@@ -30,7 +28,7 @@ async fn start() -> (kratos::RunningApp, String) {
 #[tokio::test]
 async fn replies_are_wrapped() {
     let (_app, url) = start().await;
-    let res = raw("GET", &format!("{url}/hello/kratos"), &[], "").await;
+    let res = send("GET", &format!("{url}/hello/kratos"), &[], "").await;
     assert_eq!(res.status, 200);
     assert_eq!(res.headers["content-type"], "application/json");
     assert_eq!(
@@ -41,9 +39,9 @@ async fn replies_are_wrapped() {
     #[cfg(feature = "yaml")]
     {
         let yaml = [("accept", "application/yaml")];
-        let res = raw("GET", &format!("{url}/hello/kratos"), &yaml, "").await;
+        let res = send("GET", &format!("{url}/hello/kratos"), &yaml, "").await;
         assert_eq!(res.headers["content-type"], "application/yaml");
-        let body: serde_yaml::Value = serde_yaml::from_str(&res.body).unwrap();
+        let body: serde_yaml::Value = serde_yaml::from_slice(&res.body).unwrap();
         assert_eq!(body["code"], 0);
         assert_eq!(body["data"]["message"], "Hello kratos");
     }
@@ -52,14 +50,14 @@ async fn replies_are_wrapped() {
 #[tokio::test]
 async fn errors_are_wrapped_with_their_status() {
     let (_app, url) = start().await;
-    let res = raw("GET", &format!("{url}/hello/nobody"), &[], "").await;
+    let res = send("GET", &format!("{url}/hello/nobody"), &[], "").await;
     assert_eq!(res.status, 404);
     assert_eq!(
         res.json(),
         serde_json::json!({"code": 404, "message": "nobody is not here", "data": null})
     );
     // The framework's own errors go through the same encoder.
-    let res = raw("GET", &format!("{url}/nowhere"), &[], "").await;
+    let res = send("GET", &format!("{url}/nowhere"), &[], "").await;
     assert_eq!(res.status, 404);
     assert_eq!(res.json()["code"], 404);
     assert_eq!(res.json()["data"], serde_json::Value::Null);
@@ -68,18 +66,11 @@ async fn errors_are_wrapped_with_their_status() {
 #[tokio::test]
 async fn protobuf_clients_get_the_bare_message() {
     let (_app, url) = start().await;
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Empty<bytes::Bytes>>();
-    let request = http::Request::get(format!("{url}/hello/kratos"))
-        .header("accept", "application/proto")
-        .body(http_body_util::Empty::new())
-        .unwrap();
-    let response = client.request(request).await.unwrap();
-    assert_eq!(response.headers()["content-type"], "application/proto");
-    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let accept = [("accept", "application/proto")];
+    let res = send("GET", &format!("{url}/hello/kratos"), &accept, "").await;
+    assert_eq!(res.content_type(), "application/proto");
     // HelloReply { string message = 1; }: tag 1, length 12, the text.
-    assert_eq!(&body[..], b"\x0a\x0cHello kratos");
+    assert_eq!(res.body, b"\x0a\x0cHello kratos");
 }
 
 #[tokio::test]

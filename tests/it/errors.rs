@@ -2,10 +2,14 @@
 //! directions against Python grpcio peers, and typed `#[error_code]` round trips
 //! through both generated clients.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use kratos::prelude::*;
+
+use crate::common::grpc_url;
+use crate::process::{python, python_client};
 
 #[kratos::message]
 pub struct FailRequest {
@@ -53,15 +57,6 @@ const HTTP_TO_GRPC: [(i32, &str); 15] = [
     (302, "UNKNOWN"),
 ];
 
-fn python(script: &str) -> Command {
-    let mut command = Command::new("python3");
-    command.arg(format!(
-        "{}/tests/python/{script}",
-        env!("CARGO_MANIFEST_DIR")
-    ));
-    command
-}
-
 async fn start() -> kratos::RunningApp {
     App::builder()
         .handle_signals(false)
@@ -82,22 +77,15 @@ async fn every_http_code_maps_to_go_kratos_grpc_code_for_a_grpcio_client() {
         .unwrap()
         .trim_start_matches("grpc://")
         .to_owned();
+    let codes = HTTP_TO_GRPC.iter().map(|(code, _)| code.to_string());
+    let args: Vec<String> = std::iter::once(grpc).chain(codes).collect();
     // The client blocks; the server runs on this test's runtime, so block elsewhere.
-    let output = tokio::task::spawn_blocking(move || {
-        python("codes_client.py")
-            .arg(&grpc)
-            .args(HTTP_TO_GRPC.iter().map(|(code, _)| code.to_string()))
-            .output()
-            .expect("python3 runs")
+    let seen = tokio::task::spawn_blocking(move || {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        python_client("codes_client.py", &args)
     })
     .await
     .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for (code, status) in HTTP_TO_GRPC {
         let row = &seen[code.to_string()];
         assert_eq!(row["code"], status, "HTTP {code}: {row}");
@@ -114,12 +102,7 @@ async fn every_http_code_maps_to_go_kratos_grpc_code_for_a_grpcio_client() {
 async fn every_http_code_survives_both_generated_clients() {
     let app = start().await;
     let http = CodesClient::http(app.endpoint("http").unwrap()).unwrap();
-    let grpc = CodesClient::grpc(
-        &app.endpoint("grpc")
-            .unwrap()
-            .replacen("grpc://", "http://", 1),
-    )
-    .unwrap();
+    let grpc = CodesClient::grpc(&grpc_url(&app)).unwrap();
     for (code, _) in HTTP_TO_GRPC {
         let request = || FailRequest {
             code,
@@ -280,12 +263,7 @@ async fn error_code_enums_round_trip_through_both_clients() {
         .unwrap();
     let clients = [
         UsersClient::http(app.endpoint("http").unwrap()).unwrap(),
-        UsersClient::grpc(
-            &app.endpoint("grpc")
-                .unwrap()
-                .replacen("grpc://", "http://", 1),
-        )
-        .unwrap(),
+        UsersClient::grpc(&grpc_url(&app)).unwrap(),
     ];
     for client in clients {
         let lookup = |name: &str| Lookup { name: name.into() };

@@ -2,12 +2,11 @@
 //! (edited while it runs), curl-style HTTP, a Python grpcio client with
 //! protoc-generated stubs, and SIGTERM.
 
-mod process;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use process::{config_dir, config_text, get, python_client, start};
+use crate::curl::get;
+use crate::process::{self, config_dir, config_text, python_client, start};
 
 fn example_binary() -> std::path::PathBuf {
     process::example_binary("helloworld")
@@ -18,25 +17,25 @@ async fn helloworld_serves_http_and_a_python_grpc_client_then_stops_on_sigterm()
     let conf = config_dir("");
     let mut app = start("helloworld", conf.path());
 
-    let (status, body) = get(&format!("http://{}/helloworld/kratos", app.http)).await;
+    let res = get(&format!("http://{}/helloworld/kratos", app.http)).await;
     assert_eq!(
-        (status, body.as_str()),
+        (res.status, res.text()),
         (200, r#"{"message":"Hello kratos"}"#)
     );
-    let (status, body) = get(&format!("http://{}/helloworld/unknown", app.http)).await;
-    assert_eq!(status, 404);
+    let res = get(&format!("http://{}/helloworld/unknown", app.http)).await;
+    assert_eq!(res.status, 404);
     assert_eq!(
-        body,
+        res.text(),
         r#"{"code":404,"reason":"USER_NOT_FOUND","message":"user not found: unknown","metadata":{}}"#
     );
-    let (status, body) = get(&format!("http://{}/helloworld/panic", app.http)).await;
-    assert_eq!(status, 500);
+    let res = get(&format!("http://{}/helloworld/panic", app.http)).await;
+    assert_eq!(res.status, 500);
     assert_eq!(
-        body,
+        res.text(),
         r#"{"code":500,"reason":"UNKNOWN","message":"unknown request error","metadata":{}}"#
     );
-    let (status, _) = get(&format!("http://{}/helloworld/again", app.http)).await;
-    assert_eq!(status, 200, "the server keeps serving after a panic");
+    let res = get(&format!("http://{}/helloworld/again", app.http)).await;
+    assert_eq!(res.status, 200, "the server keeps serving after a panic");
 
     let seen = python_client("greeter_client.py", &[app.grpc.as_ref()]);
     assert_eq!(seen["reply"], "Hello kratos");
@@ -132,9 +131,9 @@ async fn exported_proto_and_reflection_give_a_working_python_client() {
         );
     }
 
-    let (status, body) = get(&format!("http://{}/q/openapi.json", app.http)).await;
-    assert_eq!(status, 200);
-    let document: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let res = get(&format!("http://{}/q/openapi.json", app.http)).await;
+    assert_eq!(res.status, 200);
+    let document = res.json();
     assert_eq!(document["info"]["title"], "helloworld");
     assert!(
         document["paths"]["/helloworld/{name}"]["get"].is_object(),
@@ -225,13 +224,15 @@ fn sigint_stops_the_example_with_exit_0() {
 async fn reply_becomes(url: &str, want: &str, app: &process::Running) {
     let guard = Instant::now() + Duration::from_secs(60);
     loop {
-        let (status, body) = get(url).await;
-        if status == 200 && body == format!(r#"{{"message":"{want}"}}"#) {
+        let res = get(url).await;
+        if res.status == 200 && res.text() == format!(r#"{{"message":"{want}"}}"#) {
             return;
         }
         assert!(
             Instant::now() < guard,
-            "the reply never became {want:?}: last {status} {body}; the log:\n{}",
+            "the reply never became {want:?}: last {} {}; the log:\n{}",
+            res.status,
+            res.text(),
             app.log()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -247,9 +248,9 @@ async fn editing_the_config_file_changes_the_greeting_without_a_restart() {
     let file = conf.path().join("config.yaml");
     let app = start("helloworld", conf.path());
     let url = format!("http://{}/helloworld/kratos", app.http);
-    let (status, body) = get(&url).await;
+    let res = get(&url).await;
     assert_eq!(
-        (status, body.as_str()),
+        (res.status, res.text()),
         (200, r#"{"message":"Hello kratos"}"#)
     );
 
@@ -264,9 +265,9 @@ async fn editing_the_config_file_changes_the_greeting_without_a_restart() {
         failed.contains("config.yaml") && failed.contains("line"),
         "{failed}"
     );
-    let (_, body) = get(&url).await;
     assert_eq!(
-        body, r#"{"message":"Hi kratos"}"#,
+        get(&url).await.text(),
+        r#"{"message":"Hi kratos"}"#,
         "a broken file keeps the running value"
     );
 

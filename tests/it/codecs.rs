@@ -10,10 +10,11 @@ use kratos::RunningApp;
 use kratos::encoding::{self, Codec, CodecError, Decode, Encode};
 use kratos::prelude::*;
 
-#[path = "codecs/wire.rs"]
 mod wire;
 
-use wire::{ItemPb, StatusPb, pairs, sample, send};
+use wire::{Decoders as _, ItemPb, StatusPb, pairs, sample};
+
+use crate::curl::send;
 
 #[kratos::message]
 pub struct Page {
@@ -90,7 +91,7 @@ async fn json_request_and_reply() {
     ];
     let seen = send("POST", &format!("{url}/v1/items"), &headers, body).await;
     assert_eq!(seen.status, 200, "{}", seen.text());
-    assert_eq!(seen.content_type, "application/json");
+    assert_eq!(seen.content_type(), "application/json");
     assert_eq!(
         seen.json(),
         serde_json::json!({"name":"lamp","count":3,"tags":["red","new"],"page":{"number":2,"size":20},"flag":true})
@@ -108,7 +109,7 @@ async fn yaml_request_and_reply() {
     ];
     let seen = send("POST", &format!("{url}/v1/items"), &headers, body).await;
     assert_eq!(seen.status, 200, "{}", seen.text());
-    assert_eq!(seen.content_type, "application/yaml");
+    assert_eq!(seen.content_type(), "application/yaml");
     let yaml = seen.yaml();
     assert_eq!(yaml["name"], "lamp");
     assert_eq!(yaml["count"], 3);
@@ -128,7 +129,7 @@ async fn xml_request_and_reply() {
     ];
     let seen = send("POST", &format!("{url}/v1/items"), &headers, body).await;
     assert_eq!(seen.status, 200, "{}", seen.text());
-    assert_eq!(seen.content_type, "application/xml");
+    assert_eq!(seen.content_type(), "application/xml");
     let (root, texts) = seen.xml();
     assert_eq!(root, "Item");
     assert_eq!(
@@ -154,7 +155,8 @@ async fn proto_request_and_reply_under_both_media_types() {
         let seen = send("POST", &format!("{url}/v1/items"), &headers, body).await;
         assert_eq!(seen.status, 200, "{content_type}");
         assert_eq!(
-            seen.content_type, "application/proto",
+            seen.content_type(),
+            "application/proto",
             "as Go kratos names it"
         );
         assert_eq!(seen.proto::<ItemPb>(), sample());
@@ -174,7 +176,7 @@ async fn form_request_and_reply_with_nested_and_repeated_keys() {
     )
     .await;
     assert_eq!(seen.status, 200, "{}", seen.text());
-    assert_eq!(seen.content_type, form);
+    assert_eq!(seen.content_type(), form);
     let mut got = seen.form();
     got.sort();
     let mut want = pairs(&[
@@ -201,7 +203,7 @@ async fn query_strings_take_nested_and_repeated_keys_whatever_the_reply_codec() 
     )
     .await;
     assert_eq!(seen.status, 200, "{}", seen.text());
-    assert_eq!(seen.content_type, "application/yaml");
+    assert_eq!(seen.content_type(), "application/yaml");
     let yaml = seen.yaml();
     assert_eq!(yaml["name"], "lamp");
     assert_eq!(yaml["count"], -2);
@@ -256,12 +258,12 @@ async fn accept_wildcards_missing_or_unknown_answer_json() {
         let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
         let seen = send("GET", &format!("{url}/v1/items/lamp"), &headers, "").await;
         assert_eq!(seen.status, 200, "{accept:?}");
-        assert_eq!(seen.content_type, "application/json", "{accept:?}");
+        assert_eq!(seen.content_type(), "application/json", "{accept:?}");
         assert_eq!(seen.json()["name"], "lamp");
     }
     let headers = [("accept", "application/json;q=0, application/xml")];
     let seen = send("GET", &format!("{url}/v1/items/lamp"), &headers, "").await;
-    assert_eq!(seen.content_type, "application/xml", "q=0 refuses json");
+    assert_eq!(seen.content_type(), "application/xml", "q=0 refuses json");
 }
 
 #[tokio::test]
@@ -276,7 +278,7 @@ async fn unsupported_content_type_is_415_codec() {
     )
     .await;
     assert_eq!(seen.status, 415);
-    assert_eq!(seen.content_type, "application/json");
+    assert_eq!(seen.content_type(), "application/json");
     let json = seen.json();
     assert_eq!(json["code"], 415);
     assert_eq!(json["reason"], "CODEC");
@@ -289,7 +291,7 @@ async fn unsupported_content_type_is_415_codec() {
     let headers = [("content-type", "text/csv"), ("accept", "application/yaml")];
     let seen = send("POST", &format!("{url}/v1/items"), &headers, "x").await;
     assert_eq!(
-        (seen.status, seen.content_type.as_str()),
+        (seen.status, seen.content_type()),
         (415, "application/yaml")
     );
     assert_eq!(seen.yaml()["reason"], "CODEC");
@@ -331,7 +333,7 @@ async fn errors_are_negotiated_like_replies() {
 
     let seen = send("GET", &missing, &[("accept", "application/yaml")], "").await;
     assert_eq!(
-        (seen.status, seen.content_type.as_str()),
+        (seen.status, seen.content_type()),
         (404, "application/yaml")
     );
     let yaml = seen.yaml();
@@ -342,7 +344,7 @@ async fn errors_are_negotiated_like_replies() {
 
     let seen = send("GET", &missing, &[("accept", "application/x-protobuf")], "").await;
     assert_eq!(
-        (seen.status, seen.content_type.as_str()),
+        (seen.status, seen.content_type()),
         (404, "application/proto")
     );
     let status: StatusPb = seen.proto();
@@ -430,7 +432,7 @@ async fn a_codec_registered_at_run_time_serves_requests_replies_and_errors() {
     )
     .await;
     assert_eq!(seen.status, 200, "{}", seen.text());
-    assert_eq!(seen.content_type, lines);
+    assert_eq!(seen.content_type(), lines);
     let got: Vec<&str> = seen.text().lines().collect();
     for want in [
         "name=lamp",
@@ -451,7 +453,7 @@ async fn a_codec_registered_at_run_time_serves_requests_replies_and_errors() {
         "",
     )
     .await;
-    assert_eq!((seen.status, seen.content_type.as_str()), (404, lines));
+    assert_eq!((seen.status, seen.content_type()), (404, lines));
     assert!(
         seen.text().contains("reason=ITEM_NOT_FOUND\n"),
         "{}",

@@ -1,11 +1,12 @@
 //! Generated clients over both transports: the same replies and the same errors.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Echo, EchoClient, EchoRequest, Page, SleepRequest, grpc_url, http_url, start};
 use kratos::prelude::*;
+
+use crate::common::{
+    self, Echo, EchoClient, EchoRequest, Page, SleepRequest, grpc_url, http_url, start,
+};
 
 fn request() -> EchoRequest {
     EchoRequest {

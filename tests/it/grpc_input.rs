@@ -11,6 +11,8 @@ use kratos::RunningApp;
 use kratos::prelude::*;
 use prost::Message as _;
 
+use crate::common::grpc_url;
+
 /// A message that holds itself, so its nesting is the sender's choice.
 #[kratos::message]
 pub struct Node {
@@ -75,11 +77,7 @@ impl Server {
     }
 
     fn url(&self) -> String {
-        self.app
-            .endpoint("grpc")
-            .expect("grpc endpoint")
-            .replacen("grpc://", "http://", 1)
-            + "/input.v1.Tree/Measure"
+        grpc_url(&self.app) + "/input.v1.Tree/Measure"
     }
 }
 

@@ -1,21 +1,20 @@
 //! The HTTP adapter over a real socket: binding rules, statuses, error bodies.
 
-mod common;
-
-use common::{assert_error, http_url, raw, start};
+use crate::common::{self, http_url, start};
+use crate::curl::{assert_error, send};
 
 #[tokio::test]
 async fn get_binds_path_then_query_and_sets_context() {
     let app = start().await;
     let base = http_url(&app);
-    let res = raw(
+    let res = send(
         "GET",
         &format!("{base}/v1/echo/bob?name=ignored&userId=7&tags=a&tags=b&page.number=3&page.size=20&flag=true"),
         &[("x-test", "hello")],
         "",
     )
     .await;
-    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.headers.get("content-type").unwrap(), "application/json");
     assert_eq!(res.headers.get("x-echo-kind").unwrap(), "http");
     assert_eq!(res.headers.get("x-test-seen").unwrap(), "hello");
@@ -37,28 +36,28 @@ async fn get_binds_path_then_query_and_sets_context() {
 #[tokio::test]
 async fn query_accepts_declared_names_and_ignores_unknown_keys() {
     let app = start().await;
-    let res = raw(
+    let res = send(
         "DELETE",
         &format!("{}/v1/echo/x?user_id=9&cache_buster=1", http_url(&app)),
         &[],
         "",
     )
     .await;
-    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["userId"], "9");
 }
 
 #[tokio::test]
 async fn post_body_star_with_path_override_and_custom_status() {
     let app = start().await;
-    let res = raw(
+    let res = send(
         "POST",
         &format!("{}/v1/users/42", http_url(&app)),
         &[("content-type", "application/json")],
         r#"{"name":"ann","userId":1,"tags":["x"],"page":{"number":2}}"#,
     )
     .await;
-    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.status, 201, "{}", res.text());
     let json = res.json();
     assert_eq!(json["userId"], "42", "path variables override the body");
     assert_eq!(json["name"], "ann");
@@ -69,14 +68,14 @@ async fn post_body_star_with_path_override_and_custom_status() {
 #[tokio::test]
 async fn put_body_field_fills_that_field_and_query_the_rest() {
     let app = start().await;
-    let res = raw(
+    let res = send(
         "PUT",
         &format!("{}/v1/users/5/page?name=zed", http_url(&app)),
         &[("content-type", "application/json; charset=utf-8")],
         r#"{"number":4,"size":50}"#,
     )
     .await;
-    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.status, 200, "{}", res.text());
     let json = res.json();
     assert_eq!(json["page"], serde_json::json!({"number": 4, "size": 50}));
     assert_eq!(json["name"], "zed");
@@ -86,14 +85,14 @@ async fn put_body_field_fills_that_field_and_query_the_rest() {
 #[tokio::test]
 async fn nested_path_variable_fills_nested_field() {
     let app = start().await;
-    let res = raw(
+    let res = send(
         "PATCH",
         &format!("{}/v1/pages/12?page.size=3", http_url(&app)),
         &[],
         "",
     )
     .await;
-    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(
         res.json()["page"],
         serde_json::json!({"number": 12, "size": 3})
@@ -104,9 +103,9 @@ async fn nested_path_variable_fills_nested_field() {
 async fn unknown_route_is_404_and_wrong_verb_is_405_in_kratos_shape() {
     let app = start().await;
     let base = http_url(&app);
-    let res = raw("GET", &format!("{base}/nowhere"), &[], "").await;
+    let res = send("GET", &format!("{base}/nowhere"), &[], "").await;
     assert_error(&res, 404, "NOT_FOUND");
-    let res = raw("PUT", &format!("{base}/v1/echo/bob"), &[], "").await;
+    let res = send("PUT", &format!("{base}/v1/echo/bob"), &[], "").await;
     assert_error(&res, 405, "METHOD_NOT_ALLOWED");
     let allow = res.headers.get("allow").unwrap().to_str().unwrap();
     assert!(allow.contains("GET") && allow.contains("DELETE"), "{allow}");
@@ -117,7 +116,7 @@ async fn bad_inputs_are_400_codec_and_never_panic() {
     let app = start().await;
     let base = http_url(&app);
     let json = [("content-type", "application/json")];
-    let res = raw("POST", &format!("{base}/v1/users/1"), &json, "{not json").await;
+    let res = send("POST", &format!("{base}/v1/users/1"), &json, "{not json").await;
     assert_error(&res, 400, "CODEC");
     assert!(
         res.json()["message"]
@@ -125,7 +124,7 @@ async fn bad_inputs_are_400_codec_and_never_panic() {
             .unwrap()
             .starts_with("body unmarshal")
     );
-    let res = raw(
+    let res = send(
         "POST",
         &format!("{base}/v1/users/1"),
         &json,
@@ -133,15 +132,15 @@ async fn bad_inputs_are_400_codec_and_never_panic() {
     )
     .await;
     assert_error(&res, 400, "CODEC");
-    let res = raw("POST", &format!("{base}/v1/users/notanumber"), &json, "{}").await;
+    let res = send("POST", &format!("{base}/v1/users/notanumber"), &json, "{}").await;
     assert_error(&res, 400, "CODEC");
-    let res = raw("GET", &format!("{base}/v1/echo/x?userId=abc"), &[], "").await;
+    let res = send("GET", &format!("{base}/v1/echo/x?userId=abc"), &[], "").await;
     assert_error(&res, 400, "CODEC");
-    let res = raw("GET", &format!("{base}/v1/echo/x?flag=maybe"), &[], "").await;
+    let res = send("GET", &format!("{base}/v1/echo/x?flag=maybe"), &[], "").await;
     assert_error(&res, 400, "CODEC");
     // The server still answers after all of that.
     assert_eq!(
-        raw("GET", &format!("{base}/v1/echo/ok"), &[], "")
+        send("GET", &format!("{base}/v1/echo/ok"), &[], "")
             .await
             .status,
         200
@@ -155,7 +154,7 @@ async fn body_over_the_limit_is_413() {
         r#"{{"name":"{}"}}"#,
         "x".repeat(kratos::http::MAX_BODY_BYTES + 1)
     );
-    let res = raw(
+    let res = send(
         "POST",
         &format!("{}/v1/users/1", http_url(&app)),
         &[("content-type", "application/json")],
@@ -168,7 +167,7 @@ async fn body_over_the_limit_is_413() {
 #[tokio::test]
 async fn unsupported_content_type_is_415_codec() {
     let app = start().await;
-    let res = raw(
+    let res = send(
         "POST",
         &format!("{}/v1/users/1", http_url(&app)),
         &[("content-type", "text/csv")],
@@ -182,35 +181,35 @@ async fn unsupported_content_type_is_415_codec() {
 async fn handler_errors_use_their_code_as_status() {
     let app = start().await;
     let base = http_url(&app);
-    let res = raw("GET", &format!("{base}/v1/fail/bob"), &[], "").await;
+    let res = send("GET", &format!("{base}/v1/fail/bob"), &[], "").await;
     assert_error(&res, 404, "USER_NOT_FOUND");
     assert_eq!(res.json()["message"], "user bob not found");
     assert_eq!(res.json()["metadata"], serde_json::json!({"name": "bob"}));
-    let res = raw("GET", &format!("{base}/v1/fail/plain"), &[], "").await;
+    let res = send("GET", &format!("{base}/v1/fail/plain"), &[], "").await;
     assert_error(&res, 500, "");
     assert_eq!(
         res.json()["message"],
         "internal server error",
         "internal text is not sent"
     );
-    let res = raw("GET", &format!("{base}/v1/fail/panic"), &[], "").await;
+    let res = send("GET", &format!("{base}/v1/fail/panic"), &[], "").await;
     assert_error(&res, 500, "UNKNOWN");
     assert_eq!(res.json()["message"], "unknown request error");
-    let res = raw("GET", &format!("{base}/v1/fail/teapot"), &[], "").await;
+    let res = send("GET", &format!("{base}/v1/fail/teapot"), &[], "").await;
     assert_error(&res, 418, "TEAPOT");
 }
 
 #[tokio::test]
 async fn server_timeout_answers_504() {
     let app = common::start_with_timeout(std::time::Duration::from_millis(100)).await;
-    let res = raw("GET", &format!("{}/v1/sleep/5000", http_url(&app)), &[], "").await;
+    let res = send("GET", &format!("{}/v1/sleep/5000", http_url(&app)), &[], "").await;
     assert_error(&res, 504, "TIMEOUT");
 }
 
 #[tokio::test]
 async fn grpc_only_method_has_no_http_route() {
     let app = start().await;
-    let res = raw(
+    let res = send(
         "POST",
         &format!("{}/test.v1.Echo/GrpcOnly", http_url(&app)),
         &[],

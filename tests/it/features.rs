@@ -9,13 +9,12 @@
 //! in-process server with one: a body in a codec left out is the 415 `CODEC` of any
 //! unknown media type.
 
-mod common;
-mod process;
-
 use std::process::Command;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+
+use crate::{common, curl, process};
 
 /// What to say when the example binary and this test disagree about the features.
 const STALE: &str = "is target/*/examples/helloworld built with this test's features? \
@@ -28,26 +27,26 @@ async fn helloworld_answers_json_and_serves_only_what_its_features_bring() {
     let app = process::start("helloworld", conf.path());
     let url = format!("http://{}/helloworld/kratos", app.http);
 
-    let res = common::raw("GET", &url, &[], "").await;
+    let res = curl::send("GET", &url, &[], "").await;
     assert_eq!(
-        (res.status, res.body.as_str()),
+        (res.status, res.text()),
         (200, r#"{"message":"Hello kratos"}"#)
     );
     assert_eq!(res.headers["content-type"], "application/json");
 
     // Accept is negotiated over the registered codecs only: xml left out is skipped.
-    let res = common::raw("GET", &url, &[("accept", "application/xml")], "").await;
+    let res = curl::send("GET", &url, &[("accept", "application/xml")], "").await;
     assert_eq!(res.status, 200);
     if cfg!(feature = "xml") {
         assert_eq!(res.headers["content-type"], "application/xml", "{STALE}");
-        assert!(res.body.contains("Hello kratos"), "{}", res.body);
+        assert!(res.text().contains("Hello kratos"), "{}", res.text());
     } else {
         assert_eq!(res.headers["content-type"], "application/json", "{STALE}");
-        assert_eq!(res.body, r#"{"message":"Hello kratos"}"#);
+        assert_eq!(res.text(), r#"{"message":"Hello kratos"}"#);
     }
 
     // The test config sets server.http.openapi; without the feature it is not served.
-    let res = common::raw(
+    let res = curl::send(
         "GET",
         &format!("http://{}/q/openapi.json", app.http),
         &[],
@@ -95,7 +94,7 @@ fn export_proto_is_there_with_its_feature_and_refused_by_name_without() {
 async fn a_body_in_a_codec_left_out_is_the_415_of_any_unknown_media_type() {
     let app = common::start().await;
     let url = format!("{}/v1/users/7", common::http_url(&app));
-    let unknown = common::raw("POST", &url, &[("content-type", "text/csv")], "name\na\n").await;
+    let unknown = curl::send("POST", &url, &[("content-type", "text/csv")], "name\na\n").await;
     assert_eq!(unknown.status, 415);
     assert_eq!(unknown.json()["reason"], "CODEC");
 
@@ -112,13 +111,13 @@ async fn a_body_in_a_codec_left_out_is_the_415_of_any_unknown_media_type() {
             cfg!(feature = "form"),
         ),
     ] {
-        let res = common::raw("POST", &url, &[("content-type", media)], body).await;
+        let res = curl::send("POST", &url, &[("content-type", media)], body).await;
         if built_in {
-            assert_eq!(res.status, 201, "{media}: {}", res.body);
+            assert_eq!(res.status, 201, "{media}: {}", res.text());
             assert_eq!(res.json()["name"], "a", "{media}");
             continue;
         }
-        assert_eq!(res.status, 415, "{media}: {}", res.body);
+        assert_eq!(res.status, 415, "{media}: {}", res.text());
         assert_eq!(res.headers["content-type"], "application/json");
         let (got, csv) = (res.json(), unknown.json());
         assert_eq!(
@@ -133,7 +132,7 @@ async fn a_body_in_a_codec_left_out_is_the_415_of_any_unknown_media_type() {
     }
 
     // Query strings are read without the form codec.
-    let res = common::raw("POST", &format!("{url}?name=q"), &[], "{}").await;
+    let res = curl::send("POST", &format!("{url}?name=q"), &[], "{}").await;
     assert_eq!((res.status, res.json()["name"].as_str()), (201, Some("q")));
 }
 

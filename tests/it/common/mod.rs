@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use kratos::RunningApp;
 use kratos::prelude::*;
-use kratos::{RunningApp, errors};
 
 /// A nested message, bound through `a.b` paths.
 #[kratos::message]
@@ -158,54 +158,4 @@ pub fn grpc_url(app: &RunningApp) -> String {
     app.endpoint("grpc")
         .expect("grpc endpoint")
         .replacen("grpc://", "http://", 1)
-}
-
-/// A raw HTTP response: status, headers, body text.
-pub struct Raw {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: String,
-}
-
-impl Raw {
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-/// Sends one raw HTTP/1.1 request, the way curl would.
-pub async fn raw(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Raw {
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let mut request = http::Request::builder().method(method).uri(url);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let request = request
-        .body(http_body_util::Full::new(bytes::Bytes::from(
-            body.to_owned(),
-        )))
-        .unwrap();
-    let response = client.request(request).await.expect("request sent");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Raw {
-        status,
-        headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-/// Asserts a kratos error body with this code and reason.
-pub fn assert_error(raw: &Raw, code: u16, reason: &str) {
-    assert_eq!(raw.status, code, "status; body {}", raw.body);
-    assert_eq!(raw.headers.get("content-type").unwrap(), "application/json");
-    let json = raw.json();
-    assert_eq!(json["code"], code, "{json}");
-    assert_eq!(json["reason"], reason, "{json}");
-    assert!(json["message"].is_string(), "{json}");
-    assert!(json["metadata"].is_object(), "{json}");
-    let _ = errors::REASON_CODEC;
 }

@@ -5,14 +5,17 @@
 //! the log) and, for the `recovery` middleware, on an in-process server whose
 //! `tracing` events are captured.
 
-mod process;
-
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use kratos::middleware::recovery;
 use kratos::prelude::*;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::common::grpc_url;
+use crate::curl::get;
+use crate::process;
 
 /// The helloworld example with RUST_BACKTRACE as `backtrace` says (unset when `None`).
 struct Example {
@@ -36,14 +39,8 @@ impl Example {
             command.env("RUST_BACKTRACE", value);
         }
         let mut child = command.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let started = lines
-            .by_ref()
-            .map(|l| l.unwrap())
-            .find(|l| l.contains("app started"))
-            .expect("the example logs `app started`");
-        let at = started.find("http://").expect("the HTTP endpoint") + "http://".len();
-        let http = started[at..].split('"').next().unwrap().to_owned();
+        let (started, lines) = process::read_until_started(&mut child);
+        let http = process::endpoint(&started, "http");
         let stdout = std::thread::spawn(move || lines.map_while(Result::ok).collect());
         let mut err = child.stderr.take().unwrap();
         let stderr = std::thread::spawn(move || {
@@ -74,7 +71,7 @@ impl Example {
 
 /// `examples/helloworld/main.rs:<line>`, the line of the example's `panic!`.
 fn panic_site() -> String {
-    let source = include_str!("../examples/helloworld/main.rs");
+    let source = include_str!("../../examples/helloworld/main.rs");
     let line = source
         .lines()
         .position(|l| l.contains("panic!(\"the greeter was asked to panic\")"))
@@ -86,13 +83,13 @@ const PANIC_TEXT: &str = "the greeter was asked to panic";
 
 /// Calls /helloworld/panic, checks the answer and that the server still serves.
 async fn panic_once(http: &str) {
-    let (status, body) = process::get(&format!("http://{http}/helloworld/panic")).await;
-    assert_eq!(status, 500, "{body}");
-    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let res = get(&format!("http://{http}/helloworld/panic")).await;
+    assert_eq!(res.status, 500, "{}", res.text());
+    let body = res.json();
     assert_eq!(body["reason"], "UNKNOWN");
     assert_eq!(body["message"], "unknown request error");
-    let (status, _) = process::get(&format!("http://{http}/helloworld/after")).await;
-    assert_eq!(status, 200, "the server keeps serving after a panic");
+    let res = get(&format!("http://{http}/helloworld/after")).await;
+    assert_eq!(res.status, 200, "the server keeps serving after a panic");
 }
 
 #[tokio::test]
@@ -146,10 +143,16 @@ fn panic_outside_a_call_child() {
     let _ = std::thread::spawn(|| panic!("raised outside any call")).join();
 }
 
+/// The child's name as the test harness knows it: its path below the test crate.
+fn child_test_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, path)| path);
+    format!("{module}::panic_outside_a_call_child")
+}
+
 #[test]
 fn a_panic_outside_any_call_is_reported_by_the_default_hook() {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "panic_outside_a_call_child", "--nocapture"])
+        .args(["--exact", &child_test_name(), "--nocapture"])
         .env("KRATOS_PANICS_CHILD", "1")
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
@@ -157,7 +160,7 @@ fn a_panic_outside_any_call_is_reported_by_the_default_hook() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("panicked at tests/panics.rs:")
+        stderr.contains(&format!("panicked at {}:", file!()))
             && stderr.contains("raised outside any call"),
         "stderr: {stderr}"
     );
@@ -189,19 +192,14 @@ impl Fragile for FragileImpl {
     }
 }
 
-/// Every `tracing` event of this test binary, formatted, one string per event.
-fn captured() -> Arc<Mutex<Vec<String>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<String>>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || Event(sink.clone()))
-            .init();
-        log
-    })
-    .clone()
+/// A subscriber that keeps every `tracing` event in `log`, formatted, one string per
+/// event. Set as the test thread's default, not the process's: the servers run on
+/// the test's (current-thread) runtime, so their events come here and no other test's do.
+fn capturing(log: &Arc<Mutex<Vec<String>>>) -> impl SubscriberInitExt {
+    let sink = log.clone();
+    tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || Event(sink.clone()))
 }
 
 /// A writer that keeps what one event wrote as one entry.
@@ -223,7 +221,8 @@ impl std::io::Write for Event {
 
 #[tokio::test]
 async fn the_recovery_middleware_logs_each_panic_once_whatever_it_answers() {
-    let log = captured();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let _capture = capturing(&log).set_default();
     let chosen = recovery::recovery().handler(|ctx, message| {
         if ctx.operation().ends_with("FourHundred") {
             Error::bad_request("PANICKED", message)
@@ -240,11 +239,7 @@ async fn the_recovery_middleware_logs_each_panic_once_whatever_it_answers() {
         .start()
         .await
         .expect("the app starts");
-    let url = app
-        .endpoint("grpc")
-        .unwrap()
-        .replacen("grpc://", "http://", 1);
-    let client = FragileClient::grpc(&url).unwrap();
+    let client = FragileClient::grpc(&grpc_url(&app)).unwrap();
 
     let err = client
         .four_hundred(Ask { name: "ann".into() })
@@ -270,7 +265,7 @@ async fn the_recovery_middleware_logs_each_panic_once_whatever_it_answers() {
     ] {
         let events: Vec<&String> = log.iter().filter(|e| e.contains(text)).collect();
         assert_eq!(events.len(), 1, "{text}: {log:#?}");
-        assert!(events[0].contains("tests/panics.rs:"), "{}", events[0]);
+        assert!(events[0].contains(concat!(file!(), ":")), "{}", events[0]);
         assert!(events[0].contains(operation), "{}", events[0]);
     }
 }

@@ -7,6 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use kratos::middleware::logging;
 use kratos::prelude::*;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::curl::send;
 
 #[kratos::message]
 pub struct Note {
@@ -27,7 +30,7 @@ impl Notes for NotesImpl {
     }
 }
 
-/// Every line the process logs, kept for the assertions.
+/// Every line this test's thread logs, kept for the assertions.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -51,32 +54,22 @@ impl Captured {
     }
 }
 
+/// POSTs `body` as JSON with `headers`: the status sent back.
 async fn post(url: &str, body: &str, headers: &[(&str, &str)]) -> u16 {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let mut request = http::Request::builder()
-        .method("POST")
-        .uri(url)
-        .header("content-type", "application/json");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let request = request
-        .body(http_body_util::Full::new(bytes::Bytes::from(
-            body.to_owned(),
-        )))
-        .unwrap();
-    client.request(request).await.unwrap().status().as_u16()
+    let headers = [&[("content-type", "application/json")][..], headers].concat();
+    send("POST", url, &headers, body).await.status
 }
 
 #[tokio::test]
 async fn credentials_never_reach_the_log_and_the_code_is_the_status_sent() {
     let captured = Captured::default();
     let writer = captured.clone();
-    tracing_subscriber::fmt()
+    // This thread's subscriber, not the process's: the servers run on this test's
+    // (current-thread) runtime, so their events come here and no other test's do.
+    let _log = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
-        .init();
+        .set_default();
     kratos::redact::add_sensitive_header("x-api-key");
 
     let http = HttpServer::new()

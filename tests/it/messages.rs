@@ -10,6 +10,9 @@ use kratos::proto::{Duration, Timestamp};
 use prost::Message as _;
 use serde_json::json;
 
+#[cfg(feature = "proto-export")]
+use crate::process::python_client;
+
 /// A proto enum: values `STATUS_UNSPECIFIED`, `STATUS_ACTIVE`, `STATUS_BANNED`.
 #[kratos::message]
 pub enum Status {
@@ -457,6 +460,7 @@ fn descriptors_carry_numbers_kinds_and_names() {
 }
 
 /// A service so the export has something to describe: its request uses every type.
+#[cfg(feature = "proto-export")]
 #[kratos::service(package = "compat.v1")]
 pub trait Compat {
     /// Echoes the message.
@@ -483,23 +487,16 @@ fn python_classes_from_the_exported_proto_read_our_bytes_field_for_field() {
     let ours = dir.path().join("ours.bin");
     let theirs = dir.path().join("theirs.bin");
     std::fs::write(&ours, sample().encode_to_vec()).unwrap();
-    let output = std::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/proto_compat.py"
-        ))
-        .arg(dir.path())
-        .args(["compat.v1.compat_pb2", "Everything"])
-        .arg(&ours)
-        .arg(&theirs)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "python3 with grpcio-tools is needed (bash .ci/setup):\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let seen = python_client(
+        "proto_compat.py",
+        &[
+            dir.path().as_os_str(),
+            "compat.v1.compat_pb2".as_ref(),
+            "Everything".as_ref(),
+            ours.as_os_str(),
+            theirs.as_os_str(),
+        ],
     );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let py = &seen["json"];
     assert_eq!(seen["which_oneof"], "mail");
     assert_eq!(py["user_id"], "-9007199254740993");

@@ -1,8 +1,10 @@
 //! What the codec tests read replies with: messages declared the way a reader who
-//! only has the `.proto` would declare them, and a raw HTTP call that keeps the
-//! bytes, decoded by crates the server does not use for writing.
+//! only has the `.proto` would declare them, and decoders for the bytes `curl`
+//! brings back, from crates the server does not use for writing.
 
 use std::collections::HashMap;
+
+use crate::curl::Answer;
 
 /// `Page` as a reader who only has the `.proto` would declare it.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -54,36 +56,29 @@ pub fn sample() -> ItemPb {
     }
 }
 
-/// What a user sees of a response.
-pub struct Seen {
-    pub status: u16,
-    pub content_type: String,
-    pub body: Vec<u8>,
+/// What a user of each codec reads an answer with.
+pub trait Decoders {
+    fn yaml(&self) -> serde_yaml::Value;
+    fn form(&self) -> Vec<(String, String)>;
+    fn proto<M: prost::Message + Default>(&self) -> M;
+    /// The root element's name, and every text node under its dotted element path.
+    fn xml(&self) -> (String, Vec<(String, String)>);
 }
 
-impl Seen {
-    pub fn text(&self) -> &str {
-        std::str::from_utf8(&self.body).expect("a text body")
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("JSON? {e}: {}", self.text()))
-    }
-
-    pub fn yaml(&self) -> serde_yaml::Value {
+impl Decoders for Answer {
+    fn yaml(&self) -> serde_yaml::Value {
         serde_yaml::from_slice(&self.body).unwrap_or_else(|e| panic!("YAML? {e}: {}", self.text()))
     }
 
-    pub fn form(&self) -> Vec<(String, String)> {
+    fn form(&self) -> Vec<(String, String)> {
         form_urlencoded::parse(&self.body).into_owned().collect()
     }
 
-    pub fn proto<M: prost::Message + Default>(&self) -> M {
+    fn proto<M: prost::Message + Default>(&self) -> M {
         M::decode(self.body.as_slice()).expect("a protobuf body")
     }
 
-    /// The root element's name, and every text node under its dotted element path.
-    pub fn xml(&self) -> (String, Vec<(String, String)>) {
+    fn xml(&self) -> (String, Vec<(String, String)>) {
         use quick_xml::events::Event;
         let mut reader = quick_xml::Reader::from_str(self.text());
         let (mut path, mut texts, mut root) = (Vec::<String>::new(), Vec::new(), None);
@@ -112,44 +107,6 @@ impl Seen {
             }
         }
         (root.expect("a root element"), texts)
-    }
-}
-
-pub async fn send(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: impl Into<Vec<u8>>,
-) -> Seen {
-    use http_body_util::BodyExt;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let mut request = http::Request::builder().method(method).uri(url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let body = http_body_util::Full::new(bytes::Bytes::from(body.into()));
-    let response = client
-        .request(request.body(body).unwrap())
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Seen {
-        status,
-        content_type,
-        body,
     }
 }
 
