@@ -128,12 +128,12 @@ pub mod middleware {
     pub use kratos_core::middleware::{logging, metadata, recovery, registered, validate};
 }
 
-/// Call metadata and its propagation (`x-md-global-*`, `x-md-local-*`).
 /// Which headers carry credentials; their values never reach a log.
 pub mod redact {
     pub use kratos_core::redact::{Redacted, add_sensitive_header, is_sensitive};
 }
 
+/// Call metadata and its propagation (`x-md-global-*`, `x-md-local-*`).
 pub mod metadata {
     pub use kratos_core::metadata::{
         GLOBAL_PREFIX, Incoming, LOCAL_PREFIX, Metadata, PREFIX, incoming, with_incoming,

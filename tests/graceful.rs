@@ -2,6 +2,9 @@
 //! stops cleanly. A test binary of its own, not a module of `tests/it`, because it
 //! signals its own process.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,6 +1,9 @@
 //! The process-wide switch to declared JSON names (its own test binary, not a module
 //! of `tests/it`, as it changes every message's output while it runs).
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 use serde_json::json;
 
 /// A message with names that differ in the two cases.

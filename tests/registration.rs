@@ -5,6 +5,9 @@
 //! builds every impl registered in the process, so this binary holds exactly one,
 //! and the other tests' `app_builder` would otherwise have to configure it too.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 use kratos::Config;
 
 #[kratos::message]

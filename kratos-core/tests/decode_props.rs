@@ -4,6 +4,9 @@
 //! a recursive message written by `#[kratos::message]`. Every result is a value or a
 //! codec error: never a panic, never a stack overflow (which would abort the run).
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 use std::collections::HashMap;
 
 use kratos_core::encoding::{self, CodecError, MAX_DEPTH, set_fields};

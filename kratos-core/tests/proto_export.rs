@@ -5,6 +5,9 @@
 //!
 //! Needs `protoc` and Python's grpcio-tools: `bash .ci/setup` installs both.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

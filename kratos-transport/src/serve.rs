@@ -22,11 +22,12 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub(crate) use body::BodyTimeout;
+pub(crate) use limits::deserialize_size;
 pub use limits::{
     ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_HTTP2_KEEPALIVE_INTERVAL, DEFAULT_HTTP2_KEEPALIVE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEADER_BYTES,
-    DEFAULT_MAX_HEADERS, deserialize_size, parse_size,
+    DEFAULT_MAX_HEADERS, parse_size,
 };
 
 use body::{ConnService, LateBody};

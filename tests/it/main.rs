@@ -17,6 +17,9 @@
 //! `curl` (raw HTTP requests and their answers) and `process` (the example binaries
 //! and the Python peers, run as a user runs them).
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 mod common;
 mod curl;
 mod process;

@@ -277,6 +277,7 @@ fn is_healthy(address: SocketAddr) -> bool {
     probe().unwrap_or(false)
 }
 
+#[allow(unsafe_code)]
 fn signal(child: &Child, signal: libc::c_int) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
         // SAFETY: `pid` is our own child, not yet reaped, so it names that process.

@@ -1,6 +1,9 @@
 //! `#[kratos::main]`'s way in: the `etcd` factory found by kind through
 //! `inventory`, built from the app's whole config.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 mod support;
 
 use kratos_config::Config;

@@ -4,6 +4,9 @@
 //! fleet as instances stop gracefully, crash (SIGKILL), or etcd itself restarts;
 //! version filters and p2c's preference for fast instances, across processes.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

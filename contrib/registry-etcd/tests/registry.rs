@@ -1,6 +1,9 @@
 //! Registering, discovering and watching on a real etcd, looked at the way a
 //! user (or a Go kratos process reading the same etcd) sees it.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 mod support;
 
 use kratos_core::registry::{Discovery, Registrar};

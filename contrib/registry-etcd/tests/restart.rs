@@ -1,6 +1,9 @@
 //! etcd going away and coming back under a running registry: registrations and
 //! watchers must come through it without anyone calling them again.
 
+// Test code is not an API: its `pub` items are shared between its modules.
+#![allow(missing_docs, unreachable_pub)]
+
 mod support;
 
 use std::time::Duration;

@@ -7,6 +7,9 @@
 //! `tests/proto_export.rs` (through `#[path]`): names are reached through `super`,
 //! which is the descriptor module in one and the test crate's root in the other.
 
+// Shared with tests/proto_export.rs, where the items are the test crate's own.
+#![allow(unreachable_pub)]
+
 use super::message::WELL_KNOWN_PACKAGE;
 use super::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldKind, FieldType, HttpMethod,

@@ -15,7 +15,7 @@ pub trait Balancer: Send + Sync + 'static {
 
 /// A node left unpicked this long is picked once even if it looks slower, so a
 /// node that recovered is noticed (Go kratos's `forcePick`).
-pub const FORCE_PICK: Duration = Duration::from_secs(3);
+pub(crate) const FORCE_PICK: Duration = Duration::from_secs(3);
 
 /// Power of two choices: of two random nodes, the one with the lower
 /// [`WeightedNode::cost`].

@@ -17,7 +17,7 @@ pub struct Node {
 }
 
 /// The weight of a node without a `weight` metadata key.
-pub const DEFAULT_WEIGHT: f64 = 100.0;
+pub(crate) const DEFAULT_WEIGHT: f64 = 100.0;
 
 impl Node {
     /// The node of `instance` for `scheme` (`"http"`, `"grpc"`), if it has such an endpoint.

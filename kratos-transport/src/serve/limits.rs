@@ -138,7 +138,7 @@ impl ConnectionConfig {
 
 /// Deserializes a size in bytes from a number or from text such as `4MiB`, `512KiB`,
 /// `64KB` or `1048576` (K/M/G are 1024-based, KB/MB/GB 1000-based, as `du` reads them).
-pub fn deserialize_size<'de, D: Deserializer<'de>>(de: D) -> Result<usize, D::Error> {
+pub(crate) fn deserialize_size<'de, D: Deserializer<'de>>(de: D) -> Result<usize, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
