@@ -18,6 +18,7 @@ use crate::redact::Redacted;
 
 /// The transport a call arrived on or leaves by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kind {
     /// HTTP/1.1 or HTTP/2 with a codec-encoded body.
     Http,

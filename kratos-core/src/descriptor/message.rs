@@ -35,6 +35,7 @@ pub struct FieldDescriptor {
 
 /// A field's cardinality and type.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum FieldKind {
     /// A proto3 field without presence (`string name = 1;`), or a message field.
     Singular(FieldType),
@@ -50,6 +51,7 @@ pub enum FieldKind {
 
 /// The type of a field, map key or map value.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum FieldType {
     /// `double` (`f64`).
     Double,

@@ -35,6 +35,7 @@ pub trait Message:
 
 /// Why a path or query parameter could not be set on a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldError {
     /// No field has this name (the message ignores unknown query keys, but not unknown path variables).
     Unknown(String),

@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine as _;
-use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -312,43 +312,6 @@ impl<K: JsonMapKey, V: JsonField> JsonField for HashMap<K, V> {
             }
         }
         Ok(Option::<Object<K, V>>::deserialize(deserializer)?.map_or_else(HashMap::new, |o| o.0))
-    }
-}
-
-/// Which field of a message a JSON key names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKey {
-    /// The field at this index.
-    Field(u32),
-    /// The oneof field at this index, alternative `.1`.
-    Variant(u32, u32),
-    /// No field: the value is skipped.
-    Unknown,
-}
-
-/// Reads a key of a message's JSON object without allocating, resolved by the message's lookup.
-pub struct Key(pub fn(&str) -> FieldKey);
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = FieldKey;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<FieldKey, D::Error> {
-        deserializer.deserialize_identifier(self)
-    }
-}
-
-impl Visitor<'_> for Key {
-    type Value = FieldKey;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldKey, E> {
-        Ok((self.0)(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<FieldKey, E> {
-        Ok(std::str::from_utf8(v).map_or(FieldKey::Unknown, self.0))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FieldKey, E> {
-        Ok(FieldKey::Unknown)
     }
 }
 
