@@ -12,7 +12,7 @@ use serde::ser::Serializer;
 
 pub use prost_types::{Duration, Timestamp};
 
-use super::json::{JsonField, JsonOptional};
+use super::rules::{Kinded, MessageKind, MessageWire};
 use crate::descriptor::{
     FieldDescriptor, FieldKind, FieldType, MessageDescriptor, message::WELL_KNOWN_PACKAGE,
 };
@@ -84,133 +84,27 @@ where
     }
 }
 
-/// How a message type (one of ours, or a well-known type with its own prost impl)
-/// sits in a field, an `Option`, a list and a map on the wire; `$descriptor` is
-/// its `fn() -> &'static MessageDescriptor`.
-macro_rules! impl_message_wire {
-    ($ty:ty, $descriptor:expr) => {
-        impl crate::proto::ProtoElem for $ty {
-            const TYPE: crate::descriptor::FieldType =
-                crate::descriptor::FieldType::Message($descriptor);
-            fn encode_one(tag: u32, value: &Self, buf: &mut impl crate::__prost::bytes::BufMut) {
-                crate::__prost::encoding::message::encode(tag, value, buf)
-            }
-            fn encoded_len_one(tag: u32, value: &Self) -> usize {
-                crate::__prost::encoding::message::encoded_len(tag, value)
-            }
-            fn merge_one(
-                wire_type: crate::__prost::encoding::WireType,
-                value: &mut Self,
-                buf: &mut impl crate::__prost::bytes::Buf,
-                ctx: crate::__prost::encoding::DecodeContext,
-            ) -> ::core::result::Result<(), crate::__prost::DecodeError> {
-                crate::__prost::encoding::message::merge(wire_type, value, buf, ctx)
-            }
-            fn encode_repeated(
-                tag: u32,
-                values: &[Self],
-                buf: &mut impl crate::__prost::bytes::BufMut,
-            ) {
-                crate::__prost::encoding::message::encode_repeated(tag, values, buf)
-            }
-            fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize {
-                crate::__prost::encoding::message::encoded_len_repeated(tag, values)
-            }
-            fn merge_repeated(
-                wire_type: crate::__prost::encoding::WireType,
-                values: &mut ::std::vec::Vec<Self>,
-                buf: &mut impl crate::__prost::bytes::Buf,
-                ctx: crate::__prost::encoding::DecodeContext,
-            ) -> ::core::result::Result<(), crate::__prost::DecodeError> {
-                crate::__prost::encoding::message::merge_repeated(wire_type, values, buf, ctx)
-            }
-        }
-
-        impl crate::proto::ProtoField for $ty {
-            const KIND: crate::descriptor::FieldKind =
-                crate::descriptor::FieldKind::Singular(<$ty as crate::proto::ProtoElem>::TYPE);
-            fn encode(&self, tag: u32, buf: &mut impl crate::__prost::bytes::BufMut) {
-                crate::__prost::encoding::message::encode(tag, self, buf)
-            }
-            fn encoded_len(&self, tag: u32) -> usize {
-                crate::__prost::encoding::message::encoded_len(tag, self)
-            }
-            fn merge(
-                &mut self,
-                _tag: u32,
-                _number: u32,
-                wire_type: crate::__prost::encoding::WireType,
-                buf: &mut impl crate::__prost::bytes::Buf,
-                ctx: crate::__prost::encoding::DecodeContext,
-            ) -> ::core::result::Result<(), crate::__prost::DecodeError> {
-                crate::__prost::encoding::message::merge(wire_type, self, buf, ctx)
-            }
-        }
-
-        impl crate::proto::ProtoOptional for $ty {
-            const KIND: crate::descriptor::FieldKind =
-                crate::descriptor::FieldKind::Singular(<$ty as crate::proto::ProtoElem>::TYPE);
-            fn encode_some(&self, tag: u32, buf: &mut impl crate::__prost::bytes::BufMut) {
-                crate::__prost::encoding::message::encode(tag, self, buf)
-            }
-            fn encoded_len_some(&self, tag: u32) -> usize {
-                crate::__prost::encoding::message::encoded_len(tag, self)
-            }
-            fn merge_option(
-                slot: &mut ::core::option::Option<Self>,
-                _tag: u32,
-                _number: u32,
-                wire_type: crate::__prost::encoding::WireType,
-                buf: &mut impl crate::__prost::bytes::Buf,
-                ctx: crate::__prost::encoding::DecodeContext,
-            ) -> ::core::result::Result<(), crate::__prost::DecodeError> {
-                let value = slot.get_or_insert_with(::core::default::Default::default);
-                crate::__prost::encoding::message::merge(wire_type, value, buf, ctx)
-            }
-        }
-    };
-}
-
-/// What a type that is set in place from text needs to sit in an `Option` field
-/// and be named by a route path (`FieldOptional`, `FieldTarget`).
-macro_rules! impl_field_value_slot {
-    ($ty:ty) => {
-        impl crate::message::FieldOptional for $ty {
-            fn set_some(
-                slot: &mut ::core::option::Option<Self>,
-                path: &[&str],
-                text: &str,
-            ) -> ::core::result::Result<(), crate::message::FieldError> {
-                crate::message::fill(slot, path, text)
-            }
-        }
-
-        impl crate::message::FieldTarget for $ty {
-            type Target = $ty;
-        }
-    };
-}
-
+/// A well-known type is a message on the wire (the rules of [`MessageKind`]) with
+/// its own JSON form: the string of its `Display`/`FromStr`.
 macro_rules! well_known {
     ($ty:ty, $descriptor:ident) => {
-        impl_message_wire!($ty, $descriptor);
-
-        impl JsonField for $ty {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-            fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(Parsed::<$ty>(PhantomData))
-            }
+        impl Kinded for $ty {
+            type Kind = MessageKind;
         }
 
-        impl JsonOptional for $ty {
-            fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl MessageWire for $ty {
+            fn wire_descriptor() -> &'static MessageDescriptor {
+                $descriptor()
+            }
+            fn to_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
             }
-            fn deserialize_some<'de, D: Deserializer<'de>>(
+            fn from_json_field<'de, D: Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Parsed::<$ty>(PhantomData))
+            }
+            fn from_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 deserializer.deserialize_any(Parsed::<$ty>(PhantomData))
             }
         }
@@ -227,8 +121,6 @@ macro_rules! well_known {
                 Ok(())
             }
         }
-
-        impl_field_value_slot!($ty);
     };
 }
 

@@ -10,6 +10,8 @@
 //! (its kind is [`Boxed`]) so recursive messages (`Option<Box<Node>>`) take the
 //! same route.
 
+mod blanket;
+
 use std::marker::PhantomData;
 
 use prost::DecodeError;
@@ -19,11 +21,11 @@ use serde::de::{Error as _, MapAccess};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::json::{JsonField, JsonOptional, Ser, message_or_default, oneof_alone};
+use super::json::{JsonOptional, Ser, message_or_default, oneof_alone};
 use super::kinds::{Oneof, ProtoEnum};
-use super::{ProtoElem, ProtoField, ProtoOptional, enum_type, enums, oneof_kind};
-use crate::descriptor::{FieldKind, FieldType};
-use crate::message::{FieldError, FieldOptional, FieldTarget, FieldValue, Message, fill};
+use super::{enum_type, enums, oneof_kind};
+use crate::descriptor::{FieldKind, FieldType, MessageDescriptor};
+use crate::message::{FieldError, FieldValue, Message, fill};
 
 /// Which kind of `#[kratos::message]` item a type is; the macro writes this one impl
 /// and the field impls follow from the kind.
@@ -162,8 +164,37 @@ pub trait OptionalRules<T> {
     }
 }
 
-impl<T: Message + PartialEq> SingularRules<T> for MessageKind {
-    const TYPE: FieldType = FieldType::Message(T::descriptor);
+/// A message as a field's value, all that [`MessageKind`]'s rules ask of it: one of
+/// ours (every [`Message`]), or a well-known type with its own JSON form
+/// (`Timestamp`, `Duration`: [`super::wkt`]).
+pub trait MessageWire: prost::Message + Default + PartialEq + FieldValue + 'static {
+    /// Its descriptor, for the field's type.
+    fn wire_descriptor() -> &'static MessageDescriptor;
+    /// Writes it in JSON.
+    fn to_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+    /// Reads it from JSON as a field's value: `null` reads as the default.
+    fn from_json_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+    /// Reads a present value (the inside of an `Option`).
+    fn from_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+impl<T: Message + PartialEq> MessageWire for T {
+    fn wire_descriptor() -> &'static MessageDescriptor {
+        T::DESCRIPTOR
+    }
+    fn to_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Serialize::serialize(self, serializer)
+    }
+    fn from_json_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        message_or_default(deserializer)
+    }
+    fn from_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <T as Deserialize>::deserialize(deserializer)
+    }
+}
+
+impl<T: MessageWire> SingularRules<T> for MessageKind {
+    const TYPE: FieldType = FieldType::Message(T::wire_descriptor);
     fn encode(value: &T, tag: u32, buf: &mut impl BufMut) {
         message::encode(tag, value, buf)
     }
@@ -199,15 +230,15 @@ impl<T: Message + PartialEq> SingularRules<T> for MessageKind {
         message::merge_repeated(wire_type, values, buf, ctx)
     }
     fn serialize<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
-        Serialize::serialize(value, serializer)
+        value.to_json(serializer)
     }
     fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
-        message_or_default(deserializer)
+        T::from_json_field(deserializer)
     }
 }
 
-impl<T: Message> OptionalRules<T> for MessageKind {
-    const KIND: FieldKind = FieldKind::Singular(FieldType::Message(T::descriptor));
+impl<T: MessageWire> OptionalRules<T> for MessageKind {
+    const KIND: FieldKind = FieldKind::Singular(FieldType::Message(T::wire_descriptor));
     type Target = T;
     fn encode_some(value: &T, tag: u32, buf: &mut impl BufMut) {
         message::encode(tag, value, buf)
@@ -226,10 +257,10 @@ impl<T: Message> OptionalRules<T> for MessageKind {
         message::merge(wire_type, slot.get_or_insert_default(), buf, ctx)
     }
     fn serialize_some<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
-        Serialize::serialize(value, serializer)
+        value.to_json(serializer)
     }
     fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
-        <T as Deserialize>::deserialize(deserializer)
+        T::from_json(deserializer)
     }
     fn set_some(slot: &mut Option<T>, path: &[&str], text: &str) -> Result<(), FieldError> {
         fill(slot, path, text)
@@ -424,162 +455,4 @@ impl<T: Kinded, K: OptionalRules<T>> OptionalRules<Box<T>> for Boxed<K> {
     fn set_some(slot: &mut Option<Box<T>>, path: &[&str], text: &str) -> Result<(), FieldError> {
         unboxed(slot, |inner| K::set_some(inner, path, text))
     }
-}
-
-impl<T> ProtoElem for T
-where
-    T: Kinded + Default + PartialEq,
-    T::Kind: SingularRules<T>,
-{
-    const TYPE: FieldType = <T::Kind as SingularRules<T>>::TYPE;
-    fn encode_one(tag: u32, value: &Self, buf: &mut impl BufMut) {
-        T::Kind::encode_one(tag, value, buf)
-    }
-    fn encoded_len_one(tag: u32, value: &Self) -> usize {
-        T::Kind::encoded_len_one(tag, value)
-    }
-    fn merge_one(
-        wire_type: WireType,
-        value: &mut Self,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        T::Kind::merge_one(wire_type, value, buf, ctx)
-    }
-    fn encode_repeated(tag: u32, values: &[Self], buf: &mut impl BufMut) {
-        T::Kind::encode_repeated(tag, values, buf)
-    }
-    fn encoded_len_repeated(tag: u32, values: &[Self]) -> usize {
-        T::Kind::encoded_len_repeated(tag, values)
-    }
-    fn merge_repeated(
-        wire_type: WireType,
-        values: &mut Vec<Self>,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        T::Kind::merge_repeated(wire_type, values, buf, ctx)
-    }
-}
-
-impl<T> ProtoField for T
-where
-    T: Kinded + Default,
-    T::Kind: SingularRules<T>,
-{
-    const KIND: FieldKind = FieldKind::Singular(<T::Kind as SingularRules<T>>::TYPE);
-    fn encode(&self, tag: u32, buf: &mut impl BufMut) {
-        T::Kind::encode(self, tag, buf)
-    }
-    fn encoded_len(&self, tag: u32) -> usize {
-        T::Kind::encoded_len(self, tag)
-    }
-    fn merge(
-        &mut self,
-        _tag: u32,
-        _number: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        T::Kind::merge_one(wire_type, self, buf, ctx)
-    }
-}
-
-impl<T> JsonField for T
-where
-    T: Kinded,
-    T::Kind: SingularRules<T>,
-{
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        T::Kind::serialize(self, serializer)
-    }
-    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::Kind::deserialize(deserializer)
-    }
-}
-
-impl<T> ProtoOptional for T
-where
-    T: Kinded,
-    T::Kind: OptionalRules<T>,
-{
-    const SPAN: u32 = <T::Kind as OptionalRules<T>>::SPAN;
-    const KIND: FieldKind = <T::Kind as OptionalRules<T>>::KIND;
-    fn encode_some(&self, tag: u32, buf: &mut impl BufMut) {
-        T::Kind::encode_some(self, tag, buf)
-    }
-    fn encoded_len_some(&self, tag: u32) -> usize {
-        T::Kind::encoded_len_some(self, tag)
-    }
-    fn owns(tag: u32, number: u32) -> bool {
-        T::Kind::owns(tag, number)
-    }
-    fn merge_option(
-        slot: &mut Option<Self>,
-        tag: u32,
-        number: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        T::Kind::merge_option(slot, tag, number, wire_type, buf, ctx)
-    }
-}
-
-impl<T> JsonOptional for T
-where
-    T: Kinded,
-    T::Kind: OptionalRules<T>,
-{
-    fn serialize_some<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        T::Kind::serialize_some(self, serializer)
-    }
-    fn deserialize_some<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::Kind::deserialize_some(deserializer)
-    }
-    fn serialize_option_entry<S: SerializeStruct>(
-        this: &Option<Self>,
-        out: &mut S,
-        name: &'static str,
-        declared: bool,
-    ) -> Result<(), S::Error> {
-        T::Kind::serialize_option_entry(this, out, name, declared)
-    }
-    fn variant(key: &str) -> Option<u32> {
-        T::Kind::variant(key)
-    }
-    fn merge_variant<'de, A: MapAccess<'de>>(
-        this: &mut Option<Self>,
-        variant: u32,
-        map: &mut A,
-    ) -> Result<(), A::Error> {
-        T::Kind::merge_variant(this, variant, map)
-    }
-}
-
-impl<T> FieldOptional for T
-where
-    T: Kinded,
-    T::Kind: OptionalRules<T>,
-{
-    fn set_some(slot: &mut Option<Self>, path: &[&str], text: &str) -> Result<(), FieldError> {
-        T::Kind::set_some(slot, path, text)
-    }
-    fn set_variant(
-        slot: &mut Option<Self>,
-        key: &str,
-        rest: &[&str],
-        text: &str,
-    ) -> Option<Result<(), FieldError>> {
-        T::Kind::set_variant(slot, key, rest, text)
-    }
-}
-
-impl<T> FieldTarget for T
-where
-    T: Kinded,
-    T::Kind: OptionalRules<T>,
-{
-    type Target = <T::Kind as OptionalRules<T>>::Target;
 }
