@@ -21,7 +21,8 @@
 //! ```
 //!
 //! This crate is the facade: it re-exports the pieces of `kratos-core`,
-//! `kratos-config`, `kratos-transport` and `kratos-macros`. The exporters, gRPC
+//! `kratos-config`, `kratos-transport` and `kratos-macros`, plus [`bootstrap`], the
+//! start-up sequence `#[kratos::main]` runs. The exporters, gRPC
 //! reflection and the xml, yaml and form codecs are cargo features, all on by
 //! default; with `default-features = false` a server speaks JSON and protobuf
 //! (README, "Cargo features").
@@ -48,11 +49,11 @@ pub mod errors {
 /// Configuration (the `kratos-config` crate): files, the typed sections the servers read,
 /// duration parsing.
 pub mod config {
+    pub use crate::bootstrap::{DEFAULT_CONF, ServerSection};
     pub use kratos_config::{
         Atomic, Changed, Config, ConfigBuilder, ConfigError, ConfigValue, DEFAULT_ENV_PREFIX,
         EnvSource, FileSource, Layer, MemorySource, Source, WatchGuard, duration, parse_duration,
     };
-    pub use kratos_transport::bootstrap::{DEFAULT_CONF, ServerSection};
     pub use kratos_transport::grpc::GrpcConfig;
     pub use kratos_transport::http::HttpConfig;
 }
@@ -106,13 +107,7 @@ pub mod grpc {
     };
 }
 
-/// The start-up sequence `#[kratos::main]` runs, for programs and tests that drive it themselves.
-pub mod bootstrap {
-    pub use kratos_transport::bootstrap::{
-        Args, DEFAULT_CONF, RegistrySection, ServerSection, app_builder, default_middlewares,
-        registry_from_config, run,
-    };
-}
+pub mod bootstrap;
 
 /// Timeouts that apply when nothing else is configured.
 pub mod deadline {
@@ -149,6 +144,7 @@ pub mod prelude {
 /// What generated code names. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bootstrap;
     pub use ::inventory;
     pub use ::prost;
     pub use ::serde;
@@ -168,7 +164,5 @@ pub mod __private {
         IntoService, Message, Method, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor,
         Service, ServiceDescriptor, ServiceRegistration,
     };
-    pub use kratos_transport::{
-        Client, MethodEntry, ServiceClient, ServiceServer, ServiceTable, bootstrap,
-    };
+    pub use kratos_transport::{Client, MethodEntry, ServiceClient, ServiceServer, ServiceTable};
 }

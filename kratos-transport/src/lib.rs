@@ -6,7 +6,6 @@
 //! routing, the decoding, the call and the encoding, once for every service.
 
 mod balanced;
-pub mod bootstrap;
 pub mod client;
 pub mod deadline;
 pub mod grpc;

@@ -6,6 +6,11 @@
 //! feature) runs the same steps up to the built app (so services added by hand in
 //! `main` are exported too) and writes its services' `.proto` files instead of
 //! starting it.
+//!
+//! The one module of the facade with logic of its own: the start-up sequence is
+//! the only code that joins config, core and both transports, so it lives in the
+//! crate that depends on all of them (Go kratos keeps `App` in its root package too),
+//! and the transports know nothing of config files, registries or processes.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -19,8 +24,8 @@ use kratos_core::registry::{Embedded, Registry};
 use kratos_core::{App, AppBuilder, Error, Middleware};
 use serde::Deserialize;
 
-use crate::grpc::{GrpcConfig, GrpcServer};
-use crate::http::{HttpConfig, HttpServer};
+use kratos_transport::grpc::{GrpcConfig, GrpcServer};
+use kratos_transport::http::{HttpConfig, HttpServer};
 
 /// Where the config is read from when `-conf` is not given.
 pub const DEFAULT_CONF: &str = "./configs";
