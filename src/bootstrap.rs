@@ -35,6 +35,7 @@ pub const DEFAULT_CONF: &str = "./configs";
 /// backend reads its own keys (`endpoints`, ...) from the same section.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RegistrySection {
     /// `etcd`, or absent / `embedded` for the in-process registry.
     pub kind: Option<String>,
@@ -77,6 +78,7 @@ pub async fn registry_from_config(
 /// The `server` section of the config.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ServerSection {
     /// `server.http`.
     pub http: HttpConfig,
@@ -400,7 +402,7 @@ mod tests {
         let config = Config::from_value(serde_json::json!({
             "log": {"redact_headers": ["X-Tenant-Secret"]}
         }));
-        app_builder("t", "v1", config).unwrap();
+        let _builder = app_builder("t", "v1", config).unwrap();
         assert!(kratos_core::redact::is_sensitive(&name));
     }
 

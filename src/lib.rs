@@ -35,7 +35,8 @@ pub use kratos_core::{
 };
 pub use kratos_macros::{error_code, main, message, middleware, route, service};
 pub use kratos_transport::{
-    Client, ClientBuilder, GrpcClient, GrpcServer, HttpClient, HttpServer, NodeUnreachable,
+    Client, ClientBuilder, ClientError, GrpcClient, GrpcServer, HttpClient, HttpServer,
+    NodeUnreachable, ServeError,
 };
 
 /// Errors: code and reason of any error, the HTTP/gRPC code tables, framework reasons.
@@ -44,6 +45,7 @@ pub mod errors {
         INTERNAL_MESSAGE, PANIC_MESSAGE, REASON_CODEC, REASON_UNKNOWN, code, from_error, grpc,
         grpc_code, http_code, reason,
     };
+    pub use kratos_transport::error::REASON_BIND;
 }
 
 /// Configuration (the `kratos-config` crate): files, the typed sections the servers read,

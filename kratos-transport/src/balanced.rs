@@ -12,6 +12,7 @@ use kratos_core::selector::{Node, Picked, Selector};
 use kratos_core::{Context, Error, Kind, Method};
 use tokio::sync::watch;
 
+use crate::error::ClientError;
 use crate::grpc::GrpcClient;
 use crate::http::HttpClient;
 use crate::unreachable::NodeUnreachable;
@@ -29,13 +30,14 @@ pub(crate) enum Target {
 
 impl Target {
     /// Parses `discovery:///name`, `direct:///a:1,b:2`, or a URL.
-    pub(crate) fn parse(target: &str) -> Result<Self, Error> {
+    pub(crate) fn parse(target: &str) -> Result<Self, ClientError> {
+        let invalid = |expected| ClientError::InvalidTarget {
+            target: target.to_owned(),
+            expected,
+        };
         if let Some(name) = target.strip_prefix("discovery:///") {
             if name.is_empty() || name.contains('/') {
-                return Err(Error::bad_request(
-                    "",
-                    format!("invalid target {target:?}: write discovery:///<service name>"),
-                ));
+                return Err(invalid("discovery:///<service name>"));
             }
             return Ok(Target::Discovery(name.to_owned()));
         }
@@ -47,10 +49,7 @@ impl Target {
                 .map(str::to_owned)
                 .collect();
             if addresses.is_empty() {
-                return Err(Error::bad_request(
-                    "",
-                    format!("invalid target {target:?}: write direct:///host:port[,host:port]"),
-                ));
+                return Err(invalid("direct:///host:port[,host:port]"));
             }
             return Ok(Target::Direct(addresses));
         }
@@ -125,13 +124,8 @@ impl Balanced {
         name: String,
         discovery: Arc<dyn Discovery>,
         selector: Selector,
-    ) -> Result<Self, Error> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            Error::internal_server(
-                "",
-                "a discovery:/// client is created inside a tokio runtime (it follows the registry in a task)",
-            )
-        })?;
+    ) -> Result<Self, ClientError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ClientError::NoRuntime)?;
         let selector = Arc::new(selector);
         let (ready_tx, ready) = watch::channel(false);
         let target = selector.clone();

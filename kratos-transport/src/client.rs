@@ -21,6 +21,7 @@ use kratos_core::selector::{Balancer, Filter, Selector, p2c};
 
 use crate::balanced::{Balanced, Target};
 use crate::deadline::DEFAULT_CLIENT_TIMEOUT;
+use crate::error::ClientError;
 use crate::grpc::GrpcClient;
 use crate::http::HttpClient;
 
@@ -88,13 +89,13 @@ impl Client {
     /// An HTTP client of `target`: a URL (`http://127.0.0.1:8000`) or
     /// `direct:///host:port,host:port`; timeout 2s. For `discovery:///name`, use
     /// [`Client::builder`] with a discovery.
-    pub fn http(target: &str) -> Result<Self, Error> {
+    pub fn http(target: &str) -> Result<Self, ClientError> {
         Self::builder(target).http()
     }
 
     /// A gRPC client of `target` (`http://127.0.0.1:9000`, `grpc://..`, or
     /// `direct:///..`), timeout 2s; connects on first call.
-    pub fn grpc(target: &str) -> Result<Self, Error> {
+    pub fn grpc(target: &str) -> Result<Self, ClientError> {
         Self::builder(target).grpc()
     }
 
@@ -110,12 +111,14 @@ impl Client {
 
     /// Sets the per-call timeout; a call made while serving another never outlives
     /// that one's deadline either.
+    #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Adds a middleware around every call, inside the ones added before it.
+    #[must_use]
     pub fn middleware(mut self, middleware: impl Middleware) -> Self {
         self.chain = self.chain.with(middleware);
         self
@@ -188,6 +191,7 @@ impl Client {
 }
 
 /// Configures a [`Client`]: where it calls, how it finds and picks servers.
+#[must_use = "a ClientBuilder builds nothing until `.http()` or `.grpc()`"]
 pub struct ClientBuilder {
     target: String,
     discovery: Option<Arc<dyn Discovery>>,
@@ -215,16 +219,16 @@ impl ClientBuilder {
     }
 
     /// An HTTP client.
-    pub fn http(self) -> Result<Client, Error> {
+    pub fn http(self) -> Result<Client, ClientError> {
         self.build("http")
     }
 
     /// A gRPC client.
-    pub fn grpc(self) -> Result<Client, Error> {
+    pub fn grpc(self) -> Result<Client, ClientError> {
         self.build("grpc")
     }
 
-    fn build(self, scheme: &'static str) -> Result<Client, Error> {
+    fn build(self, scheme: &'static str) -> Result<Client, ClientError> {
         let mut selector = Selector::new(self.balancer);
         for filter in self.filters {
             selector = selector.with_filter(filter);
@@ -239,14 +243,8 @@ impl ClientBuilder {
             }
             Target::Direct(addresses) => Balanced::direct(scheme, &addresses, selector),
             Target::Discovery(name) => {
-                let discovery = self.discovery.ok_or_else(|| {
-                    Error::bad_request(
-                        "",
-                        format!(
-                            "{:?} needs a registry: Client::builder(target).discovery(registry)",
-                            self.target
-                        ),
-                    )
+                let discovery = self.discovery.ok_or_else(|| ClientError::NoDiscovery {
+                    target: self.target.clone(),
                 })?;
                 Balanced::discovered(scheme, name, discovery, selector)?
             }

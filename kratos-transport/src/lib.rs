@@ -1,5 +1,5 @@
 //! The transports of kratos: an HTTP server on axum and a gRPC server on tonic,
-//! their clients, and the start-up sequence behind `#[kratos::main]`.
+//! and their clients.
 //!
 //! The code `#[kratos::service]` writes is a method table ([`table`]): per method
 //! it names a [`kratos_core::Handler`], and the generic functions here do the
@@ -8,6 +8,7 @@
 mod balanced;
 pub mod client;
 pub mod deadline;
+pub mod error;
 pub mod grpc;
 pub mod http;
 pub mod invoke;
@@ -17,6 +18,7 @@ pub mod table;
 mod unreachable;
 
 pub use client::{Client, ClientBuilder};
+pub use error::{ClientError, ServeError};
 pub use grpc::{GrpcClient, GrpcServer};
 pub use http::{HttpClient, HttpServer};
 pub use service::{ServiceClient, ServiceServer};

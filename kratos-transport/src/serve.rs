@@ -21,6 +21,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::error::ServeError;
+
 pub(crate) use body::BodyTimeout;
 pub(crate) use limits::deserialize_size;
 pub use limits::{
@@ -52,15 +54,17 @@ pub(crate) async fn start(
     addr: &str,
     limits: &ConnectionConfig,
     make: impl FnOnce(Arc<str>) -> Router,
-) -> Result<Serving, Error> {
-    let listener = TcpListener::bind(addr).await.map_err(|e| {
-        Error::internal_server(
-            "BIND",
-            format!("{kind} server cannot listen on {addr}: {e}"),
-        )
-        .with_cause(e)
-    })?;
-    let local_addr = listener.local_addr()?;
+) -> Result<Serving, ServeError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            kind,
+            addr: addr.to_owned(),
+            source,
+        })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| ServeError::LocalAddr { kind, source })?;
     let router = make(endpoint_url(kind, local_addr).into());
     let (stop, stopped) = watch::channel(false);
     let (abort, aborted) = watch::channel(false);
@@ -172,12 +176,16 @@ fn warn_if_descriptors_short(kind: &'static str, max_connections: usize) {
 impl Serving {
     /// Stops accepting, lets in-flight calls finish for up to `timeout`, then drops
     /// the rest: connections, and calls still running on HTTP/2 connections.
-    pub(crate) async fn stop(self, kind: &'static str, timeout: Duration) -> Result<(), Error> {
+    pub(crate) async fn stop(
+        self,
+        kind: &'static str,
+        timeout: Duration,
+    ) -> Result<(), ServeError> {
         let _ = self.stop.send(true);
-        let mut connections = self
-            .accept
-            .await
-            .map_err(|e| Error::internal_server("", format!("{kind} accept loop failed: {e}")))?;
+        let mut connections = self.accept.await.map_err(|e| ServeError::Accept {
+            kind,
+            detail: e.to_string(),
+        })?;
         let drained = tokio::time::timeout(timeout, async {
             while connections.join_next().await.is_some() {}
         })
@@ -239,7 +247,7 @@ impl Listener {
     /// Drains and stops the listener, if it runs.
     pub(crate) async fn stop(&mut self, timeout: Duration) -> Result<(), Error> {
         match self.serving.take() {
-            Some(serving) => serving.stop(self.kind, timeout).await,
+            Some(serving) => Ok(serving.stop(self.kind, timeout).await?),
             None => Ok(()),
         }
     }

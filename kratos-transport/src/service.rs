@@ -10,6 +10,7 @@ use std::time::Duration;
 use kratos_core::{Context, Error, Method, Middleware, ServiceDescriptor};
 
 use crate::client::Client;
+use crate::error::ClientError;
 use crate::grpc::{Dispatch, GrpcServer};
 use crate::http::HttpServer;
 use crate::invoke::ServiceChain;
@@ -122,13 +123,13 @@ impl<D> ServiceClient<D> {
     }
 
     /// A client of the HTTP server at `url` (`http://127.0.0.1:8000`); timeout 2s.
-    pub fn http(url: &str) -> Result<Self, Error> {
+    pub fn http(url: &str) -> Result<Self, ClientError> {
         Client::http(url).map(Self::new)
     }
 
     /// A client of the gRPC server at `url` (`http://127.0.0.1:9000`); timeout 2s,
     /// connects on first call.
-    pub fn grpc(url: &str) -> Result<Self, Error> {
+    pub fn grpc(url: &str) -> Result<Self, ClientError> {
         Client::grpc(url).map(Self::new)
     }
 

@@ -89,6 +89,15 @@ async fn port_in_use_is_a_clear_start_error() {
         .expect("start fails");
     assert!(err.message.contains(&addr), "{}", err.message);
     assert!(err.message.contains("cannot listen"), "{}", err.message);
+    assert_eq!(err.reason, "BIND");
+    // The local error is kept under the wire error, down to the OS's.
+    let local = std::error::Error::source(&err)
+        .and_then(|e| e.downcast_ref::<kratos::ServeError>())
+        .expect("the ServeError is the source");
+    let os = std::error::Error::source(local)
+        .and_then(|e| e.downcast_ref::<std::io::Error>())
+        .expect("the io::Error is its source");
+    assert_eq!(os.kind(), std::io::ErrorKind::AddrInUse);
 }
 
 #[tokio::test]

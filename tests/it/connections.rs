@@ -24,12 +24,19 @@ const GUARD: Duration = Duration::from_secs(20);
 
 /// Short timeouts, so slow clients are cut quickly.
 fn short_timeouts() -> ConnectionConfig {
-    ConnectionConfig {
-        header_read_timeout: Duration::from_secs(1),
-        body_read_timeout: Duration::from_secs(1),
-        idle_timeout: Duration::from_secs(1),
-        ..ConnectionConfig::default()
-    }
+    let mut limits = ConnectionConfig::default();
+    limits.header_read_timeout = Duration::from_secs(1);
+    limits.body_read_timeout = Duration::from_secs(1);
+    limits.idle_timeout = Duration::from_secs(1);
+    limits
+}
+
+/// The defaults with one change: the config structs are `#[non_exhaustive]`, so
+/// code outside kratos starts from `default()` (as a config file does).
+fn limits(change: impl FnOnce(&mut ConnectionConfig)) -> ConnectionConfig {
+    let mut limits = ConnectionConfig::default();
+    change(&mut limits);
+    limits
 }
 
 async fn start(http: HttpServer, grpc: GrpcServer) -> RunningApp {
@@ -168,10 +175,7 @@ async fn slow_clients_are_closed_after_their_timeouts_while_others_are_served() 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let app = start(
-        HttpServer::new().connection(ConnectionConfig {
-            idle_timeout: Duration::from_secs(1),
-            ..ConnectionConfig::default()
-        }),
+        HttpServer::new().connection(limits(|l| l.idle_timeout = Duration::from_secs(1))),
         GrpcServer::new(),
     )
     .await;
@@ -189,10 +193,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
 #[tokio::test]
 async fn past_max_connections_new_clients_wait_for_a_free_slot() {
     let app = start(
-        HttpServer::new().connection(ConnectionConfig {
-            max_connections: 2,
-            ..ConnectionConfig::default()
-        }),
+        HttpServer::new().connection(limits(|l| l.max_connections = 2)),
         GrpcServer::new(),
     )
     .await;

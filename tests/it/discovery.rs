@@ -242,7 +242,25 @@ async fn direct_targets_balance_over_a_fixed_list() {
     let seen = spread(&WhoClient::grpc(&target).unwrap(), 100).await;
     assert!(seen.contains_key("a") && seen.contains_key("b"), "{seen:?}");
     let err = WhoClient::grpc("discovery:///who").unwrap_err();
-    assert!(err.message.contains("needs a registry"), "{}", err.message);
+    assert!(
+        matches!(&err, kratos::ClientError::NoDiscovery { target } if target == "discovery:///who"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("needs a registry"), "{err}");
+    // Where it must cross as a kratos error (a `main` returning `kratos::Result`):
+    let wire = kratos::Error::from(err);
+    assert_eq!(
+        (wire.code, wire.message.contains("needs a registry")),
+        (400, true)
+    );
+    for (target, expected) in [
+        ("direct:///", "direct:///host:port"),
+        ("discovery:///", "discovery:///<service name>"),
+        ("ftp://x", "write it as http://host:port"),
+    ] {
+        let err = WhoClient::http(target).unwrap_err();
+        assert!(err.to_string().contains(expected), "{target}: {err}");
+    }
 }
 
 /// A registrar that refuses, or never answers.

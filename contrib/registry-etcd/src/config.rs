@@ -12,6 +12,7 @@ use serde::Deserialize;
 /// (`registry: { kind: etcd, endpoints: [...] }` in an app's config).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct EtcdConfig {
     /// etcd client URLs, `http://10.0.0.7:2379` (a bare `host:port` means http). Required.
     pub endpoints: Vec<String>,

@@ -76,6 +76,7 @@ pub struct AppInfo {
 }
 
 /// Builds an [`App`]: identity, servers, services, hooks and stop behaviour.
+#[must_use = "an AppBuilder starts nothing until `.build()` and `.run()`"]
 pub struct AppBuilder {
     info: AppInfo,
     config: Config,

@@ -72,11 +72,13 @@ pub struct Chain {
 
 impl Chain {
     /// This chain with `middleware` appended (it runs inside the ones before it).
+    #[must_use]
     pub fn with(&self, middleware: impl Middleware) -> Self {
         self.with_arc(Arc::new(middleware))
     }
 
     /// This chain with a shared middleware appended.
+    #[must_use]
     pub fn with_arc(&self, middleware: Arc<dyn Middleware>) -> Self {
         let mut items: Vec<_> = self.items.iter().cloned().collect();
         items.push(middleware);

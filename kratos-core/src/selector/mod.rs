@@ -69,6 +69,7 @@ impl Selector {
     }
 
     /// Adds a filter; a node must pass every filter.
+    #[must_use]
     pub fn with_filter(mut self, filter: Filter) -> Self {
         self.filters.push(filter);
         self

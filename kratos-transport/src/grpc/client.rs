@@ -10,6 +10,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::status::error_from_status;
 use crate::deadline::client_timeout;
+use crate::error::ClientError;
 use crate::unreachable::{NodeUnreachable, never_sent};
 
 /// Calls the methods of a gRPC server (kratos, Go kratos, or any other).
@@ -22,13 +23,17 @@ pub struct GrpcClient {
 
 impl GrpcClient {
     /// A client of `url` (`http://127.0.0.1:9000` or `grpc://127.0.0.1:9000`); it connects on first use.
-    pub fn new(url: &str) -> Result<Self, Error> {
+    pub fn new(url: &str) -> Result<Self, ClientError> {
         let target = match url.strip_prefix("grpc://") {
             Some(rest) => format!("http://{rest}"),
             None => url.to_owned(),
         };
         let endpoint = Endpoint::from_shared(target)
-            .map_err(|e| Error::bad_request("", format!("invalid gRPC client URL {url:?}: {e}")))?
+            .map_err(|e| ClientError::InvalidUrl {
+                transport: "gRPC",
+                url: url.to_owned(),
+                detail: e.to_string(),
+            })?
             .tcp_nodelay(true);
         Ok(Self {
             channel: endpoint.connect_lazy(),

@@ -27,6 +27,7 @@ use crate::table::ServiceTable;
 /// The `server.grpc` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct GrpcConfig {
     /// Address to listen on; default `0.0.0.0:9000`. Port 0 picks a free port.
     pub addr: String,
@@ -50,6 +51,7 @@ impl Default for GrpcConfig {
 }
 
 /// A gRPC server serving every method of its services.
+#[must_use = "a GrpcServer serves nothing until it is added to an app (`.server(..)`)"]
 pub struct GrpcServer {
     config: GrpcConfig,
     mounts: Vec<Mount>,

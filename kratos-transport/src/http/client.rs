@@ -18,6 +18,7 @@ use kratos_core::{Context, Error, Method};
 use super::binding::encode_request;
 use super::state::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 use crate::deadline::client_timeout;
+use crate::error::ClientError;
 use crate::unreachable::{NodeUnreachable, never_sent};
 
 /// What the client sends and asks for: JSON, which every kratos server reads.
@@ -36,18 +37,16 @@ fn unavailable(message: String) -> Error {
 
 impl HttpClient {
     /// A client of the server at `url` (`http://127.0.0.1:8000`).
-    pub fn new(url: &str) -> Result<Self, Error> {
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| Error::bad_request("", format!("invalid HTTP client URL {url:?}: {e}")))?;
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        let invalid = |detail: String| ClientError::InvalidUrl {
+            transport: "HTTP",
+            url: url.to_owned(),
+            detail,
+        };
+        let uri: Uri = url.parse().map_err(|e| invalid(format!("{e}")))?;
         match (uri.scheme_str(), uri.authority()) {
             (Some("http"), Some(_)) => {}
-            _ => {
-                return Err(Error::bad_request(
-                    "",
-                    format!("invalid HTTP client URL {url:?}: write it as http://host:port"),
-                ));
-            }
+            _ => return Err(invalid("write it as http://host:port".to_owned())),
         }
         let mut pool = Self::pool();
         pool.base = url.trim_end_matches('/').to_owned();

@@ -22,6 +22,7 @@ use crate::serve::{ConnectionConfig, Layers, Listener};
 /// The `server.http` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct HttpConfig {
     /// Address to listen on; default `0.0.0.0:8000`. Port 0 picks a free port.
     pub addr: String,
@@ -55,6 +56,7 @@ impl Default for HttpConfig {
 }
 
 /// An HTTP server serving the `#[route]` bindings of its services.
+#[must_use = "an HttpServer serves nothing until it is added to an app (`.server(..)`)"]
 pub struct HttpServer {
     config: HttpConfig,
     routes: RouteTable,

@@ -42,6 +42,7 @@ const HYPER_MAX_HEADERS: usize = 100;
 /// timeout of `0s` turns that timeout off.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ConnectionConfig {
     /// How long a client may take to send a request's headers, counted from the
     /// connection's accept for its first request and from the first byte of each
