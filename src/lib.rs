@@ -31,7 +31,7 @@ pub use kratos_config::{Atomic, Config};
 pub use kratos_core::app::{AppInfo, DEFAULT_REGISTRAR_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use kratos_core::{
     App, AppBuilder, AppHandle, Context, Error, Kind, Metadata, Result, RunningApp, Server,
-    Validate,
+    StreamSender, Streaming, Validate,
 };
 pub use kratos_macros::{error_code, main, message, middleware, route, service};
 pub use kratos_transport::{
@@ -111,6 +111,12 @@ pub mod grpc {
 
 pub mod bootstrap;
 
+/// Streaming RPCs: the [`Streaming`] type of their requests and replies, its
+/// channel's sender, and what a middleware sees at a stream's end.
+pub mod stream {
+    pub use kratos_core::stream::{Closed, StreamSender, StreamSummary, Streaming};
+}
+
 /// Timeouts that apply when nothing else is configured.
 pub mod deadline {
     pub use kratos_transport::deadline::{DEFAULT_CLIENT_TIMEOUT, DEFAULT_SERVER_TIMEOUT};
@@ -161,6 +167,7 @@ pub mod __private {
     };
     pub use kratos_core::proto;
     pub use kratos_core::service::from_config;
+    pub use kratos_core::stream::{self, StreamHandler, Streaming};
     pub use kratos_core::{
         AppBuilder, Config, Context, Error, FieldError, FieldValue, Handler, HttpMethod,
         IntoService, Message, Method, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor,

@@ -64,6 +64,7 @@ fn server(chain: Chain) -> ServerState {
         endpoint: "grpc://127.0.0.1:9000".into(),
         timeout: Duration::from_secs(1),
         chain,
+        ..ServerState::default()
     }
 }
 

@@ -59,6 +59,7 @@ fn run(b: Bencher, name: &'static str) {
         endpoint: "http://127.0.0.1:8000".into(),
         timeout: Duration::from_secs(1),
         chain: Chain::default(),
+        ..ServerState::default()
     };
     let service = Chain::default();
     b.bench_local(|| {

@@ -22,6 +22,7 @@ pub mod redact;
 pub mod registry;
 pub mod selector;
 pub mod service;
+pub mod stream;
 
 /// A boxed, sendable future: what the object-safe traits of the core (servers,
 /// middlewares, registries) return.
@@ -44,3 +45,4 @@ pub use metadata::Metadata;
 pub use method::{Handler, Method, Validate};
 pub use middleware::{Chain, Middleware, Next};
 pub use service::{IntoService, Service, ServiceRegistration};
+pub use stream::{StreamHandler, StreamSender, Streaming};

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use kratos_core::registry::{Discovery, ServiceInstance};
 use kratos_core::selector::{Node, Picked, Selector};
+use kratos_core::stream::Streaming;
 use kratos_core::{Context, Error, Kind, Method};
 use tokio::sync::watch;
 
@@ -246,6 +247,31 @@ impl Balanced {
         let node = picked.node().clone();
         picked.done(ok);
         Ok((result, node))
+    }
+
+    /// Opens a stream of method `M` on a picked node. Not retried on another node:
+    /// the caller's request stream cannot be replayed.
+    pub(crate) async fn open_stream<M: Method>(
+        &self,
+        ctx: &mut Context,
+        requests: Streaming<M::Request>,
+        timeout: Duration,
+    ) -> Result<Streaming<M::Reply>, Error> {
+        let picked = self.pick(timeout, None).await?;
+        let base = format!("{}://{}", self.scheme, picked.node().address());
+        ctx.set_endpoint(Arc::from(base.as_str()));
+        let result = match &self.http {
+            Some(http) => {
+                http.open_stream_to::<M>(&base, ctx, requests, timeout)
+                    .await
+            }
+            None => match self.grpc(picked.node()) {
+                Ok(client) => client.open_stream::<M>(ctx, requests, timeout).await,
+                Err(e) => Err(e),
+            },
+        };
+        picked.done(!matches!(&result, Err(e) if e.code == 503 || e.code == 504));
+        result
     }
 
     /// The gRPC client of a node, made on first use; clients of nodes that left are dropped.

@@ -14,6 +14,7 @@ use http::HeaderMap;
 use kratos_core::app::BoxFuture;
 use kratos_core::metadata::{GLOBAL_PREFIX, incoming};
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
+use kratos_core::stream::Streaming;
 use kratos_core::{Chain, Context, Error, Kind, Method, Middleware};
 
 use kratos_core::registry::Discovery;
@@ -145,14 +146,10 @@ impl Client {
         }
     }
 
-    /// Calls method `M`. `caller` is the context the trait method was given, if it
-    /// takes one: its deadline bounds the call and its `x-md-global-*` metadata is
-    /// handed on, as is the call being served when this runs inside a handler.
-    pub async fn unary<M: Method>(
-        &self,
-        caller: Option<&Context>,
-        request: M::Request,
-    ) -> Result<M::Reply, Error> {
+    /// The context of one call of `M`: its deadline the client timeout or the
+    /// caller's (or the served call's) deadline when sooner, the caller's
+    /// `x-md-global-*` metadata handed on.
+    fn context<M: Method>(&self, caller: Option<&Context>) -> Context {
         let now = Instant::now();
         let inherited = caller
             .and_then(Context::deadline)
@@ -168,6 +165,21 @@ impl Client {
         {
             *ctx.metadata_mut() = caller.metadata().with_prefix(GLOBAL_PREFIX);
         }
+        ctx
+    }
+
+    /// Calls method `M`. `caller` is the context the trait method was given, if it
+    /// takes one: its deadline bounds the call and its `x-md-global-*` metadata is
+    /// handed on, as is the call being served when this runs inside a handler.
+    pub async fn unary<M: Method>(
+        &self,
+        caller: Option<&Context>,
+        request: M::Request,
+    ) -> Result<M::Reply, Error> {
+        let mut ctx = self.context::<M>(caller);
+        let timeout = ctx.deadline().map_or(self.timeout, |deadline| {
+            deadline.saturating_duration_since(Instant::now())
+        });
         if self.chain.is_empty() {
             return self.send::<M>(&mut ctx, request, timeout).await;
         }
@@ -186,6 +198,87 @@ impl Client {
                     M::DESCRIPTOR.operation
                 ),
             )
+        })
+    }
+}
+
+impl Client {
+    /// Opens a streaming call of method `M` (any shape): the middlewares run once,
+    /// around the opening; the timeout (or the caller's deadline) bounds the opening,
+    /// not the stream. `caller` is handed on as for [`Client::unary`].
+    pub async fn stream<M: Method>(
+        &self,
+        caller: Option<&Context>,
+        requests: Streaming<M::Request>,
+    ) -> Result<Streaming<M::Reply>, Error> {
+        let mut ctx = self.context::<M>(caller);
+        let timeout = ctx.deadline().map_or(self.timeout, |deadline| {
+            deadline.saturating_duration_since(Instant::now())
+        });
+        if self.chain.is_empty() {
+            return self.open::<M>(&mut ctx, requests, timeout).await;
+        }
+        let endpoint = StreamOutbound::<M> {
+            client: self,
+            method: PhantomData,
+        };
+        let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)
+            .run(&mut ctx, Request::new(requests))
+            .await?;
+        reply.downcast::<Streaming<M::Reply>>().map_err(|other| {
+            Error::internal_server(
+                "MIDDLEWARE",
+                format!(
+                    "a client middleware answered the stream of {} with {other:?}",
+                    M::DESCRIPTOR.operation
+                ),
+            )
+        })
+    }
+
+    async fn open<M: Method>(
+        &self,
+        ctx: &mut Context,
+        requests: Streaming<M::Request>,
+        timeout: Duration,
+    ) -> Result<Streaming<M::Reply>, Error> {
+        match &self.transport {
+            Transport::Http(c) => c.open_stream::<M>(ctx, requests, timeout).await,
+            Transport::Grpc(c) => c.open_stream::<M>(ctx, requests, timeout).await,
+            Transport::Balanced(b) => b.open_stream::<M>(ctx, requests, timeout).await,
+        }
+    }
+}
+
+/// The innermost step of a client chain around a stream's opening.
+struct StreamOutbound<'c, M> {
+    client: &'c Client,
+    method: PhantomData<fn() -> M>,
+}
+
+impl<M: Method> Endpoint for StreamOutbound<'_, M> {
+    fn call<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
+        Box::pin(async move {
+            let requests = req.downcast::<Streaming<M::Request>>().map_err(|other| {
+                Error::internal_server(
+                    "MIDDLEWARE",
+                    format!(
+                        "a client middleware replaced the requests of {} with {other:?}",
+                        M::DESCRIPTOR.operation
+                    ),
+                )
+            })?;
+            let timeout = ctx.deadline().map_or(self.client.timeout, |deadline| {
+                deadline.saturating_duration_since(Instant::now())
+            });
+            self.client
+                .open::<M>(ctx, requests, timeout)
+                .await
+                .map(Reply::new)
         })
     }
 }

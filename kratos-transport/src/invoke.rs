@@ -18,6 +18,7 @@ use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler, Kind};
 
 use crate::deadline::{DEFAULT_SERVER_TIMEOUT, server_timeout};
+use crate::stream::StreamState;
 
 /// What a server hands every call: its endpoint, its timeout and its middlewares.
 #[derive(Clone, Debug)]
@@ -28,6 +29,8 @@ pub struct ServerState {
     pub timeout: Duration,
     /// The server's middlewares, outermost.
     pub chain: Chain,
+    /// Stream settings and the stop signal streams watch.
+    pub stream: StreamState,
 }
 
 impl Default for ServerState {
@@ -36,6 +39,7 @@ impl Default for ServerState {
             endpoint: Arc::from(""),
             timeout: DEFAULT_SERVER_TIMEOUT,
             chain: Chain::default(),
+            stream: StreamState::default(),
         }
     }
 }

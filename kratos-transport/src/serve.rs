@@ -23,7 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::error::ServeError;
 
-pub(crate) use body::BodyTimeout;
+pub(crate) use body::{BodyClock, BodyTimeout};
 pub(crate) use limits::deserialize_size;
 pub use limits::{
     ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
@@ -34,7 +34,7 @@ pub use limits::{
 
 use body::{ConnService, LateBody};
 use connection::{GuardedIo, StreamExecutor, Timeouts};
-use limits::enabled;
+pub(crate) use limits::enabled;
 use state::ConnState;
 
 /// A listener that is serving a router in a background task.
@@ -48,12 +48,13 @@ pub(crate) struct Serving {
 }
 
 /// Binds `addr`, then serves the router `make` builds for the bound endpoint
-/// until [`Serving::stop`], every connection under `limits`.
+/// until [`Serving::stop`], every connection under `limits`. `make` also gets the
+/// stop signal, which open streams watch to end when the server stops.
 pub(crate) async fn start(
     kind: &'static str,
     addr: &str,
     limits: &ConnectionConfig,
-    make: impl FnOnce(Arc<str>) -> Router,
+    make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Router,
 ) -> Result<Serving, ServeError> {
     let listener = TcpListener::bind(addr)
         .await
@@ -65,8 +66,8 @@ pub(crate) async fn start(
     let local_addr = listener
         .local_addr()
         .map_err(|source| ServeError::LocalAddr { kind, source })?;
-    let router = make(endpoint_url(kind, local_addr).into());
     let (stop, stopped) = watch::channel(false);
+    let router = make(endpoint_url(kind, local_addr).into(), stopped.clone());
     let (abort, aborted) = watch::channel(false);
     let mut builder = Builder::new(StreamExecutor { abort: aborted });
     limits.apply(&mut builder);
@@ -85,6 +86,7 @@ pub(crate) async fn start(
         },
         body_timeout: enabled(limits.body_read_timeout),
         late_body,
+        clocked: kind == "grpc",
     };
     warn_if_descriptors_short(kind, limits.connection_slots());
     let accept = tokio::spawn(loop_.run(listener, stopped));
@@ -107,6 +109,8 @@ struct AcceptLoop {
     timeouts: Timeouts,
     body_timeout: Option<Duration>,
     late_body: LateBody,
+    /// gRPC: a call may be a stream, whose body outlives the body read timeout.
+    clocked: bool,
 }
 
 impl AcceptLoop {
@@ -141,6 +145,7 @@ impl AcceptLoop {
                 conn: state.clone(),
                 body_timeout: self.body_timeout,
                 late_body: self.late_body,
+                clocked: self.clocked,
             };
             let connection = self
                 .builder
@@ -230,12 +235,13 @@ impl Listener {
     }
 
     /// Fails with a recorded problem, or binds `addr` and serves the router
-    /// `make` builds for the bound endpoint URL, every connection under `limits`.
+    /// `make` builds for the bound endpoint URL and the stop signal, every
+    /// connection under `limits`.
     pub(crate) async fn start(
         &mut self,
         addr: &str,
         limits: &ConnectionConfig,
-        make: impl FnOnce(Arc<str>) -> Router,
+        make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Router,
     ) -> Result<(), Error> {
         if let Some(problem) = self.problem.take() {
             return Err(problem);

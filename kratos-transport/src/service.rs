@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kratos_core::stream::Streaming;
 use kratos_core::{Context, Error, Method, Middleware, ServiceDescriptor};
 
 use crate::client::Client;
@@ -155,6 +156,43 @@ impl<D> ServiceClient<D> {
     ) -> Result<M::Reply, E> {
         self.inner
             .unary::<M>(caller, request)
+            .await
+            .map_err(E::from)
+    }
+
+    /// Calls server-streaming method `M`: one request, a stream of replies.
+    #[doc(hidden)]
+    pub async fn server_stream<M: Method, E: From<Error>>(
+        &self,
+        caller: Option<&Context>,
+        request: M::Request,
+    ) -> Result<Streaming<M::Reply>, E> {
+        self.inner
+            .stream::<M>(caller, Streaming::once(request))
+            .await
+            .map_err(E::from)
+    }
+
+    /// Calls client-streaming method `M`: a stream of requests, one reply.
+    #[doc(hidden)]
+    pub async fn client_stream<M: Method, E: From<Error>>(
+        &self,
+        caller: Option<&Context>,
+        requests: Streaming<M::Request>,
+    ) -> Result<M::Reply, E> {
+        let replies = self.inner.stream::<M>(caller, requests).await?;
+        replies.single().await.map_err(E::from)
+    }
+
+    /// Calls bidi-streaming method `M`.
+    #[doc(hidden)]
+    pub async fn bidi_stream<M: Method, E: From<Error>>(
+        &self,
+        caller: Option<&Context>,
+        requests: Streaming<M::Request>,
+    ) -> Result<Streaming<M::Reply>, E> {
+        self.inner
+            .stream::<M>(caller, requests)
             .await
             .map_err(E::from)
     }

@@ -15,6 +15,7 @@
 
 use std::sync::Arc;
 
+use kratos_core::stream::StreamHandler;
 use kratos_core::{Chain, Error, Handler, MethodDescriptor, MethodShape, ServiceDescriptor};
 
 use crate::grpc::{self, ResponseFuture};
@@ -52,6 +53,21 @@ impl<S: Send + Sync + 'static> MethodEntry<S> {
             descriptor: M::DESCRIPTOR,
             routes: RouteTable::add::<M, S>,
             grpc: grpc::unary::<M, S>,
+        }
+    }
+
+    /// The entry of a streaming method `M` (server-, client- or bidi-streaming, as
+    /// its descriptor says): over HTTP a server stream is SSE or NDJSON, the others
+    /// WebSocket.
+    pub const fn streaming<M: StreamHandler<S>>() -> Self {
+        assert!(
+            !matches!(M::DESCRIPTOR.shape, MethodShape::Unary),
+            "a streaming entry for a unary method"
+        );
+        Self {
+            descriptor: M::DESCRIPTOR,
+            routes: crate::http::stream::add::<M, S>,
+            grpc: grpc::streaming::<M, S>,
         }
     }
 }

@@ -46,4 +46,5 @@ mod logging;
 mod messages;
 mod middleware;
 mod panics;
+mod streaming;
 mod unreachable;

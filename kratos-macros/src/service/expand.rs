@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Ident, TraitItem, Type};
 
 use super::route::{Body, Route};
-use super::validate::{Method, Service};
+use super::validate::{Method, Service, Shape};
 use crate::case::lower_camel;
 
 pub(super) fn service(service: &Service) -> TokenStream {
@@ -31,6 +31,13 @@ pub(super) fn service(service: &Service) -> TokenStream {
         .iter()
         .zip(&markers)
         .map(|(m, marker)| client_method(m, marker));
+    let entries = service.methods.iter().zip(&markers).map(|(m, marker)| {
+        if m.shape == Shape::Unary {
+            quote!(::kratos::__private::MethodEntry::unary::<#marker>())
+        } else {
+            quote!(::kratos::__private::MethodEntry::streaming::<#marker>())
+        }
+    });
     let server_doc =
         format!("Serves a [`{name}`] implementation over HTTP and gRPC (`{full_name}`).");
     let client_doc =
@@ -53,8 +60,7 @@ pub(super) fn service(service: &Service) -> TokenStream {
                 methods: &[#(<#markers as ::kratos::__private::Method>::DESCRIPTOR),*],
                 doc: #service_doc,
             };
-            const METHODS: &'static [::kratos::__private::MethodEntry<T>] =
-                &[#(::kratos::__private::MethodEntry::unary::<#markers>()),*];
+            const METHODS: &'static [::kratos::__private::MethodEntry<T>] = &[#(#entries),*];
         }
 
         #[doc = #server_doc]
@@ -135,6 +141,50 @@ fn method(
             quote!(<T as #service>::#ident(service, request)),
         )
     };
+    let shape = match m.shape {
+        Shape::Unary => quote!(Unary),
+        Shape::ServerStreaming => quote!(ServerStreaming),
+        Shape::ClientStreaming => quote!(ClientStreaming),
+        Shape::Bidi => quote!(Bidi),
+    };
+    let p = quote!(::kratos::__private);
+    let handler = match m.shape {
+        Shape::Unary => quote! {
+            #[automatically_derived]
+            impl<T: #service> #p::Handler<T> for #marker {
+                fn call<'a>(
+                    service: &'a T,
+                    #ctx: &'a #p::Context,
+                    request: #request,
+                ) -> impl ::core::future::Future<Output = ::core::result::Result<#reply, #p::Error>> + ::core::marker::Send + 'a {
+                    #p::into_kratos_result(#call)
+                }
+            }
+        },
+        streaming => {
+            let body = match streaming {
+                Shape::ServerStreaming => {
+                    quote!(#p::stream::server_streaming(requests, move |request| #call))
+                }
+                Shape::ClientStreaming => {
+                    quote!({ let request = requests; #p::stream::client_streaming(#call) })
+                }
+                _ => quote!({ let request = requests; #p::into_kratos_result(#call) }),
+            };
+            quote! {
+                #[automatically_derived]
+                impl<T: #service> #p::StreamHandler<T> for #marker {
+                    fn call<'a>(
+                        service: &'a T,
+                        #ctx: &'a #p::Context,
+                        requests: #p::Streaming<#request>,
+                    ) -> impl ::core::future::Future<Output = ::core::result::Result<#p::Streaming<#reply>, #p::Error>> + ::core::marker::Send + 'a {
+                        #body
+                    }
+                }
+            }
+        }
+    };
     let checks = m.routes.iter().map(|r| field_checks(r, request, marker));
     let middleware = (!m.middleware.is_empty()).then(|| {
         // Each entry carries its name's span, so a name that is not a middleware is
@@ -158,7 +208,7 @@ fn method(
             type Reply = #reply;
             const DESCRIPTOR: &'static ::kratos::__private::MethodDescriptor = &::kratos::__private::MethodDescriptor {
                 name: #rpc,
-                shape: ::kratos::__private::MethodShape::Unary,
+                shape: ::kratos::__private::MethodShape::#shape,
                 operation: #operation,
                 request: ::kratos::__private::request_descriptor::<Self>,
                 reply: ::kratos::__private::reply_descriptor::<Self>,
@@ -174,16 +224,7 @@ fn method(
             }
         }
 
-        #[automatically_derived]
-        impl<T: #service> ::kratos::__private::Handler<T> for #marker {
-            fn call<'a>(
-                service: &'a T,
-                #ctx: &'a ::kratos::__private::Context,
-                request: #request,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<#reply, ::kratos::__private::Error>> + ::core::marker::Send + 'a {
-                ::kratos::__private::into_kratos_result(#call)
-            }
-        }
+        #handler
 
         #(#checks)*
     }
@@ -275,9 +316,15 @@ fn field_checks(route: &Route, request: &Type, marker: &Ident) -> TokenStream {
 
 fn client_method(m: &Method, marker: &Ident) -> TokenStream {
     let ident = &m.ident;
-    let request = &m.request;
+    let request = &m.request_param;
     let output = &m.output;
     let ctx = m.ctx.as_ref().map(|ty| quote!(ctx: #ty,));
+    let call = match m.shape {
+        Shape::Unary => quote!(call),
+        Shape::ServerStreaming => quote!(server_stream),
+        Shape::ClientStreaming => quote!(client_stream),
+        Shape::Bidi => quote!(bidi_stream),
+    };
     let caller = if m.ctx.is_some() {
         quote!(::core::option::Option::Some(ctx))
     } else {
@@ -285,7 +332,7 @@ fn client_method(m: &Method, marker: &Ident) -> TokenStream {
     };
     quote! {
         fn #ident(&self, #ctx request: #request) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
-            self.call::<#marker, _>(#caller, request)
+            self.#call::<#marker, _>(#caller, request)
         }
     }
 }

@@ -19,6 +19,24 @@ pub(super) struct Service {
     pub(super) methods: Vec<Method>,
 }
 
+/// How many messages each side of a method sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    Unary,
+    /// `-> Result<Streaming<Reply>>`.
+    ServerStreaming,
+    /// `req: Streaming<Request>`.
+    ClientStreaming,
+    /// Both.
+    Bidi,
+}
+
+impl Shape {
+    pub(super) fn client_streams(self) -> bool {
+        matches!(self, Shape::ClientStreaming | Shape::Bidi)
+    }
+}
+
 /// A checked method.
 pub(super) struct Method {
     pub(super) ident: syn::Ident,
@@ -26,10 +44,15 @@ pub(super) struct Method {
     pub(super) rpc: String,
     /// The `&Context` parameter's type, when the method takes one.
     pub(super) ctx: Option<Type>,
+    /// The request message (the item type of a `Streaming` request).
     pub(super) request: Type,
+    /// The request parameter's type as written.
+    pub(super) request_param: Type,
     /// The declared return type, `Result<Reply, E>`.
     pub(super) output: Type,
+    /// The reply message (the item type of a `Streaming` reply).
     pub(super) reply: Type,
+    pub(super) shape: Shape,
     pub(super) routes: Vec<Route>,
     /// Middlewares named by `#[middleware(a, b)]`, innermost of the method's chain.
     pub(super) middleware: Vec<syn::Path>,
@@ -120,14 +143,27 @@ fn method(ast: &parse::Method, routes: Vec<Route>, errors: &mut Errors) -> Optio
         .as_ref()
         .and_then(|(_, request)| owned_request(request, errors));
     let output = returns_result(&ast.output, errors);
-    let ((ctx, _), request, (output, reply)) = (params?, request?, output?);
+    let ((ctx, _), request_param, (output, reply)) = (params?, request?, output?);
+    let (request, client_streams) = stream_item(&request_param, errors)?;
+    let (reply, server_streams) = stream_item(&reply, errors)?;
+    let shape = match (client_streams, server_streams) {
+        (false, false) => Shape::Unary,
+        (false, true) => Shape::ServerStreaming,
+        (true, false) => Shape::ClientStreaming,
+        (true, true) => Shape::Bidi,
+    };
+    for route in &routes {
+        stream_route(shape, route, errors);
+    }
     Some(Method {
         ident: ast.ident.clone(),
         rpc: upper_camel(&ast.ident.to_string()),
         ctx,
         request,
+        request_param,
         output,
         reply,
+        shape,
         routes,
         middleware,
         doc: ast.doc.clone(),
@@ -227,6 +263,73 @@ fn owned_request(request: &Type, errors: &mut Errors) -> Option<Type> {
             "the request is an owned message type, like `req: HelloRequest`",
         );
         None
+    }
+}
+
+/// The message type of a request or reply and whether it is a stream of them:
+/// `Streaming<T>` (any path ending in `Streaming`) is `(T, true)`. A stream inside
+/// an `Option` is refused: a stream with no message is empty, not absent.
+fn stream_item(ty: &Type, errors: &mut Errors) -> Option<(Type, bool)> {
+    if let Some(inner) = generic_arg(ty, "Option")
+        && generic_arg(&inner, "Streaming").is_some()
+    {
+        errors.at(
+            ty,
+            "a stream cannot be optional: write `kratos::Streaming<T>` (a stream with no message is an empty stream)",
+        );
+        return None;
+    }
+    match generic_arg(ty, "Streaming") {
+        Some(item) => Some((item, true)),
+        None => Some((ty.clone(), false)),
+    }
+}
+
+/// `T` of `Name<T>` (any path whose last segment is `Name`).
+fn generic_arg(ty: &Type, name: &str) -> Option<Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(item) if args.args.len() == 1 => Some(item.clone()),
+        _ => None,
+    }
+}
+
+/// What a route of a streaming method can be: a stream of requests arrives over
+/// WebSocket, which opens with a GET and no body; a server-streaming request is
+/// bound whole or from the path and query.
+fn stream_route(shape: Shape, route: &Route, errors: &mut Errors) {
+    if shape.client_streams() {
+        if route.verb != Verb::Get {
+            errors.push(syn::Error::new(
+                route.path.span(),
+                format!(
+                    "a method that takes `Streaming<..>` is served over WebSocket, which opens with GET: write `#[route(get = \"{}\")]`",
+                    route.path.value()
+                ),
+            ));
+        }
+        if let Some(name) = route.params.first() {
+            errors.push(syn::Error::new(
+                route.path.span(),
+                format!(
+                    "a WebSocket route binds no path variable: its requests arrive as messages; remove `{{{name}}}` from the path"
+                ),
+            ));
+        }
+    } else if shape == Shape::ServerStreaming
+        && let Body::Field(_, lit) = &route.body
+    {
+        errors.at(
+            lit,
+            "a server-streaming route takes its request whole: write `body = \"*\"`, or no body for a GET",
+        );
     }
 }
 

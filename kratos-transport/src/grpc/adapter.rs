@@ -12,11 +12,11 @@ use tonic::body::Body;
 use tonic::metadata::MetadataMap;
 use tonic::server::{NamedService, UnaryService};
 
-use super::codec::{UnaryCodec, refuse_content_type};
+use super::codec::{ProtoCodec, refuse_content_type};
 use super::status::status_from_error;
 use crate::invoke::{ServiceChain, effective_timeout, invoke};
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// The HTTP/2 request a gRPC service receives.
 pub type Request = http::Request<Body>;
@@ -129,7 +129,7 @@ where
             chain,
             method: PhantomData,
         };
-        let codec = UnaryCodec::<<M as Method>::Reply, <M as Method>::Request>::default();
+        let codec = ProtoCodec::<<M as Method>::Reply, <M as Method>::Request>::unary();
         Ok(tonic::server::Grpc::new(codec).unary(call, request).await)
     })
 }

@@ -109,8 +109,32 @@ impl GrpcClient {
     }
 }
 
+impl GrpcClient {
+    /// The channel, for a call.
+    pub(crate) fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// The URL this client calls.
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The kratos error of a failed call: a connection that never carried it is
+    /// [`NodeUnreachable`] (a balanced client retries another node), anything else
+    /// the server's status.
+    pub(crate) fn status_error(&self, operation: &str, status: tonic::Status) -> Error {
+        if status.code() == tonic::Code::Unavailable
+            && std::error::Error::source(&status).is_some_and(never_sent)
+        {
+            return NodeUnreachable::error(operation, &*self.target, status);
+        }
+        error_from_status(&status)
+    }
+}
+
 /// Copies reply metadata into the call's context, for client middlewares.
-fn keep_reply_headers(ctx: &Context, headers: http::HeaderMap) {
+pub(super) fn keep_reply_headers(ctx: &Context, headers: http::HeaderMap) {
     for (name, value) in &headers {
         if let Ok(text) = value.to_str() {
             let _ = ctx.set_reply_header(name.as_str(), text);

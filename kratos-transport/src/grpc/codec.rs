@@ -22,16 +22,33 @@ use tonic_prost::ProstEncoder;
 
 use super::status::status_from_error;
 
-/// prost's protobuf codec for a unary method: replies of `T`, one request of `U`.
-pub(crate) struct UnaryCodec<T, U>(PhantomData<fn() -> (T, U)>);
+/// prost's protobuf codec for a method's server side: replies of `T`, requests of
+/// `U` (exactly one for a unary method).
+pub(crate) struct ProtoCodec<T, U> {
+    /// Whether the call carries a stream of requests rather than one.
+    many: bool,
+    types: PhantomData<fn() -> (T, U)>,
+}
 
-impl<T, U> Default for UnaryCodec<T, U> {
-    fn default() -> Self {
-        Self(PhantomData)
+impl<T, U> ProtoCodec<T, U> {
+    /// The codec of a unary call: a second request message is refused.
+    pub(crate) fn unary() -> Self {
+        Self {
+            many: false,
+            types: PhantomData,
+        }
+    }
+
+    /// The codec of a streaming call: any number of request messages.
+    pub(crate) fn streaming() -> Self {
+        Self {
+            many: true,
+            types: PhantomData,
+        }
     }
 }
 
-impl<T, U> Codec for UnaryCodec<T, U>
+impl<T, U> Codec for ProtoCodec<T, U>
 where
     T: prost::Message + Send + 'static,
     U: prost::Message + Default + Send + 'static,
@@ -39,34 +56,36 @@ where
     type Encode = T;
     type Decode = U;
     type Encoder = ProstEncoder<T>;
-    type Decoder = UnaryDecoder<U>;
+    type Decoder = ProtoDecoder<U>;
 
     fn encoder(&mut self) -> Self::Encoder {
         ProstEncoder::default()
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        UnaryDecoder {
+        ProtoDecoder {
             decoded: false,
+            many: self.many,
             message: PhantomData,
         }
     }
 }
 
-/// Decodes the one request message of a call with prost (whose recursion limit bounds
-/// nesting) and refuses a second one: tonic reads the body to its end before the
+/// Decodes request messages with prost (whose recursion limit bounds nesting); on a
+/// unary call it refuses a second one: tonic reads the body to its end before the
 /// handler runs, so a second message reaches this decoder first.
-pub(crate) struct UnaryDecoder<U> {
+pub(crate) struct ProtoDecoder<U> {
     decoded: bool,
+    many: bool,
     message: PhantomData<fn() -> U>,
 }
 
-impl<U: prost::Message + Default> Decoder for UnaryDecoder<U> {
+impl<U: prost::Message + Default> Decoder for ProtoDecoder<U> {
     type Item = U;
     type Error = Status;
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
-        if std::mem::replace(&mut self.decoded, true) {
+        if std::mem::replace(&mut self.decoded, true) && !self.many {
             return Err(Status::internal(
                 "cardinality violation: a unary call carries more than one request message",
             ));

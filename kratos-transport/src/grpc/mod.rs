@@ -17,10 +17,12 @@ mod codec;
 mod dispatch;
 mod server;
 mod status;
+mod stream;
 
 pub use adapter::{GrpcService, Request, Response, ResponseFuture, unary};
 pub use client::GrpcClient;
 pub(crate) use dispatch::Dispatch;
 pub use server::{GrpcConfig, GrpcServer};
 pub use status::{error_from_status, status_from_error};
+pub use stream::streaming;
 pub use tonic::server::NamedService;

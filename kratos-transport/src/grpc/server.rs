@@ -21,7 +21,8 @@ use super::adapter::GrpcService;
 use super::dispatch::Dispatch;
 use crate::deadline::DEFAULT_SERVER_TIMEOUT;
 use crate::invoke::ServerState;
-use crate::serve::{ConnectionConfig, Layers, Listener};
+use crate::serve::{ConnectionConfig, Layers, Listener, enabled};
+use crate::stream::StreamState;
 use crate::table::ServiceTable;
 
 /// The `server.grpc` section of the config; every field has a default.
@@ -34,6 +35,11 @@ pub struct GrpcConfig {
     /// How long one call may run before it fails with DEADLINE_EXCEEDED; default 1s.
     #[serde(deserialize_with = "kratos_config::duration::deserialize")]
     pub timeout: Duration,
+    /// Streaming calls: how long a stream may wait for its next message, either
+    /// way, before it ends with 504 `STREAM_IDLE` (gRPC `DEADLINE_EXCEEDED`); `0s`
+    /// (the default) sets no limit. The timeout above bounds only a stream's opening.
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
+    pub stream_idle_timeout: Duration,
     /// Header, body and idle timeouts, the connection cap, header limits, HTTP/2
     /// keep-alive pings and concurrent streams: keys that sit directly in `server.grpc`.
     #[serde(flatten)]
@@ -45,6 +51,7 @@ impl Default for GrpcConfig {
         Self {
             addr: "0.0.0.0:9000".to_owned(),
             timeout: DEFAULT_SERVER_TIMEOUT,
+            stream_idle_timeout: Duration::ZERO,
             connection: ConnectionConfig::default(),
         }
     }
@@ -234,13 +241,18 @@ impl Server for GrpcServer {
     fn start(&mut self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let (timeout, chain) = (self.config.timeout, self.chain.clone());
+            let idle = self.config.stream_idle_timeout;
             let reflection = self.reflection_routes()?;
             let (mounts, layers) = (&self.mounts, &self.layers);
-            let make = move |endpoint| {
+            let make = move |endpoint, stopping| {
                 let state = Arc::new(ServerState {
                     endpoint,
                     timeout,
                     chain,
+                    stream: StreamState {
+                        idle_timeout: enabled(idle),
+                        stopping,
+                    },
                 });
                 let routes = mounts
                     .iter()

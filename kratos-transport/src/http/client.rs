@@ -22,7 +22,7 @@ use crate::error::ClientError;
 use crate::unreachable::{NodeUnreachable, never_sent};
 
 /// What the client sends and asks for: JSON, which every kratos server reads.
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
+pub(super) const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Calls the HTTP routes of a kratos (or Go kratos) server.
 #[derive(Clone, Debug)]
@@ -83,41 +83,9 @@ impl HttpClient {
         request: M::Request,
         timeout: Duration,
     ) -> Result<M::Reply, Error> {
-        let Some(route) = M::DESCRIPTOR.routes.first() else {
-            return Err(Error::new(
-                501,
-                "UNIMPLEMENTED",
-                format!(
-                    "{} has no HTTP route; call it over gRPC",
-                    M::DESCRIPTOR.operation
-                ),
-            ));
-        };
-        let outgoing = encode_request(route, &request)?;
-        let mut builder = Request::builder()
-            .method(route.method.as_str())
-            .uri(format!("{base}{}", outgoing.path_and_query))
-            .header(ACCEPT, JSON)
-            .header(TIMEOUT_HEADER, timeout.as_millis().to_string());
-        if let Some(headers) = builder.headers_mut() {
-            for (name, value) in ctx.request_headers() {
-                headers.append(name, value.clone());
-            }
-        }
-        if outgoing.body.is_some() {
-            builder = builder.header(CONTENT_TYPE, JSON);
-        }
-        let http_request = builder
-            .body(Full::new(Bytes::from(outgoing.body.unwrap_or_default())))
-            .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))?;
+        let http_request = build_request::<M>(base, ctx, &request, timeout, JSON)?;
         let call = async {
-            let response = self.client.request(http_request).await.map_err(|e| {
-                if never_sent(&e) {
-                    NodeUnreachable::error(M::DESCRIPTOR.operation, base, e)
-                } else {
-                    unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
-                }
-            })?;
+            let response = self.request::<M>(base, http_request).await?;
             let status = response.status();
             let content_type = response.headers().get(CONTENT_TYPE).cloned();
             for (name, value) in response.headers() {
@@ -155,6 +123,72 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// The base URL of the server this client calls (empty for a pool).
+    pub(super) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends one request of method `M` to `base`; a connection that never carried
+    /// it is [`NodeUnreachable`].
+    pub(super) async fn request<M: Method>(
+        &self,
+        base: &str,
+        request: Request<Full<Bytes>>,
+    ) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        self.client.request(request).await.map_err(|e| {
+            if never_sent(&e) {
+                NodeUnreachable::error(M::DESCRIPTOR.operation, base, e)
+            } else {
+                unavailable(format!("HTTP call {} failed: {e}", M::DESCRIPTOR.operation))
+            }
+        })
+    }
+}
+
+/// The request of a call of `M` over its first route: path, query and body from
+/// the message, the context's headers, the remaining time in [`TIMEOUT_HEADER`].
+pub(super) fn build_request<M: Method>(
+    base: &str,
+    ctx: &Context,
+    request: &M::Request,
+    timeout: Duration,
+    accept: HeaderValue,
+) -> Result<Request<Full<Bytes>>, Error> {
+    let route = first_route::<M>()?;
+    let outgoing = encode_request(route, request)?;
+    let mut builder = Request::builder()
+        .method(route.method.as_str())
+        .uri(format!("{base}{}", outgoing.path_and_query))
+        .header(ACCEPT, accept)
+        .header(TIMEOUT_HEADER, timeout.as_millis().to_string());
+    if let Some(headers) = builder.headers_mut() {
+        for (name, value) in ctx.request_headers() {
+            headers.append(name, value.clone());
+        }
+    }
+    if outgoing.body.is_some() {
+        builder = builder.header(CONTENT_TYPE, JSON);
+    }
+    builder
+        .body(Full::new(Bytes::from(outgoing.body.unwrap_or_default())))
+        .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))
+}
+
+/// The route an HTTP client calls `M` on: its first.
+pub(super) fn first_route<M: Method>() -> Result<&'static kratos_core::RouteDescriptor, Error> {
+    M::DESCRIPTOR.routes.first().ok_or_else(|| {
+        Error::new(
+            501,
+            "UNIMPLEMENTED",
+            format!(
+                "{} has no HTTP route; call it over gRPC",
+                M::DESCRIPTOR.operation
+            ),
+        )
+    })
+}
+
 /// Decodes a reply or error body with the codec its `Content-Type` names.
 fn decode(
     content_type: Option<&HeaderValue>,
@@ -167,7 +201,11 @@ fn decode(
 
 /// The kratos error in a non-2xx reply, in whatever codec it came; a body of another
 /// shape (a proxy's HTML page) keeps the status as code and the text as message.
-fn error_from_body(status: u16, content_type: Option<&HeaderValue>, body: &[u8]) -> Error {
+pub(super) fn error_from_body(
+    status: u16,
+    content_type: Option<&HeaderValue>,
+    body: &[u8],
+) -> Error {
     let mut error = Error::default();
     match decode(content_type, body, &mut error) {
         Ok(()) if error.code != 0 => error,

@@ -23,6 +23,7 @@ mod reply;
 mod route;
 mod server;
 mod state;
+pub(crate) mod stream;
 
 pub use axum::body::Body;
 pub use axum::extract::multipart::{Field, MultipartError};

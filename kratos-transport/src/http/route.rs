@@ -12,7 +12,8 @@ use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
 use kratos_core::error::REASON_CODEC;
 use kratos_core::{
-    Chain, Context, Error, Handler, HttpMethod, Kind, Method, RouteBody, RouteDescriptor, encoding,
+    Chain, Context, Error, Handler, HttpMethod, Kind, Method, MethodDescriptor, RouteBody,
+    RouteDescriptor, encoding,
 };
 
 use super::binding::{axum_path, bind_path, bind_query};
@@ -38,11 +39,11 @@ struct PathRoutes {
 }
 
 /// What a route's handler needs, shared by its calls: one reference count per call.
-struct Route<S> {
-    service: Arc<S>,
-    chain: Chain,
-    http: Arc<HttpState>,
-    route: &'static RouteDescriptor,
+pub(super) struct Route<S> {
+    pub(super) service: Arc<S>,
+    pub(super) chain: Chain,
+    pub(super) http: Arc<HttpState>,
+    pub(super) route: &'static RouteDescriptor,
 }
 
 fn filter(method: HttpMethod) -> MethodFilter {
@@ -100,7 +101,23 @@ impl RouteTable {
         M: Handler<S>,
         S: Send + Sync + 'static,
     {
-        for route in M::DESCRIPTOR.routes {
+        self.add_routes(M::DESCRIPTOR, service, chain, handle::<M, S>)
+    }
+
+    /// Adds every route of `method`, each answered by `handler`.
+    pub(super) fn add_routes<S, F, Fut>(
+        &mut self,
+        method: &'static MethodDescriptor,
+        service: Arc<S>,
+        chain: Chain,
+        handler: F,
+    ) -> Result<(), Error>
+    where
+        S: Send + Sync + 'static,
+        F: Fn(Arc<Route<S>>, Request) -> Fut + Copy + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        for route in method.routes {
             let (service, chain) = (service.clone(), chain.clone());
             let factory: RouteFactory = Box::new(move |http| {
                 let state = Arc::new(Route {
@@ -110,14 +127,14 @@ impl RouteTable {
                     route,
                 });
                 on(filter(route.method), move |request: Request| {
-                    handle::<M, S>(state.clone(), request)
+                    handler(state.clone(), request)
                 })
             });
             self.insert(
                 route.method,
                 route.path,
                 axum_path(route),
-                M::DESCRIPTOR.operation,
+                method.operation,
                 factory,
             )?;
         }
@@ -208,38 +225,14 @@ where
     let (route, http) = (state.route, &state.http);
     let (mut parts, body) = request.into_parts();
     let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
-    let mut message = <M as Method>::Request::default();
-    let bound: Result<(), Error> = async {
-        if !matches!(route.body, RouteBody::None) {
-            let content_type = parts
-                .headers
-                .get(CONTENT_TYPE)
-                // A header that is not text names no codec: report it as unsupported.
-                .map(|v| v.to_str().unwrap_or("(not text)"));
-            let codec = encoding::for_content_type(content_type)
-                .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
-            let bytes = axum::body::to_bytes(body, http.max_body)
-                .await
-                .map_err(|e| body_read_error(e, http.max_body))?;
-            bind_body(&mut message, route.body, &codec, &bytes).await?;
+    let message = match bind::<M>(route, http, &mut parts, body).await {
+        Ok(message) => message,
+        Err(error) => {
+            return http
+                .encoders
+                .error(&parts.headers, &error, HeaderMap::new());
         }
-        if let Some(query) = parts.uri.query() {
-            bind_query(&mut message, query)?;
-        }
-        if !route.params.is_empty() {
-            let params = RawPathParams::from_request_parts(&mut parts, &())
-                .await
-                .map_err(|e| Error::codec(format!("path: {e}")))?;
-            bind_path(&mut message, route, params.iter().map(|(_, v)| v))?;
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(error) = bound {
-        return http
-            .encoders
-            .error(&parts.headers, &error, HeaderMap::new());
-    }
+    };
 
     let mut ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
         .with_endpoint(http.server.endpoint.clone())
@@ -263,6 +256,40 @@ where
         }
         Err(error) => http.encoders.error(ctx.request_headers(), &error, headers),
     }
+}
+
+/// The request message of `route`: the body (as the route binds it), then the
+/// query string, then the path variables.
+pub(super) async fn bind<M: Method>(
+    route: &RouteDescriptor,
+    http: &HttpState,
+    parts: &mut http::request::Parts,
+    body: axum::body::Body,
+) -> Result<M::Request, Error> {
+    let mut message = <M as Method>::Request::default();
+    if !matches!(route.body, RouteBody::None) {
+        let content_type = parts
+            .headers
+            .get(CONTENT_TYPE)
+            // A header that is not text names no codec: report it as unsupported.
+            .map(|v| v.to_str().unwrap_or("(not text)"));
+        let codec = encoding::for_content_type(content_type)
+            .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
+        let bytes = axum::body::to_bytes(body, http.max_body)
+            .await
+            .map_err(|e| body_read_error(e, http.max_body))?;
+        bind_body(&mut message, route.body, &codec, &bytes).await?;
+    }
+    if let Some(query) = parts.uri.query() {
+        bind_query(&mut message, query)?;
+    }
+    if !route.params.is_empty() {
+        let params = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|e| Error::codec(format!("path: {e}")))?;
+        bind_path(&mut message, route, params.iter().map(|(_, v)| v))?;
+    }
+    Ok(message)
 }
 
 /// A body that could not be read: 413 when it exceeds `max_body`, 408 when it did

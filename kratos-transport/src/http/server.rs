@@ -17,7 +17,8 @@ use super::reply::{Encoders, ErrorEncoder, ReplyEncoder};
 use super::route::RouteTable;
 use super::state::{HttpState, MAX_BODY_BYTES};
 use crate::invoke::ServerState;
-use crate::serve::{ConnectionConfig, Layers, Listener};
+use crate::serve::{ConnectionConfig, Layers, Listener, enabled};
+use crate::stream::StreamState;
 
 /// The `server.http` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
@@ -37,6 +38,11 @@ pub struct HttpConfig {
     /// default 4 MiB ([`MAX_BODY_BYTES`](super::MAX_BODY_BYTES)).
     #[serde(deserialize_with = "crate::serve::deserialize_size")]
     pub max_body: usize,
+    /// Streaming calls: how long a stream may wait for its next message, either
+    /// way, before it ends with 504 `STREAM_IDLE` (gRPC `DEADLINE_EXCEEDED`); `0s`
+    /// (the default) sets no limit. The timeout above bounds only a stream's opening.
+    #[serde(deserialize_with = "kratos_config::duration::deserialize")]
+    pub stream_idle_timeout: Duration,
     /// Header, body and idle timeouts, the connection cap, header limits and
     /// HTTP/2 settings: keys that sit directly in `server.http`.
     #[serde(flatten)]
@@ -50,6 +56,7 @@ impl Default for HttpConfig {
             timeout: Duration::from_secs(1),
             openapi: None,
             max_body: MAX_BODY_BYTES,
+            stream_idle_timeout: Duration::ZERO,
             connection: ConnectionConfig::default(),
         }
     }
@@ -276,23 +283,29 @@ impl Server for HttpServer {
             );
         }
         let (timeout, chain) = (self.config.timeout, self.chain.clone());
+        let idle = self.config.stream_idle_timeout;
         let (encoders, max_body) = (self.encoders.clone(), self.config.max_body);
         let (routes, layers, config) = (&self.routes, &self.layers, &self.config);
-        Box::pin(
-            self.listener
-                .start(&config.addr, &config.connection, move |endpoint| {
-                    let state = Arc::new(HttpState {
-                        server: ServerState {
-                            endpoint,
-                            timeout,
-                            chain,
+        Box::pin(self.listener.start(
+            &config.addr,
+            &config.connection,
+            move |endpoint, stopping| {
+                let state = Arc::new(HttpState {
+                    server: ServerState {
+                        endpoint,
+                        timeout,
+                        chain,
+                        stream: StreamState {
+                            idle_timeout: enabled(idle),
+                            stopping,
                         },
-                        encoders,
-                        max_body,
-                    });
-                    layers.apply(routes.router(&state))
-                }),
-        )
+                    },
+                    encoders,
+                    max_body,
+                });
+                layers.apply(routes.router(&state))
+            },
+        ))
     }
 
     fn stop(&mut self, timeout: Duration) -> BoxFuture<'_, Result<(), Error>> {

@@ -98,7 +98,7 @@ fn operation(
         describe_in(&mut parameter, &doc);
         parameters.push(parameter);
     }
-    if route.body != RouteBody::All {
+    if route.body != RouteBody::All && !method.shape.client_streams() {
         let bound = |path: &str| {
             route.params.contains(&path)
                 || matches!(route.body, RouteBody::Field(f)
@@ -136,13 +136,41 @@ fn operation(
     }
 
     let mut responses = Map::new();
-    responses.insert(
-        route.status.to_string(),
-        json!({
-            "description": status_text(route.status),
-            "content": { "application/json": { "schema": schemas.message_ref(reply, package) } },
-        }),
-    );
+    let reply_ref = schemas.message_ref(reply, package);
+    match (method.shape.client_streams(), method.shape.server_streams()) {
+        // A stream of requests is a WebSocket: one message per frame each way.
+        (true, _) => {
+            let request_ref = schemas.message_ref(request, package);
+            responses.insert(
+                "101".to_owned(),
+                json!({
+                    "description": "Switching Protocols: a WebSocket. Requests and replies are one message per frame (JSON text by default); the client half-closes with the text frame \"\\u001eend\"; an error is the text frame \"\\u001eerror:<message>\" then close code 1011.",
+                    "x-websocket": { "request": request_ref, "reply": reply_ref },
+                }),
+            );
+        }
+        (false, true) => {
+            responses.insert(
+                "200".to_owned(),
+                json!({
+                    "description": "A stream of replies: Server-Sent Events (`event: message`, then `event: error` with the kratos error body if it fails), or NDJSON (`{\"result\": ..}` per line) with `Accept: application/x-ndjson`.",
+                    "content": {
+                        "text/event-stream": { "schema": reply_ref.clone() },
+                        "application/x-ndjson": { "schema": reply_ref },
+                    },
+                }),
+            );
+        }
+        (false, false) => {
+            responses.insert(
+                route.status.to_string(),
+                json!({
+                    "description": status_text(route.status),
+                    "content": { "application/json": { "schema": reply_ref } },
+                }),
+            );
+        }
+    }
     responses.insert(
         "default".to_owned(),
         json!({
