@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::time::Duration;
 
 use kratos_core::app::BoxFuture;
@@ -17,52 +16,8 @@ use kratos_core::middleware::recovery::catch;
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler, Kind};
 
-use crate::deadline::{DEFAULT_SERVER_TIMEOUT, server_timeout};
-use crate::stream::StreamState;
-
-/// What a server hands every call: its endpoint, its timeout and its middlewares.
-#[derive(Clone, Debug)]
-pub struct ServerState {
-    /// The URL the server is reached at (`http://127.0.0.1:8000`), shown to middlewares.
-    pub endpoint: Arc<str>,
-    /// The per-call timeout.
-    pub timeout: Duration,
-    /// The server's middlewares, outermost.
-    pub chain: Chain,
-    /// Stream settings and the stop signal streams watch.
-    pub stream: StreamState,
-}
-
-impl Default for ServerState {
-    fn default() -> Self {
-        Self {
-            endpoint: Arc::from(""),
-            timeout: DEFAULT_SERVER_TIMEOUT,
-            chain: Chain::default(),
-            stream: StreamState::default(),
-        }
-    }
-}
-
-/// The middlewares of one service plus, once mounted on a gRPC server, that server's state.
-/// `#[kratos::service]` keeps one in every `<Trait>Server<T>`.
-#[derive(Clone, Debug, Default)]
-pub struct ServiceChain {
-    /// The service's own middlewares.
-    pub chain: Chain,
-    /// The state of the server the service is mounted on.
-    pub server: Arc<ServerState>,
-}
-
-impl ServiceChain {
-    /// This chain with `middleware` appended to the service's middlewares.
-    pub fn with(&self, middleware: impl kratos_core::Middleware) -> Self {
-        Self {
-            chain: self.chain.with(middleware),
-            server: self.server.clone(),
-        }
-    }
-}
+use crate::deadline::server_timeout;
+pub use crate::state::{ServerState, ServiceChain};
 
 /// The innermost step of a server chain: the trait method of `M`.
 struct TypedEndpoint<'s, M, S> {

@@ -14,6 +14,7 @@ pub mod http;
 pub mod invoke;
 mod serve;
 pub mod service;
+pub mod state;
 pub mod stream;
 pub mod table;
 mod unreachable;

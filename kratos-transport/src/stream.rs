@@ -34,10 +34,10 @@ use kratos_core::middleware::recovery::catch;
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::stream::{StreamHandler, StreamSummary, Streaming};
 use kratos_core::{Context, Error, Method};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::deadline::server_timeout;
-use crate::invoke::ServiceChain;
+use crate::state::{ServiceChain, StreamState};
 
 /// Messages waiting between the handler's stream and the transport's writer: the
 /// handler's stream is polled only while there is room, so a slow reader slows it.
@@ -82,26 +82,6 @@ impl<R> Stream for Replies<R> {
             }
             Poll::Ready(Some(Event::End(Ok(())) | Event::Open(_)) | None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-/// A server's stream settings and its stop signal, shared by its calls.
-#[derive(Clone, Debug)]
-pub struct StreamState {
-    /// The longest wait for the next message either way; `None`: no limit.
-    pub idle_timeout: Option<Duration>,
-    /// Turns `true` when the server stops: open streams end normally.
-    pub stopping: watch::Receiver<bool>,
-}
-
-impl Default for StreamState {
-    fn default() -> Self {
-        // A sender dropped at once: `stopping` stays `false` and never changes.
-        let (_, stopping) = watch::channel(false);
-        Self {
-            idle_timeout: None,
-            stopping,
         }
     }
 }

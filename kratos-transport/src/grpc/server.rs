@@ -22,7 +22,7 @@ use super::dispatch::Dispatch;
 use crate::deadline::DEFAULT_SERVER_TIMEOUT;
 use crate::invoke::ServerState;
 use crate::serve::{ConnectionConfig, Layers, Listener, enabled};
-use crate::stream::StreamState;
+use crate::state::StreamState;
 use crate::table::ServiceTable;
 
 /// The `server.grpc` section of the config; every field has a default.

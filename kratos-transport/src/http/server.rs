@@ -18,7 +18,7 @@ use super::route::RouteTable;
 use super::state::{HttpState, MAX_BODY_BYTES};
 use crate::invoke::ServerState;
 use crate::serve::{ConnectionConfig, Layers, Listener, enabled};
-use crate::stream::StreamState;
+use crate::state::StreamState;
 
 /// The `server.http` section of the config; every field has a default.
 #[derive(Debug, Clone, Deserialize)]
