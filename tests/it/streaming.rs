@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kratos::http::ConnectionConfig;
 use kratos::prelude::*;
 use kratos::stream::StreamSummary;
 use kratos::{RunningApp, Streaming};
@@ -208,20 +209,26 @@ impl Fixture {
 }
 
 async fn start_with(timeout: Duration, idle: Duration) -> Fixture {
+    start_configured(timeout, idle, ConnectionConfig::default()).await
+}
+
+async fn start_configured(timeout: Duration, idle: Duration, limits: ConnectionConfig) -> Fixture {
     let seen = Arc::new(Seen::default());
     let recorder = Recorder::default();
     let mut http = kratos::config::HttpConfig::default();
     http.addr = "127.0.0.1:0".into();
     http.timeout = timeout;
     http.stream_idle_timeout = idle;
+    http.connection = limits.clone();
     let mut grpc = kratos::config::GrpcConfig::default();
     grpc.addr = "127.0.0.1:0".into();
     grpc.timeout = timeout;
     grpc.stream_idle_timeout = idle;
+    grpc.connection = limits;
     let app = App::builder()
         .handle_signals(false)
         .stop_timeout(Duration::from_secs(10))
-        .server(HttpServer::from_config(http).middleware(recorder.clone()))
+        .server(with_openapi(HttpServer::from_config(http)).middleware(recorder.clone()))
         .server(GrpcServer::from_config(grpc).middleware(recorder.clone()))
         .service(TickerServer::new(TickerImpl { seen: seen.clone() }))
         .build()
@@ -233,6 +240,16 @@ async fn start_with(timeout: Duration, idle: Duration) -> Fixture {
         seen,
         recorder,
     }
+}
+
+#[cfg(feature = "openapi")]
+fn with_openapi(http: HttpServer) -> HttpServer {
+    http.openapi("/q/openapi.json", "ticker", "v1")
+}
+
+#[cfg(not(feature = "openapi"))]
+fn with_openapi(http: HttpServer) -> HttpServer {
+    http
 }
 
 async fn start() -> Fixture {
@@ -545,4 +562,121 @@ async fn websocket_refusal_and_misuse_are_plain_http_answers() {
     // A plain GET on a WebSocket route.
     let answer = curl::get(&format!("{}/v1/add", f.http())).await;
     curl::assert_error(&answer, 400, "WEBSOCKET");
+}
+
+#[cfg(feature = "openapi")]
+#[tokio::test]
+async fn openapi_describes_server_streams_and_websockets() {
+    let f = start().await;
+    let doc = curl::get(&format!("{}/q/openapi.json", f.http()))
+        .await
+        .json();
+    let ticks = &doc["paths"]["/v1/ticks/{count}"]["get"]["responses"]["200"]["content"];
+    assert!(
+        ticks["text/event-stream"]["schema"]["$ref"].is_string(),
+        "{ticks}"
+    );
+    assert!(
+        ticks["application/x-ndjson"]["schema"]["$ref"].is_string(),
+        "{ticks}"
+    );
+    let add = &doc["paths"]["/v1/add"]["get"]["responses"];
+    assert!(
+        add["101"]["x-websocket"]["request"]["$ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("Num"),
+        "{add}"
+    );
+    assert!(
+        add["101"]["x-websocket"]["reply"]["$ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("Sum"),
+        "{add}"
+    );
+    assert!(
+        doc["paths"]["/v1/add"]["get"]["parameters"].is_null(),
+        "no query binding for a WebSocket"
+    );
+}
+
+#[tokio::test]
+async fn a_grpc_client_stream_outlives_the_body_read_timeout() {
+    let mut limits = ConnectionConfig::default();
+    limits.body_read_timeout = Duration::from_millis(200);
+    let f = start_configured(Duration::from_secs(1), Duration::ZERO, limits).await;
+    let client = TickerClient::grpc(&f.grpc()).unwrap();
+    // The requests trickle in for longer than the body read timeout, which is for
+    // unary bodies: the stream is not cut.
+    let (tx, nums) = Streaming::channel(1);
+    let sending = tokio::spawn(async move {
+        for n in 1..=3 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            tx.send(Num { n }).await.unwrap();
+        }
+    });
+    let sum = client.add(nums).await.unwrap();
+    sending.await.unwrap();
+    assert_eq!((sum.sum, sum.count), (6, 3));
+}
+
+/// Refuses every call without `authorization`.
+struct NeedsToken;
+
+#[kratos::middleware]
+impl Middleware for NeedsToken {
+    async fn handle(
+        &self,
+        ctx: &mut Context,
+        req: Request,
+        next: Next<'_>,
+    ) -> kratos::Result<Reply> {
+        if ctx.request_header("authorization").is_none() {
+            return Err(Error::unauthorized("NO_TOKEN", "missing token"));
+        }
+        next.run(ctx, req).await
+    }
+}
+
+#[tokio::test]
+async fn a_middleware_refusal_of_a_websocket_is_an_http_answer() {
+    let app = App::builder()
+        .handle_signals(false)
+        .server(
+            HttpServer::new()
+                .address("127.0.0.1:0")
+                .middleware(NeedsToken),
+        )
+        .service(TickerServer::new(TickerImpl {
+            seen: Arc::new(Seen::default()),
+        }))
+        .build()
+        .start()
+        .await
+        .unwrap();
+    let client = TickerClient::http(app.endpoint("http").unwrap()).unwrap();
+    let error = client.mirror(&caller(), words(&["a"])).await.unwrap_err();
+    assert_eq!((error.code, error.reason.as_str()), (401, "NO_TOKEN"));
+    let client = client.middleware(Token);
+    let (got, end) = drain(client.mirror(&caller(), words(&["a"])).await.unwrap()).await;
+    end.unwrap();
+    assert_eq!(got.len(), 1);
+}
+
+/// Sends a token.
+struct Token;
+
+#[kratos::middleware]
+impl Middleware for Token {
+    async fn handle(
+        &self,
+        ctx: &mut Context,
+        req: Request,
+        next: Next<'_>,
+    ) -> kratos::Result<Reply> {
+        ctx.request_headers_mut()
+            .insert("authorization", http::HeaderValue::from_static("Bearer t"));
+        next.run(ctx, req).await
+    }
 }

@@ -53,7 +53,7 @@ impl HttpClient {
             if M::DESCRIPTOR.shape.client_streams() {
                 websocket::<M>(base, ctx, requests).await
             } else {
-                self.server_stream::<M>(base, ctx, requests).await
+                self.server_stream::<M>(base, ctx, requests, timeout).await
             }
         };
         tokio::time::timeout(timeout, opening)
@@ -68,11 +68,12 @@ impl HttpClient {
         base: &str,
         ctx: &mut Context,
         requests: Streaming<M::Request>,
+        timeout: Duration,
     ) -> Result<Streaming<M::Reply>, Error> {
         let request = requests.single().await?;
-        // The time bounds only the opening; the server applies its own to that.
         let accept = HeaderValue::from_static("text/event-stream");
-        let outgoing = build_request::<M>(base, ctx, &request, Duration::ZERO, accept)?;
+        // The time left for the opening, sent as for a unary call.
+        let outgoing = build_request::<M>(base, ctx, &request, timeout, accept)?;
         let response = self.request::<M>(base, outgoing).await?;
         let (parts, body) = response.into_parts();
         keep_reply_headers(ctx, &parts.headers);
