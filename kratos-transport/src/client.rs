@@ -57,15 +57,7 @@ impl<M: Method> Endpoint for Outbound<'_, M> {
         req: Request,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let request = req.downcast::<M::Request>().map_err(|other| {
-                Error::internal_server(
-                    "MIDDLEWARE",
-                    format!(
-                        "a client middleware replaced the request of {} with {other:?}",
-                        M::DESCRIPTOR.operation
-                    ),
-                )
-            })?;
+            let request = req.take::<M::Request>(M::DESCRIPTOR.operation)?;
             let timeout = ctx.deadline().map_or(self.client.timeout, |deadline| {
                 deadline.saturating_duration_since(Instant::now())
             });
@@ -190,15 +182,7 @@ impl Client {
         let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)
             .run(&mut ctx, Request::new(request))
             .await?;
-        reply.downcast::<M::Reply>().map_err(|other| {
-            Error::internal_server(
-                "MIDDLEWARE",
-                format!(
-                    "a client middleware answered {} with {other:?}",
-                    M::DESCRIPTOR.operation
-                ),
-            )
-        })
+        reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     }
 }
 
@@ -225,15 +209,7 @@ impl Client {
         let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)
             .run(&mut ctx, Request::new(requests))
             .await?;
-        reply.downcast::<Streaming<M::Reply>>().map_err(|other| {
-            Error::internal_server(
-                "MIDDLEWARE",
-                format!(
-                    "a client middleware answered the stream of {} with {other:?}",
-                    M::DESCRIPTOR.operation
-                ),
-            )
-        })
+        reply.take::<Streaming<M::Reply>>(M::DESCRIPTOR.operation)
     }
 
     async fn open<M: Method>(
@@ -263,15 +239,7 @@ impl<M: Method> Endpoint for StreamOutbound<'_, M> {
         req: Request,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let requests = req.downcast::<Streaming<M::Request>>().map_err(|other| {
-                Error::internal_server(
-                    "MIDDLEWARE",
-                    format!(
-                        "a client middleware replaced the requests of {} with {other:?}",
-                        M::DESCRIPTOR.operation
-                    ),
-                )
-            })?;
+            let requests = req.take::<Streaming<M::Request>>(M::DESCRIPTOR.operation)?;
             let timeout = ctx.deadline().map_or(self.client.timeout, |deadline| {
                 deadline.saturating_duration_since(Instant::now())
             });

@@ -36,15 +36,7 @@ where
         req: Request,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let request = req.downcast::<M::Request>().map_err(|other| {
-                Error::internal_server(
-                    "MIDDLEWARE",
-                    format!(
-                        "a middleware replaced the request of {} with {other:?}",
-                        M::DESCRIPTOR.operation
-                    ),
-                )
-            })?;
+            let request = req.take::<M::Request>(M::DESCRIPTOR.operation)?;
             M::call(self.service, ctx, request).await.map(Reply::new)
         })
     }
@@ -86,15 +78,7 @@ where
         )
         .run(ctx, request)
         .await?;
-        reply.downcast::<M::Reply>().map_err(|other| {
-            Error::internal_server(
-                "MIDDLEWARE",
-                format!(
-                    "a middleware answered {} with {other:?}",
-                    M::DESCRIPTOR.operation
-                ),
-            )
-        })
+        reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     };
     run_bounded(kind, operation, incoming, timeout, call).await
 }

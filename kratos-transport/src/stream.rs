@@ -194,12 +194,7 @@ where
             let operation = M::DESCRIPTOR.operation;
             let requests = match req.downcast::<M::Request>() {
                 Ok(one) => Streaming::once(one),
-                Err(req) => req.downcast::<Streaming<M::Request>>().map_err(|other| {
-                    Error::internal_server(
-                        "MIDDLEWARE",
-                        format!("a middleware replaced the request of {operation} with {other:?}"),
-                    )
-                })?,
+                Err(req) => req.take::<Streaming<M::Request>>(operation)?,
             };
             let received = Arc::new(AtomicU64::new(0));
             let requests = Streaming::new(Counted {

@@ -4,6 +4,8 @@
 use std::any::Any;
 use std::fmt;
 
+use crate::error::Error;
+
 /// Anything that can travel through a chain: a message, or a raw HTTP request for hand-written routes.
 pub trait Payload: Any + fmt::Debug + Send {
     /// This value as `Any`, for downcasting.
@@ -91,6 +93,17 @@ impl Request {
         }
     }
 
+    /// Takes the value out as `T` for the call of `operation`; when a middleware put
+    /// something else in its place, the 500 `MIDDLEWARE` error that names it.
+    pub fn take<T: Any>(self, operation: &str) -> Result<T, Error> {
+        self.downcast::<T>().map_err(|other| {
+            Error::internal_server(
+                "MIDDLEWARE",
+                format!("a middleware replaced the request of {operation} with {other:?}"),
+            )
+        })
+    }
+
     /// Runs the request type's validation, if it has one.
     pub fn validate(&self) -> Option<Result<(), String>> {
         self.validator
@@ -133,6 +146,17 @@ impl Reply {
         } else {
             Err(self)
         }
+    }
+
+    /// Takes the value out as `T` for the call of `operation`; when a middleware
+    /// answered something else, the 500 `MIDDLEWARE` error that names it.
+    pub fn take<T: Any>(self, operation: &str) -> Result<T, Error> {
+        self.downcast::<T>().map_err(|other| {
+            Error::internal_server(
+                "MIDDLEWARE",
+                format!("a middleware answered {operation} with {other:?}"),
+            )
+        })
     }
 }
 

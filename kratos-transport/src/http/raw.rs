@@ -139,12 +139,7 @@ where
                 middleware::Request::new(request).with_describe(describe_request),
             )
             .await?;
-        reply.downcast::<Response>().map_err(|other| {
-            Error::internal_server(
-                "MIDDLEWARE",
-                format!("a middleware answered {operation} with {other:?}"),
-            )
-        })
+        reply.take::<Response>(operation)
     };
     let result = run_bounded(Kind::Http, operation, incoming, timeout, call).await;
     let headers = ctx.take_reply_headers();
