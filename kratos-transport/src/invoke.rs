@@ -97,21 +97,27 @@ pub(crate) async fn run_bounded<R>(
         Ok(result) => result,
         Err(_) => Err(server_timeout(timeout)),
     };
-    if let Err(error) = &result
-        && error.code >= 500
-    {
-        let cause = error.cause().map(|c| c.to_string());
-        tracing::error!(
-            %kind,
-            operation,
-            code = error.code,
-            reason = %error.reason,
-            message = %error.message,
-            cause = cause.as_deref().unwrap_or(""),
-            "call failed"
-        );
+    if let Err(error) = &result {
+        log_failure(kind, operation, error, "call failed");
     }
     result
+}
+
+/// Logs a server-side failure (code 500 and up) with its cause, once, where it ends.
+pub(crate) fn log_failure(kind: Kind, operation: &str, error: &Error, what: &'static str) {
+    if error.code < 500 {
+        return;
+    }
+    let cause = error.cause().map(|c| c.to_string());
+    tracing::error!(
+        %kind,
+        operation,
+        code = error.code,
+        reason = %error.reason,
+        message = %error.message,
+        cause = cause.as_deref().unwrap_or(""),
+        "{what}"
+    );
 }
 
 /// Polls `call`, turning a panic inside it into the recovery error, whose cause is the

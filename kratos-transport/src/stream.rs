@@ -37,6 +37,7 @@ use kratos_core::{Context, Error, Method};
 use tokio::sync::mpsc;
 
 use crate::deadline::server_timeout;
+use crate::invoke::log_failure;
 use crate::state::{ServiceChain, StreamState};
 
 /// Messages waiting between the handler's stream and the transport's writer: the
@@ -153,19 +154,8 @@ async fn run<M, S>(
         Ok(result) => result.map(drop),
         Err(panic) => Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic)),
     };
-    if let Err(error) = &result
-        && error.code >= 500
-    {
-        let cause = error.cause().map(|c| c.to_string());
-        tracing::error!(
-            %kind,
-            operation,
-            code = error.code,
-            reason = %error.reason,
-            message = %error.message,
-            cause = cause.as_deref().unwrap_or(""),
-            "stream failed"
-        );
+    if let Err(error) = &result {
+        log_failure(kind, operation, error, "stream failed");
     }
     let _ = events.send(Event::End(result)).await;
 }
