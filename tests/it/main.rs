@@ -35,6 +35,7 @@ mod discovery;
 mod envelope;
 mod errors;
 mod example;
+mod example_stream;
 mod features;
 mod grpc_input;
 #[cfg(all(feature = "xml", feature = "yaml", feature = "form"))]
