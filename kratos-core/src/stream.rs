@@ -167,14 +167,14 @@ pub trait StreamHandler<S: ?Sized>: Method {
     ) -> impl Future<Output = Result<Streaming<Self::Reply>, Error>> + Send + 'a;
 }
 
-/// What a middleware's `next.run(..)` answers for a stream that ended normally: the
-/// messages each way. (An error end is the `Err` it answers.)
+/// What a middleware's `next.run(..)` answers for a stream that ended normally, on
+/// a server or a client: the messages each way. (An error end is the `Err` it answers.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct StreamSummary {
-    /// Requests the handler read.
+    /// Messages this side read: requests on a server, replies on a client.
     pub received: u64,
-    /// Replies handed to the transport.
+    /// Messages this side wrote: replies on a server, requests on a client.
     pub sent: u64,
 }
 

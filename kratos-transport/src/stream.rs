@@ -260,13 +260,16 @@ fn cancelled() -> Error {
     Error::client_closed("", "the peer cancelled the stream")
 }
 
-/// Counts the messages that pass.
-struct Counted<T> {
-    inner: Idle<T>,
-    count: Arc<AtomicU64>,
+/// Counts the messages that pass (for a [`StreamSummary`]), on servers and clients.
+pub(crate) struct Counted<S> {
+    pub(crate) inner: S,
+    pub(crate) count: Arc<AtomicU64>,
 }
 
-impl<T> Stream for Counted<T> {
+impl<S, T> Stream for Counted<S>
+where
+    S: Stream<Item = Result<T, Error>> + Unpin,
+{
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {

@@ -680,3 +680,40 @@ impl Middleware for Token {
         next.run(ctx, req).await
     }
 }
+
+#[tokio::test]
+async fn a_client_middleware_sees_the_whole_stream_too() {
+    let f = start().await;
+    for (transport, client) in f.clients() {
+        let recorder = Recorder::default();
+        let client = client.middleware(recorder.clone());
+        drain(client.ticks(ticks(3)).await.unwrap())
+            .await
+            .1
+            .unwrap();
+        client
+            .add(Streaming::iter((0..7).map(|n| Num { n })))
+            .await
+            .unwrap();
+        let failing = TickRequest {
+            count: 4,
+            fail_at: 2,
+            ..TickRequest::default()
+        };
+        let _ = drain(client.ticks(failing).await.unwrap()).await;
+        let ended = recorder.0.lock().unwrap().clone();
+        assert_eq!(ended.len(), 3, "{transport}: once per stream: {ended:?}");
+        // A client reads replies and writes requests.
+        assert_eq!(
+            ended[0].summary,
+            Some(StreamSummary::new(3, 1)),
+            "{transport}"
+        );
+        assert_eq!(
+            ended[1].summary,
+            Some(StreamSummary::new(1, 7)),
+            "{transport}"
+        );
+        assert_eq!(ended[2].code, 409, "{transport}: {:?}", ended[2]);
+    }
+}

@@ -14,7 +14,6 @@ use http::HeaderMap;
 use kratos_core::app::BoxFuture;
 use kratos_core::metadata::{GLOBAL_PREFIX, incoming};
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
-use kratos_core::stream::Streaming;
 use kratos_core::{Chain, Context, Error, Kind, Method, Middleware};
 
 use kratos_core::registry::Discovery;
@@ -25,6 +24,8 @@ use crate::deadline::DEFAULT_CLIENT_TIMEOUT;
 use crate::error::ClientError;
 use crate::grpc::GrpcClient;
 use crate::http::HttpClient;
+
+mod stream;
 
 #[derive(Clone, Debug)]
 enum Transport {
@@ -183,71 +184,6 @@ impl Client {
             .run(&mut ctx, Request::new(request))
             .await?;
         reply.take::<M::Reply>(M::DESCRIPTOR.operation)
-    }
-}
-
-impl Client {
-    /// Opens a streaming call of method `M` (any shape): the middlewares run once,
-    /// around the opening; the timeout (or the caller's deadline) bounds the opening,
-    /// not the stream. `caller` is handed on as for [`Client::unary`].
-    pub async fn stream<M: Method>(
-        &self,
-        caller: Option<&Context>,
-        requests: Streaming<M::Request>,
-    ) -> Result<Streaming<M::Reply>, Error> {
-        let mut ctx = self.context::<M>(caller);
-        let timeout = ctx.deadline().map_or(self.timeout, |deadline| {
-            deadline.saturating_duration_since(Instant::now())
-        });
-        if self.chain.is_empty() {
-            return self.open::<M>(&mut ctx, requests, timeout).await;
-        }
-        let endpoint = StreamOutbound::<M> {
-            client: self,
-            method: PhantomData,
-        };
-        let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)
-            .run(&mut ctx, Request::new(requests))
-            .await?;
-        reply.take::<Streaming<M::Reply>>(M::DESCRIPTOR.operation)
-    }
-
-    async fn open<M: Method>(
-        &self,
-        ctx: &mut Context,
-        requests: Streaming<M::Request>,
-        timeout: Duration,
-    ) -> Result<Streaming<M::Reply>, Error> {
-        match &self.transport {
-            Transport::Http(c) => c.open_stream::<M>(ctx, requests, timeout).await,
-            Transport::Grpc(c) => c.open_stream::<M>(ctx, requests, timeout).await,
-            Transport::Balanced(b) => b.open_stream::<M>(ctx, requests, timeout).await,
-        }
-    }
-}
-
-/// The innermost step of a client chain around a stream's opening.
-struct StreamOutbound<'c, M> {
-    client: &'c Client,
-    method: PhantomData<fn() -> M>,
-}
-
-impl<M: Method> Endpoint for StreamOutbound<'_, M> {
-    fn call<'a>(
-        &'a self,
-        ctx: &'a mut Context,
-        req: Request,
-    ) -> BoxFuture<'a, Result<Reply, Error>> {
-        Box::pin(async move {
-            let requests = req.take::<Streaming<M::Request>>(M::DESCRIPTOR.operation)?;
-            let timeout = ctx.deadline().map_or(self.client.timeout, |deadline| {
-                deadline.saturating_duration_since(Instant::now())
-            });
-            self.client
-                .open::<M>(ctx, requests, timeout)
-                .await
-                .map(Reply::new)
-        })
     }
 }
 
