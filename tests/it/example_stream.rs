@@ -7,6 +7,8 @@
 
 use serde_json::{Value, json};
 
+use crate::curl;
+
 use crate::process::{config_dir, python_client, start};
 
 /// What the example's config gets: ticks fast enough for a test.
@@ -20,6 +22,7 @@ fn go_error_text(reason: &str, message: &str) -> String {
 }
 
 /// A failed gRPC call as `stream_grpc_client.py` reports it.
+#[cfg(all(feature = "proto-export", feature = "reflection"))]
 fn grpc_failure(code: &str, message: &str, reason: &str) -> Value {
     json!({
         "code": code,
@@ -207,4 +210,27 @@ fn sse_ndjson_and_websocket_peers_read_every_stream_shape() {
     );
     assert_eq!(seen["ws_echo_boom"]["frames"], json!([]));
     assert_eq!(seen["ws_echo_boom"]["close"][0], 1011);
+}
+
+#[tokio::test]
+async fn the_stream_idle_timeout_is_read_from_the_config_file() {
+    // Ticks 300ms apart, streams idle for at most 50ms: the first tick comes, the
+    // second is too late.
+    let conf = config_dir("counter:\n  interval: 300ms\n");
+    let text = std::fs::read_to_string(conf.path().join("config.yaml")).unwrap();
+    let text = text.replace(
+        "    timeout: 1s\n",
+        "    timeout: 1s\n    stream_idle_timeout: 50ms\n",
+    );
+    std::fs::write(conf.path().join("config.yaml"), text).unwrap();
+    let app = start("stream", conf.path());
+    let answer = curl::get(&format!("http://{}/v1/countdown/3", app.http)).await;
+    let text = answer.text();
+    let (first, rest) = text.split_once("\n\n").expect(text);
+    assert_eq!(first, "event: message\ndata: {\"n\":3}");
+    assert!(rest.starts_with("event: error\n"), "{text}");
+    assert!(
+        rest.contains("\"code\":504") && rest.contains("STREAM_IDLE"),
+        "{text}"
+    );
 }
