@@ -543,16 +543,26 @@ async fn a_stopping_server_ends_its_open_streams_cleanly() {
     let mut over_grpc = grpc.ticks(request).await.unwrap();
     assert!(over_http.message().await.unwrap().is_some());
     assert!(over_grpc.message().await.unwrap().is_some());
+    // A bidi stream over a WebSocket whose client never half-closes.
+    let (tx, words) = Streaming::channel(1);
+    tx.send(Word { text: "w".into() }).await.unwrap();
+    let mut over_ws = http.mirror(&caller(), words).await.unwrap();
+    assert!(over_ws.message().await.unwrap().is_some());
     let mut app = f.app;
     let stop = tokio::spawn(async move { app.stop().await });
     assert!(
         matches!(over_http.message().await, Ok(None)),
-        "HTTP: a clean end"
+        "SSE: a clean end"
     );
     assert!(
         matches!(over_grpc.message().await, Ok(None)),
         "gRPC: a clean end"
     );
+    assert!(
+        matches!(over_ws.message().await, Ok(None)),
+        "WebSocket: close 1000"
+    );
+    drop(tx);
     stop.await.unwrap().unwrap();
 }
 
