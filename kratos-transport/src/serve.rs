@@ -23,7 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::error::ServeError;
 
-pub(crate) use body::{BodyClock, BodyTimeout};
+pub(crate) use body::BodyTimeout;
 pub(crate) use limits::deserialize_size;
 pub use limits::{
     ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
@@ -54,6 +54,7 @@ pub(crate) async fn start(
     kind: &'static str,
     addr: &str,
     limits: &ConnectionConfig,
+    untimed: Arc<[&'static str]>,
     make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Router,
 ) -> Result<Serving, ServeError> {
     let listener = TcpListener::bind(addr)
@@ -86,7 +87,7 @@ pub(crate) async fn start(
         },
         body_timeout: enabled(limits.body_read_timeout),
         late_body,
-        clocked: kind == "grpc",
+        untimed,
     };
     warn_if_descriptors_short(kind, limits.connection_slots());
     let accept = tokio::spawn(loop_.run(listener, stopped));
@@ -109,8 +110,8 @@ struct AcceptLoop {
     timeouts: Timeouts,
     body_timeout: Option<Duration>,
     late_body: LateBody,
-    /// gRPC: a call may be a stream, whose body outlives the body read timeout.
-    clocked: bool,
+    /// Paths whose request body is a stream: no body read timeout.
+    untimed: Arc<[&'static str]>,
 }
 
 impl AcceptLoop {
@@ -145,7 +146,7 @@ impl AcceptLoop {
                 conn: state.clone(),
                 body_timeout: self.body_timeout,
                 late_body: self.late_body,
-                clocked: self.clocked,
+                untimed: self.untimed.clone(),
             };
             let connection = self
                 .builder
@@ -241,12 +242,13 @@ impl Listener {
         &mut self,
         addr: &str,
         limits: &ConnectionConfig,
+        untimed: Arc<[&'static str]>,
         make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Router,
     ) -> Result<(), Error> {
         if let Some(problem) = self.problem.take() {
             return Err(problem);
         }
-        self.serving = Some(start(self.kind, addr, limits, make).await?);
+        self.serving = Some(start(self.kind, addr, limits, untimed, make).await?);
         Ok(())
     }
 

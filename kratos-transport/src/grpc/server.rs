@@ -260,8 +260,16 @@ impl Server for GrpcServer {
                 layers.apply(routes.prepare().into_axum_router())
             };
             let config = &self.config;
+            // A stream of requests is a body that lives as long as its call.
+            let untimed: Arc<[&'static str]> = self
+                .descriptors
+                .iter()
+                .flat_map(|service| service.methods)
+                .filter(|method| method.shape.client_streams())
+                .map(|method| method.operation)
+                .collect();
             self.listener
-                .start(&config.addr, &config.connection, make)
+                .start(&config.addr, &config.connection, untimed, make)
                 .await?;
             self.set_health(ServingStatus::Serving).await;
             Ok(())

@@ -21,7 +21,6 @@ use super::adapter::{BoxFuture, Request, ResponseFuture};
 use super::codec::{ProtoCodec, refuse_content_type};
 use super::status::{error_from_status, status_from_error};
 use crate::invoke::ServiceChain;
-use crate::serve::BodyClock;
 use crate::stream::{Input, Replies, open};
 use crate::unreachable::NodeUnreachable;
 
@@ -35,11 +34,6 @@ where
     Box::pin(async move {
         if let Some(refusal) = refuse_content_type(request.headers()) {
             return Ok(refusal);
-        }
-        // The body is the request stream: it lives as long as the call, so the body
-        // read timeout does not apply (the stream idle timeout does).
-        if let Some(clock) = request.extensions().get::<BodyClock>() {
-            clock.stop();
         }
         let call = StreamCall::<M, S> {
             service,

@@ -289,6 +289,8 @@ impl Server for HttpServer {
         Box::pin(self.listener.start(
             &config.addr,
             &config.connection,
+            // WebSocket streams are upgrades: their bytes are no request body.
+            Arc::from([]),
             move |endpoint, stopping| {
                 let state = Arc::new(HttpState {
                     server: ServerState {

@@ -8,7 +8,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -42,24 +41,6 @@ impl std::fmt::Display for BodyTimeout {
 
 impl std::error::Error for BodyTimeout {}
 
-/// Takes one request's body off the body read timeout: a gRPC streaming call,
-/// whose body is a stream that lives as long as the call, stops it before reading
-/// (its stalls are the stream idle timeout's). Only gRPC requests carry one (in
-/// their extensions), so the unary HTTP path allocates nothing for it.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct BodyClock(Arc<AtomicBool>);
-
-impl BodyClock {
-    /// No body read timeout for this request from now on.
-    pub(crate) fn stop(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    fn stopped(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
 /// Which error a late body reports: each transport's own (a `tonic::Status` for
 /// gRPC, so the client sees `DEADLINE_EXCEEDED` rather than `UNKNOWN`).
 pub(crate) type LateBody = fn(Duration) -> BoxError;
@@ -87,7 +68,6 @@ pin_project! {
         inner: Incoming,
         timeout: Option<(Duration, LateBody)>,
         sleep: Option<Pin<Box<Sleep>>>,
-        clock: Option<BodyClock>,
     }
 }
 
@@ -106,11 +86,6 @@ impl Body for TimedBody {
         let Some((timeout, late)) = *this.timeout else {
             return Poll::Pending;
         };
-        if this.clock.as_ref().is_some_and(BodyClock::stopped) {
-            *this.timeout = None;
-            *this.sleep = None;
-            return Poll::Pending;
-        }
         let sleep = this
             .sleep
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
@@ -167,8 +142,11 @@ pub(crate) struct ConnService {
     pub(crate) conn: Arc<ConnState>,
     pub(crate) body_timeout: Option<Duration>,
     pub(crate) late_body: LateBody,
-    /// Whether requests carry a [`BodyClock`] (gRPC: a call may be a stream).
-    pub(crate) clocked: bool,
+    /// The paths whose request body is a stream that lives as long as the call
+    /// (gRPC client- and bidi-streaming methods): the body read timeout is for
+    /// unary bodies, a stream's stalls are the stream idle timeout's. Usually
+    /// empty, and then free.
+    pub(crate) untimed: Arc<[&'static str]>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -178,18 +156,15 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 
     fn call(&self, request: Request<Incoming>) -> CallFuture {
         let call = self.conn.begin_call(request.version());
-        let timeout = self.body_timeout.map(|timeout| (timeout, self.late_body));
-        let mut request = request;
-        let clock = (self.clocked && timeout.is_some()).then(|| {
-            let clock = BodyClock::default();
-            request.extensions_mut().insert(clock.clone());
-            clock
-        });
+        let streamed = !self.untimed.is_empty() && self.untimed.contains(&request.uri().path());
+        let timeout = match self.body_timeout {
+            Some(timeout) if !streamed => Some((timeout, self.late_body)),
+            _ => None,
+        };
         let request = request.map(|inner| TimedBody {
             inner,
             timeout,
             sleep: None,
-            clock,
         });
         CallFuture {
             inner: self.router.clone().oneshot(request),
