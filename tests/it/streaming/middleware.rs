@@ -52,6 +52,44 @@ async fn metadata_reaches_the_handler_of_a_stream() {
     }
 }
 
+#[tokio::test]
+async fn x_md_global_metadata_propagates_on_streams() {
+    let app = App::builder()
+        .handle_signals(false)
+        .server(
+            HttpServer::new()
+                .address("127.0.0.1:0")
+                .middleware(kratos::middleware::metadata::server()),
+        )
+        .server(
+            GrpcServer::new()
+                .address("127.0.0.1:0")
+                .middleware(kratos::middleware::metadata::server()),
+        )
+        .service(TickerServer::new(TickerImpl {
+            seen: Arc::new(Seen::default()),
+        }))
+        .build()
+        .start()
+        .await
+        .unwrap();
+    let grpc = app
+        .endpoint("grpc")
+        .unwrap()
+        .replacen("grpc://", "http://", 1);
+    for client in [
+        TickerClient::http(app.endpoint("http").unwrap()).unwrap(),
+        TickerClient::grpc(&grpc).unwrap(),
+    ] {
+        let client = client.middleware(kratos::middleware::metadata::client());
+        let mut ctx = caller();
+        ctx.metadata_mut().set("x-md-global-who", "md:");
+        let (got, end) = drain(client.mirror(&ctx, words(&["hi"])).await.unwrap()).await;
+        end.unwrap();
+        assert_eq!(got[0].text, "md:hi");
+    }
+}
+
 /// Sends `x-who: me:` with every call.
 struct SetHeader;
 

@@ -116,7 +116,13 @@ impl Ticker for TickerImpl {
         ctx: &Context,
         mut req: Streaming<Word>,
     ) -> kratos::Result<Streaming<Word>> {
-        let who = ctx.request_header("x-who").unwrap_or("").to_owned();
+        // Propagated metadata first (a server with `metadata::server()`), else a header.
+        let who = ctx
+            .metadata()
+            .get("x-md-global-who")
+            .or(ctx.request_header("x-who"))
+            .unwrap_or("")
+            .to_owned();
         let (tx, words) = Streaming::channel(1);
         tokio::spawn(async move {
             loop {
