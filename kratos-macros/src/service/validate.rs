@@ -1,7 +1,8 @@
 //! Checking a parsed service trait and building the model `expand` writes from.
 //! One function per rule, each reporting at the tokens the user wrote: the
 //! trait's arguments and members, then each method's signature and attributes,
-//! then each route, then the routes of all methods together.
+//! then each route, then the routes of all methods together. The rules of
+//! streaming methods are in `stream`.
 
 use proc_macro2::Span;
 use syn::{Ident, ItemTrait, LitInt, LitStr, Type};
@@ -10,6 +11,9 @@ use super::parse::{self, Output, Param, Receiver, RouteAttr};
 use super::route::{self, Body, Route, Verb};
 use crate::case::upper_camel;
 use crate::errors::Errors;
+use stream::{not_a_trait, stream_by_value, stream_item, stream_route};
+
+mod stream;
 
 /// A checked service trait.
 pub(super) struct Service {
@@ -141,11 +145,15 @@ fn method(ast: &parse::Method, routes: Vec<Route>, errors: &mut Errors) -> Optio
     let params = params(ast, errors);
     let request = params
         .as_ref()
+        .filter(|(_, request)| stream_by_value(request, errors) && not_a_trait(request, errors))
         .and_then(|(_, request)| owned_request(request, errors));
     let output = returns_result(&ast.output, errors);
     let ((ctx, _), request_param, (output, reply)) = (params?, request?, output?);
-    let (request, client_streams) = stream_item(&request_param, errors)?;
-    let (reply, server_streams) = stream_item(&reply, errors)?;
+    let (request, reply) = (
+        stream_item(&request_param, errors),
+        stream_item(&reply, errors),
+    );
+    let ((request, client_streams), (reply, server_streams)) = (request?, reply?);
     let shape = match (client_streams, server_streams) {
         (false, false) => Shape::Unary,
         (false, true) => Shape::ServerStreaming,
@@ -263,73 +271,6 @@ fn owned_request(request: &Type, errors: &mut Errors) -> Option<Type> {
             "the request is an owned message type, like `req: HelloRequest`",
         );
         None
-    }
-}
-
-/// The message type of a request or reply and whether it is a stream of them:
-/// `Streaming<T>` (any path ending in `Streaming`) is `(T, true)`. A stream inside
-/// an `Option` is refused: a stream with no message is empty, not absent.
-fn stream_item(ty: &Type, errors: &mut Errors) -> Option<(Type, bool)> {
-    if let Some(inner) = generic_arg(ty, "Option")
-        && generic_arg(&inner, "Streaming").is_some()
-    {
-        errors.at(
-            ty,
-            "a stream cannot be optional: write `kratos::Streaming<T>` (a stream with no message is an empty stream)",
-        );
-        return None;
-    }
-    match generic_arg(ty, "Streaming") {
-        Some(item) => Some((item, true)),
-        None => Some((ty.clone(), false)),
-    }
-}
-
-/// `T` of `Name<T>` (any path whose last segment is `Name`).
-fn generic_arg(ty: &Type, name: &str) -> Option<Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(item) if args.args.len() == 1 => Some(item.clone()),
-        _ => None,
-    }
-}
-
-/// What a route of a streaming method can be: a stream of requests arrives over
-/// WebSocket, which opens with a GET and no body; a server-streaming request is
-/// bound whole or from the path and query.
-fn stream_route(shape: Shape, route: &Route, errors: &mut Errors) {
-    if shape.client_streams() {
-        if route.verb != Verb::Get {
-            errors.push(syn::Error::new(
-                route.path.span(),
-                format!(
-                    "a method that takes `Streaming<..>` is served over WebSocket, which opens with GET: write `#[route(get = \"{}\")]`",
-                    route.path.value()
-                ),
-            ));
-        }
-        if let Some(name) = route.params.first() {
-            errors.push(syn::Error::new(
-                route.path.span(),
-                format!(
-                    "a WebSocket route binds no path variable: its requests arrive as messages; remove `{{{name}}}` from the path"
-                ),
-            ));
-        }
-    } else if shape == Shape::ServerStreaming
-        && let Body::Field(_, lit) = &route.body
-    {
-        errors.at(
-            lit,
-            "a server-streaming route takes its request whole: write `body = \"*\"`, or no body for a GET",
-        );
     }
 }
 

@@ -1,0 +1,20 @@
+// Misuse: Streaming without its message type.
+use kratos::Streaming;
+
+#[kratos::message]
+pub struct Number {
+    pub n: i64,
+}
+
+#[kratos::message]
+pub struct Total {
+    pub sum: i64,
+}
+
+#[kratos::service(package = "stream.v1")]
+pub trait Counter {
+    #[route(get = "/v1/sum")]
+    async fn sum(&self, req: Streaming) -> kratos::Result<Total>;
+}
+
+fn main() {}

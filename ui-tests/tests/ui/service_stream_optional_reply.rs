@@ -1,0 +1,20 @@
+// Misuse: a stream of replies inside an Option.
+use kratos::Streaming;
+
+#[kratos::message]
+pub struct Number {
+    pub n: i64,
+}
+
+#[kratos::message]
+pub struct Total {
+    pub sum: i64,
+}
+
+#[kratos::service(package = "stream.v1")]
+pub trait Counter {
+    #[route(get = "/v1/count/{n}")]
+    async fn count(&self, req: Number) -> kratos::Result<Option<Streaming<Total>>>;
+}
+
+fn main() {}
