@@ -196,12 +196,22 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         kratos_core::redact::add_sensitive_header(header);
     }
     let servers: ServerSection = config.get("server")?.unwrap_or_default();
+    // A scrape route means the request metrics are wanted: outermost, on both
+    // servers, so they time and count everything the other middlewares do.
+    #[cfg(feature = "metrics")]
+    let metrics = servers.http.metrics.is_some();
     let mut http = HttpServer::from_config(servers.http);
     #[cfg(feature = "openapi")]
     {
         http = http.openapi_info(name, version);
     }
     let mut grpc = GrpcServer::from_config(servers.grpc);
+    #[cfg(feature = "metrics")]
+    if metrics {
+        let middleware: Arc<dyn Middleware> = Arc::new(kratos_core::middleware::metrics::server());
+        http = http.middleware_arc(middleware.clone());
+        grpc = grpc.middleware_arc(middleware);
+    }
     for middleware in default_middlewares() {
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);

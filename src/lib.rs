@@ -124,6 +124,8 @@ pub mod deadline {
 
 /// The middleware model: one chain for HTTP and gRPC, servers and clients.
 pub mod middleware {
+    #[cfg(feature = "metrics")]
+    pub use kratos_core::middleware::metrics;
     pub use kratos_core::middleware::selector::{Selector, selector};
     pub use kratos_core::middleware::{
         Chain, Endpoint, Middleware, Next, Payload, Reply, Request, Validator,

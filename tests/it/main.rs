@@ -45,6 +45,8 @@ mod http;
 mod injection;
 mod logging;
 mod messages;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod middleware;
 mod panics;
 mod streaming;

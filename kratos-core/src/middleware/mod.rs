@@ -11,6 +11,8 @@
 
 pub mod logging;
 pub mod metadata;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod payload;
 pub mod recovery;
 pub mod selector;

@@ -16,6 +16,8 @@
 mod binding;
 mod body;
 mod client;
+#[cfg(feature = "metrics")]
+mod metrics;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod raw;
@@ -33,6 +35,8 @@ pub use bytes::Bytes;
 pub use client::HttpClient;
 pub use http::{HeaderMap, HeaderValue, StatusCode};
 pub use kratos_core::HttpMethod;
+#[cfg(feature = "metrics")]
+pub use metrics::{PROMETHEUS_TEXT, install_prometheus};
 pub use reply::{ErrorEncoder, ReplyEncoder, encode_error, encode_reply, reply_codec, response};
 pub use route::RouteTable;
 pub use server::{HttpConfig, HttpServer};

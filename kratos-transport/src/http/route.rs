@@ -168,6 +168,21 @@ impl RouteTable {
         self.insert(method, path, path.to_owned(), operation, factory)
     }
 
+    /// Adds a GET route answered by `handler` outside every middleware: for what
+    /// the server serves about itself (the metrics scrape), which no call chain
+    /// should count, log or refuse.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn add_unchained<H, T>(&mut self, path: &str, handler: H)
+    where
+        H: axum::handler::Handler<T, ()> + Sync,
+        T: 'static,
+    {
+        let factory: RouteFactory = Box::new(move |_| on(filter(HttpMethod::Get), handler.clone()));
+        if let Err(error) = self.insert(HttpMethod::Get, path, path.to_owned(), path, factory) {
+            tracing::warn!(path, %error, "route not added");
+        }
+    }
+
     /// The axum router: every path, 405 for a known path with another verb, 404 for the rest.
     pub(crate) fn router(&self, http: &Arc<HttpState>) -> Router {
         let mut router = Router::new();

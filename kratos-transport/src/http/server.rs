@@ -38,6 +38,10 @@ pub struct HttpConfig {
     /// default 4 MiB ([`MAX_BODY_BYTES`](super::MAX_BODY_BYTES)).
     #[serde(deserialize_with = "crate::serve::deserialize_size")]
     pub max_body: usize,
+    /// Path of the Prometheus scrape route, e.g. `/metrics`; default none. With it,
+    /// `#[kratos::main]` also puts the metrics middleware on both servers. Served
+    /// with the `metrics` feature; without it, a warning at start says so.
+    pub metrics: Option<String>,
     /// Streaming calls: how long a stream may wait for its next message, either
     /// way, before it ends with 504 `STREAM_IDLE` (gRPC `DEADLINE_EXCEEDED`); `0s`
     /// (the default) sets no limit. The timeout above bounds only a stream's opening.
@@ -56,6 +60,7 @@ impl Default for HttpConfig {
             timeout: Duration::from_secs(1),
             openapi: None,
             max_body: MAX_BODY_BYTES,
+            metrics: None,
             stream_idle_timeout: Duration::ZERO,
             connection: ConnectionConfig::default(),
         }
@@ -273,6 +278,17 @@ impl Server for HttpServer {
         {
             let openapi = self.openapi.mount(&mut self.routes, &self.descriptors);
             self.listener.record(openapi.map(|()| true));
+        }
+        #[cfg(feature = "metrics")]
+        if let Some(path) = self.config.metrics.clone() {
+            super::metrics::mount(&mut self.routes, &path);
+        }
+        #[cfg(not(feature = "metrics"))]
+        if let Some(path) = &self.config.metrics {
+            tracing::warn!(
+                path = %path,
+                "server.http.metrics is set, but kratos was built without its `metrics` feature: nothing is served"
+            );
         }
         // A config written for a full build still starts; the missing route is logged.
         #[cfg(not(feature = "openapi"))]

@@ -1,0 +1,70 @@
+//! The Prometheus scrape route of an HTTP server (`server.http.metrics: /metrics`):
+//! the process's metrics in the Prometheus text format, served outside the
+//! middleware chain (a scrape is neither counted, logged nor refused by auth).
+//!
+//! The recorder is `metrics-exporter-prometheus`'s, installed once per process as
+//! the global `metrics` recorder, so a program's own `metrics::counter!` lands on
+//! the same page. The request histograms get [`DEFAULT_BUCKETS`] unless
+//! [`install_prometheus`] was called first with others.
+
+use std::sync::OnceLock;
+
+use axum::response::IntoResponse;
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use kratos_core::middleware::metrics::{
+    CLIENT_REQUESTS_SECONDS, DEFAULT_BUCKETS, SERVER_REQUESTS_SECONDS,
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::route::RouteTable;
+
+/// The content type of the Prometheus text format.
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+static HANDLE: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();
+
+/// Installs the Prometheus recorder as the process's `metrics` recorder, with
+/// `buckets` (seconds) for the request histograms; the first call wins, later ones
+/// return the same handle. An error when another recorder was installed first.
+pub fn install_prometheus(buckets: &[f64]) -> Result<&'static PrometheusHandle, String> {
+    HANDLE
+        .get_or_init(|| {
+            let mut builder = PrometheusBuilder::new();
+            for name in [SERVER_REQUESTS_SECONDS, CLIENT_REQUESTS_SECONDS] {
+                builder = builder
+                    .set_buckets_for_metric(Matcher::Full(name.to_owned()), buckets)
+                    .map_err(|e| format!("histogram buckets {buckets:?}: {e}"))?;
+            }
+            builder.install_recorder().map_err(|e| {
+                format!("cannot install the Prometheus recorder (is another `metrics` recorder installed?): {e}")
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Adds the scrape route at `path`, outside the chain.
+pub(crate) fn mount(routes: &mut RouteTable, path: &str) {
+    let handle = match install_prometheus(&DEFAULT_BUCKETS) {
+        Ok(handle) => Some(handle),
+        Err(error) => {
+            tracing::warn!(path, %error, "server.http.metrics: no metrics are served");
+            None
+        }
+    };
+    routes.add_unchained(path, move || async move {
+        match handle {
+            Some(handle) => (
+                [(CONTENT_TYPE, HeaderValue::from_static(PROMETHEUS_TEXT))],
+                handle.render(),
+            )
+                .into_response(),
+            None => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "another metrics recorder is installed: kratos cannot render it",
+            )
+                .into_response(),
+        }
+    });
+}

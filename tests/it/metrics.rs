@@ -1,0 +1,108 @@
+//! Request metrics in one process: the metrics middleware on both servers and a
+//! client, and the Prometheus page at `server.http.metrics`, read as a scraper
+//! reads it. (The process-wide recorder is installed by the first test here that
+//! starts such a server; the assertions read their own operations' series only.
+//! Peers we did not write, promtool and a real Prometheus, are in `example_metrics`.)
+
+use kratos::http::{HttpConfig, PROMETHEUS_TEXT};
+use kratos::middleware::metrics;
+use kratos::prelude::*;
+
+use crate::common::{Echo, EchoClient, EchoImpl, EchoRequest, EchoServer};
+use crate::curl;
+
+/// The value of the sample whose line starts with `series` (name and labels).
+fn sample(page: &str, series: &str) -> Option<f64> {
+    page.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn calls_on_both_transports_are_counted_and_timed_on_the_scrape_page() {
+    let mut http = HttpConfig::default();
+    http.addr = "127.0.0.1:0".into();
+    http.metrics = Some("/metrics".into());
+    let app = App::builder()
+        .handle_signals(false)
+        .server(HttpServer::from_config(http).middleware(metrics::server()))
+        .server(
+            GrpcServer::new()
+                .address("127.0.0.1:0")
+                .middleware(metrics::server()),
+        )
+        .service(EchoServer::new(EchoImpl))
+        .build()
+        .start()
+        .await
+        .unwrap();
+    let base = app.endpoint("http").unwrap().to_owned();
+    let grpc = app
+        .endpoint("grpc")
+        .unwrap()
+        .replacen("grpc://", "http://", 1);
+    for _ in 0..3 {
+        assert_eq!(curl::get(&format!("{base}/v1/echo/a")).await.status, 200);
+    }
+    assert_eq!(
+        curl::get(&format!("{base}/v1/fail/nobody")).await.status,
+        404
+    );
+    assert_eq!(
+        curl::get(&format!("{base}/v1/fail/plain")).await.status,
+        500
+    );
+    let client = EchoClient::grpc(&grpc)
+        .unwrap()
+        .middleware(metrics::client());
+    client.grpc_only(EchoRequest::default()).await.unwrap();
+
+    let scrape = curl::get(&format!("{base}/metrics")).await;
+    assert_eq!(scrape.status, 200);
+    assert_eq!(scrape.content_type(), PROMETHEUS_TEXT);
+    let page = scrape.text();
+    let echo = r#"{kind="http",operation="/test.v1.Echo/Echo",code="200",reason=""}"#;
+    assert_eq!(
+        sample(page, &format!("server_requests_code_total{echo}")),
+        Some(3.0),
+        "{page}"
+    );
+    let missing =
+        r#"{kind="http",operation="/test.v1.Echo/Fail",code="404",reason="USER_NOT_FOUND"}"#;
+    assert_eq!(
+        sample(page, &format!("server_requests_code_total{missing}")),
+        Some(1.0),
+        "{page}"
+    );
+    let failed = r#"{kind="http",operation="/test.v1.Echo/Fail",code="500",reason=""}"#;
+    assert_eq!(
+        sample(page, &format!("server_requests_code_total{failed}")),
+        Some(1.0),
+        "{page}"
+    );
+    let grpc_ok = r#"{kind="grpc",operation="/test.v1.Echo/GrpcOnly",code="200",reason=""}"#;
+    assert_eq!(
+        sample(page, &format!("server_requests_code_total{grpc_ok}")),
+        Some(1.0),
+        "{page}"
+    );
+    assert_eq!(
+        sample(page, &format!("client_requests_code_total{grpc_ok}")),
+        Some(1.0),
+        "{page}"
+    );
+    // A histogram with Go kratos's buckets, counting the calls.
+    let timed = r#"{kind="http",operation="/test.v1.Echo/Echo""#;
+    assert_eq!(
+        sample(page, &format!("server_requests_seconds_count{timed}}}")),
+        Some(3.0),
+        "{page}"
+    );
+    for le in [
+        "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "+Inf",
+    ] {
+        let bucket = format!(r#"server_requests_seconds_bucket{timed},le="{le}"}}"#);
+        assert!(sample(page, &bucket).is_some(), "no {bucket} in {page}");
+    }
+    // The scrape itself went past the chain: it is no series of its own.
+    assert!(!page.contains("/metrics"), "{page}");
+}
