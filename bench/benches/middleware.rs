@@ -125,6 +125,35 @@ fn server_call_recovery_metadata_logging_off(b: Bencher) {
     run_invoke(b, server(chain));
 }
 
+/// A server call through the metrics middleware with no recorder installed: what
+/// every program pays that does not scrape.
+#[divan::bench]
+fn server_call_metrics_no_recorder(b: Bencher) {
+    let noop = metrics::NoopRecorder;
+    metrics::with_local_recorder(&noop, || {
+        run_invoke(
+            b,
+            server(Chain::default().with(kratos::middleware::metrics::server())),
+        );
+    });
+}
+
+/// A server call through the metrics middleware recording into a Prometheus
+/// recorder (what `server.http.metrics` installs): a counter and a histogram per call.
+#[divan::bench]
+fn server_call_metrics_prometheus(b: Bencher) {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&kratos::middleware::metrics::DEFAULT_BUCKETS)
+        .unwrap()
+        .build_recorder();
+    metrics::with_local_recorder(&recorder, || {
+        run_invoke(
+            b,
+            server(Chain::default().with(kratos::middleware::metrics::server())),
+        );
+    });
+}
+
 /// A server call through one middleware that only calls `next`.
 #[divan::bench]
 fn server_call_one_passthrough(b: Bencher) {
