@@ -4,7 +4,9 @@
 //!
 //! The helloworld example, as a real process, answers a GET in JSON either way; an
 //! `Accept` naming a codec left out falls back to JSON, the OpenAPI route and gRPC
-//! reflection are not served, and `-export-proto` exits 2 naming its feature.
+//! reflection are not served, and `-export-proto` exits 2 naming its feature; a
+//! `server.http.metrics` route is served with the `metrics` feature, and without it
+//! is a 404 that the start-up log warns about.
 //! helloworld has no route that reads a body, so the `Content-Type` check runs on an
 //! in-process server with one: a body in a codec left out is the 415 `CODEC` of any
 //! unknown media type.
@@ -134,6 +136,73 @@ async fn a_body_in_a_codec_left_out_is_the_415_of_any_unknown_media_type() {
     // Query strings are read without the form codec.
     let res = curl::send("POST", &format!("{url}?name=q"), &[], "{}").await;
     assert_eq!((res.status, res.json()["name"].as_str()), (201, Some("q")));
+}
+
+#[tokio::test]
+async fn the_metrics_route_is_served_with_its_feature_and_warned_about_without() {
+    let conf = process::config_dir("");
+    let path = conf.path().join("config.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "    openapi: /q/openapi.json\n",
+        "    openapi: /q/openapi.json\n    metrics: /metrics\n",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    // The warning comes before "app started", which `process::start` skips: the log
+    // goes to a file, read whole.
+    let log_path = conf.path().join("stdout.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(process::example_binary("helloworld"))
+        .arg("-conf")
+        .arg(conf.path())
+        .stdout(log)
+        .spawn()
+        .unwrap();
+    let _kill = KillOnDrop(child);
+    let guard = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        if log.lines().any(|l| l.contains("app started")) {
+            break log;
+        }
+        assert!(std::time::Instant::now() < guard, "never started:\n{log}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let started = log.lines().find(|l| l.contains("app started")).unwrap();
+    let http = process::endpoint(started, "http");
+
+    // A call first, so a built-in page has a series to show.
+    let url = format!("http://{http}/helloworld/kratos");
+    assert_eq!(curl::get(&url).await.status, 200);
+    let res = curl::get(&format!("http://{http}/metrics")).await;
+    let warning = "server.http.metrics is set, but kratos was built without its `metrics` feature";
+    if cfg!(feature = "metrics") {
+        assert_eq!(res.status, 200, "{STALE}");
+        assert_eq!(
+            res.content_type(),
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        assert!(
+            res.text().contains("server_requests_code_total{"),
+            "{}",
+            res.text()
+        );
+        assert!(!log.contains(warning), "{log}");
+    } else {
+        assert_eq!(res.status, 404, "{STALE}");
+        assert_eq!(res.json()["reason"], "NOT_FOUND");
+        assert!(log.contains(warning), "{STALE}; the log:\n{log}");
+    }
+}
+
+/// A child process killed when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Asks the gRPC server at `addr` to list its services by reflection (v1), over a

@@ -35,6 +35,8 @@ mod discovery;
 mod envelope;
 mod errors;
 mod example;
+#[cfg(feature = "metrics")]
+mod example_metrics;
 mod example_stream;
 mod features;
 mod grpc_input;
