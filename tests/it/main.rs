@@ -35,6 +35,7 @@ mod discovery;
 mod envelope;
 mod errors;
 mod example;
+mod example_log;
 #[cfg(feature = "metrics")]
 mod example_metrics;
 mod example_stream;

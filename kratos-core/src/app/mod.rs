@@ -95,7 +95,7 @@ impl Default for AppBuilder {
     fn default() -> Self {
         Self {
             info: AppInfo {
-                id: default_id(),
+                id: default_instance_id(),
                 ..AppInfo::default()
             },
             config: Config::empty(),
@@ -112,7 +112,9 @@ impl Default for AppBuilder {
     }
 }
 
-fn default_id() -> String {
+/// The instance id an app gets unless `AppBuilder::id` sets one: the host's name
+/// and the process id, as Go kratos's default.
+pub fn default_instance_id() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "localhost".to_owned());

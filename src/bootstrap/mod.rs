@@ -24,6 +24,10 @@ use kratos_core::registry::{Embedded, Registry};
 use kratos_core::{App, AppBuilder, Error, Middleware};
 use serde::Deserialize;
 
+use self::log::LogSection;
+
+mod log;
+
 use kratos_transport::grpc::{GrpcConfig, GrpcServer};
 use kratos_transport::http::{HttpConfig, HttpServer};
 
@@ -150,21 +154,28 @@ pub fn export_proto(app: &App, dir: &std::path::Path) -> Result<Vec<PathBuf>, Er
     })
 }
 
-/// Logs to stdout, or to stderr when stdout is the export's list of files.
-fn init_tracing(to_stderr: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    // A second init (a test calling run twice) keeps the first subscriber.
-    let _ = if to_stderr {
-        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        fmt.with_ansi(ansi).with_writer(std::io::stderr).try_init()
-    } else {
-        let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-        fmt.with_ansi(ansi).try_init()
+/// Sets up the log from the config's `log` section (the export writes it to
+/// stderr: its stdout is the list of files), then says where the config came from.
+fn start_log(
+    config: &Config,
+    args: &Args,
+    name: &str,
+    version: &str,
+    to_stderr: bool,
+) -> Result<(), Error> {
+    let section: LogSection = config.get("log")?.unwrap_or_default();
+    let service = log::Service {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        id: kratos_core::app::default_instance_id(),
     };
+    log::init(&section, service, to_stderr).map_err(|e| Error::internal_server("CONFIG", e))?;
+    if args.conf.is_none() && !std::path::Path::new(DEFAULT_CONF).exists() {
+        tracing::info!(
+            "no -conf given and {DEFAULT_CONF} is absent: using defaults and the environment"
+        );
+    }
+    Ok(())
 }
 
 /// `-conf` (a file or a directory; default `./configs` when present), then the
@@ -174,12 +185,7 @@ fn load_config(args: &Args) -> Result<Config, ConfigError> {
     let builder = match &args.conf {
         Some(path) => Config::builder().file(path),
         None if std::path::Path::new(DEFAULT_CONF).exists() => Config::builder().file(DEFAULT_CONF),
-        None => {
-            tracing::info!(
-                "no -conf given and {DEFAULT_CONF} is absent: using defaults and the environment"
-            );
-            Config::builder()
-        }
+        None => Config::builder(),
     };
     builder
         .env(DEFAULT_ENV_PREFIX)
@@ -254,15 +260,6 @@ pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
     all
 }
 
-/// The `log` section of the config, as [`app_builder`] reads it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-struct LogSection {
-    /// `log.redact_headers`: headers whose values never reach a log, besides
-    /// `authorization`, `proxy-authorization`, `cookie` and `set-cookie`.
-    redact_headers: Vec<String>,
-}
-
 /// The `app` section of the config, as `run` reads it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -302,7 +299,6 @@ where
         );
         return ExitCode::from(2);
     }
-    init_tracing(args.export_proto.is_some());
     // Panics inside calls are answered by each call's guard, which logs them with
     // their location (and backtrace when asked): take over their report first.
     kratos_core::middleware::recovery::install_hook();
@@ -321,6 +317,7 @@ where
         let exported = runtime.block_on(async move {
             // The embedded registry: building the app for its descriptors contacts no backend.
             let config = load_config(&args)?;
+            start_log(&config, &args, name, version, true)?;
             let builder = app_builder(name, version, config)?.registry(Arc::new(Embedded::new()));
             export_proto(&main(builder).await?, &dir)
         });
@@ -341,6 +338,7 @@ where
     }
     let result = runtime.block_on(async move {
         let config = load_config(&args)?;
+        start_log(&config, &args, name, version, false)?;
         let (registry, section) = registry_from_config(&config).await?;
         let app: AppSection = config.get("app")?.unwrap_or_default();
         let mut builder = app_builder(name, version, config)?.registry(registry);
