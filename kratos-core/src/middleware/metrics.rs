@@ -6,6 +6,8 @@
 //! `/package.Service/Method` name, `code` the HTTP-style code sent (`200`, a
 //! route's `201`, else the error's code) and `reason` the error's reason (empty on
 //! success). A stream counts once, at its end: the middleware runs around all of it.
+//! A call that panics or outlives its timeout is counted as the guard outside the
+//! chain answers it (500 `UNKNOWN`, 504 `TIMEOUT`); one whose caller left, 499.
 //!
 //! The values go to whatever recorder the process installed (kratos installs the
 //! Prometheus one when `server.http.metrics` names a path); without one the facade
@@ -15,10 +17,11 @@ use std::time::Instant;
 
 use metrics::SharedString;
 
+use super::recovery::catch;
 use super::{Middleware, Next, Reply, Request};
 use crate::BoxFuture;
 use crate::context::Context;
-use crate::error::Error;
+use crate::error::{Error, PANIC_MESSAGE, REASON_UNKNOWN};
 
 /// The counter's default name on a server.
 pub const SERVER_REQUESTS_TOTAL: &str = "server_requests_code_total";
@@ -82,31 +85,73 @@ impl Middleware for Metrics {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let started = Instant::now();
-            let result = next.run(ctx, req).await;
-            let seconds = started.elapsed().as_secs_f64();
-            let kind = SharedString::const_str(ctx.kind().as_str());
-            let operation = SharedString::const_str(ctx.operation());
-            let (code, reason) = match &result {
+            // Recorded when dropped: also for a call that never comes back through
+            // here, because it panicked or its timeout (outside the chain) cut it.
+            let mut record = Record {
+                metrics: self,
+                kind: ctx.kind().as_str(),
+                operation: ctx.operation(),
+                deadline: ctx.deadline(),
+                started: Instant::now(),
+                outcome: None,
+            };
+            // A panic below is answered here as the guard outside the chain would
+            // answer it (500 `UNKNOWN`, the panic kept as the cause it logs), so it
+            // is counted: unwinding would skip this frame's recording.
+            let result = match catch(next.run(ctx, req)).await {
+                Ok(result) => result,
+                Err(panic) => {
+                    Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic))
+                }
+            };
+            record.outcome = Some(match &result {
                 Ok(_) => (i32::from(ctx.reply_status()), SharedString::const_str("")),
                 Err(e) => (e.code, SharedString::from_owned(e.reason.clone())),
-            };
-            metrics::counter!(
-                self.requests.clone(),
-                "kind" => kind.clone(),
-                "operation" => operation.clone(),
-                "code" => code_label(code),
-                "reason" => reason,
-            )
-            .increment(1);
-            metrics::histogram!(
-                self.seconds.clone(),
-                "kind" => kind,
-                "operation" => operation,
-            )
-            .record(seconds);
+            });
             result
         })
+    }
+}
+
+/// One call's measurement, written out when it is dropped.
+struct Record<'m> {
+    metrics: &'m Metrics,
+    kind: &'static str,
+    operation: &'static str,
+    deadline: Option<Instant>,
+    started: Instant,
+    /// The code and reason, once the chain answered.
+    outcome: Option<(i32, SharedString)>,
+}
+
+impl Drop for Record<'_> {
+    fn drop(&mut self) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        // No answer: the timeout outside the chain cut the call (504 `TIMEOUT`), or
+        // the caller left.
+        let (code, reason) = self.outcome.take().unwrap_or_else(|| {
+            if self.deadline.is_some_and(|d| d <= Instant::now()) {
+                (504, SharedString::const_str("TIMEOUT"))
+            } else {
+                (499, SharedString::const_str(""))
+            }
+        });
+        let kind = SharedString::const_str(self.kind);
+        let operation = SharedString::const_str(self.operation);
+        metrics::counter!(
+            self.metrics.requests.clone(),
+            "kind" => kind.clone(),
+            "operation" => operation.clone(),
+            "code" => code_label(code),
+            "reason" => reason,
+        )
+        .increment(1);
+        metrics::histogram!(
+            self.metrics.seconds.clone(),
+            "kind" => kind,
+            "operation" => operation,
+        )
+        .record(seconds);
     }
 }
 

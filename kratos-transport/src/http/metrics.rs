@@ -13,7 +13,8 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use kratos_core::middleware::metrics::{
-    CLIENT_REQUESTS_SECONDS, DEFAULT_BUCKETS, SERVER_REQUESTS_SECONDS,
+    CLIENT_REQUESTS_SECONDS, CLIENT_REQUESTS_TOTAL, DEFAULT_BUCKETS, SERVER_REQUESTS_SECONDS,
+    SERVER_REQUESTS_TOTAL,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -36,12 +37,37 @@ pub fn install_prometheus(buckets: &[f64]) -> Result<&'static PrometheusHandle, 
                     .set_buckets_for_metric(Matcher::Full(name.to_owned()), buckets)
                     .map_err(|e| format!("histogram buckets {buckets:?}: {e}"))?;
             }
-            builder.install_recorder().map_err(|e| {
+            let handle = builder.install_recorder().map_err(|e| {
                 format!("cannot install the Prometheus recorder (is another `metrics` recorder installed?): {e}")
-            })
+            })?;
+            describe();
+            Ok(handle)
         })
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// The `# HELP` lines of the request series (promtool requires one per family).
+fn describe() {
+    for (side, name) in [
+        ("server", SERVER_REQUESTS_TOTAL),
+        ("client", CLIENT_REQUESTS_TOTAL),
+    ] {
+        metrics::describe_counter!(
+            name,
+            format!("The calls a {side} finished, by transport kind, operation, code and reason.")
+        );
+    }
+    for (side, name) in [
+        ("server", SERVER_REQUESTS_SECONDS),
+        ("client", CLIENT_REQUESTS_SECONDS),
+    ] {
+        metrics::describe_histogram!(
+            name,
+            metrics::Unit::Seconds,
+            format!("How long the calls a {side} finished took, by transport kind and operation.")
+        );
+    }
 }
 
 /// Adds the scrape route at `path`, outside the chain.
