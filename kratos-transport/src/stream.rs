@@ -88,18 +88,28 @@ impl<R> Stream for Replies<R> {
 }
 
 /// Starts the call of streaming method `M` on `service`; see the [module](self).
+/// `open_timeout` bounds a server stream's opening: the server timeout, or the
+/// caller's shorter one.
 pub(crate) async fn open<M, S>(
     service: Arc<S>,
     chain: ServiceChain,
     ctx: Context,
     input: Input<M::Request>,
+    open_timeout: Duration,
 ) -> Result<Opened<M::Reply>, Error>
 where
     M: StreamHandler<S>,
     S: Send + Sync + 'static,
 {
     let (events, mut rx) = mpsc::channel(EVENTS);
-    tokio::spawn(run::<M, S>(service, chain, ctx, input, events));
+    tokio::spawn(run::<M, S>(
+        service,
+        chain,
+        ctx,
+        input,
+        open_timeout,
+        events,
+    ));
     match rx.recv().await {
         Some(Event::Open(headers)) => Ok(Opened {
             headers,
@@ -120,6 +130,7 @@ async fn run<M, S>(
     chain: ServiceChain,
     mut ctx: Context,
     input: Input<M::Request>,
+    open_timeout: Duration,
     events: mpsc::Sender<Event<M::Reply>>,
 ) where
     M: StreamHandler<S>,
@@ -129,7 +140,7 @@ async fn run<M, S>(
     let endpoint = StreamEndpoint::<M, S> {
         service: &service,
         events: &events,
-        open_timeout: server.timeout,
+        open_timeout,
         stream: &server.stream,
         method: PhantomData,
     };

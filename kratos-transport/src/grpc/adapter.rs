@@ -76,11 +76,7 @@ where
             let (metadata, _, message) = request.into_parts();
             let headers = metadata.into_headers();
             // The caller's grpc-timeout shortens the server timeout, never lengthens it.
-            let requested = headers
-                .get(&GRPC_TIMEOUT)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_grpc_timeout);
-            let timeout = effective_timeout(chain.server.timeout, requested);
+            let timeout = effective_timeout(chain.server.timeout, requested_timeout(&headers));
             let mut ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_endpoint(chain.server.endpoint.clone())
                 .with_deadline(Some(Instant::now() + timeout));
@@ -141,6 +137,14 @@ pub(crate) fn unimplemented() -> ResponseFuture {
 
 /// The `grpc-timeout` header, as a name: the lookup on every call neither parses nor hashes text.
 static GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+
+/// The caller's `grpc-timeout`, if it sent one that parses.
+pub(super) fn requested_timeout(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(&GRPC_TIMEOUT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_grpc_timeout)
+}
 
 /// Parses a `grpc-timeout` header value (`100m`, `5S`, ...), as the gRPC spec defines it.
 fn parse_grpc_timeout(value: &str) -> Option<Duration> {

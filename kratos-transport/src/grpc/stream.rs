@@ -17,10 +17,11 @@ use kratos_core::stream::{StreamHandler, Streaming};
 use kratos_core::{Context, Error, Kind, Method};
 use tonic::server::StreamingService;
 
-use super::adapter::{BoxFuture, Request, ResponseFuture};
+use super::adapter::{BoxFuture, Request, ResponseFuture, requested_timeout};
 use super::codec::{ProtoCodec, refuse_content_type};
 use super::status::{error_from_status, status_from_error};
 use crate::invoke::ServiceChain;
+use crate::invoke::effective_timeout;
 use crate::stream::{Input, Replies, open};
 use crate::unreachable::NodeUnreachable;
 
@@ -66,14 +67,16 @@ where
         let (service, chain) = (self.service.clone(), self.chain.clone());
         Box::pin(async move {
             let (metadata, _, incoming) = request.into_parts();
-            let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, metadata.into_headers())
+            let headers = metadata.into_headers();
+            // The caller's grpc-timeout shortens the opening, never lengthens it.
+            let timeout = effective_timeout(chain.server.timeout, requested_timeout(&headers));
+            let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_endpoint(chain.server.endpoint.clone());
             let mut requests = Streaming::new(FromStatus(incoming));
             let input = if M::DESCRIPTOR.shape.client_streams() {
                 Input::Many(requests)
             } else {
                 // The one request of a server-streaming call is part of opening it.
-                let timeout = chain.server.timeout;
                 let first = tokio::time::timeout(timeout, requests.message()).await;
                 match first {
                     Ok(Ok(Some(request))) => Input::One(request),
@@ -89,7 +92,7 @@ where
                     }
                 }
             };
-            let opened = open::<M, S>(service, chain, ctx, input)
+            let opened = open::<M, S>(service, chain, ctx, input, timeout)
                 .await
                 .map_err(|error| status_from_error(&error))?;
             let mut response = tonic::Response::new(StatusStream(opened.replies));

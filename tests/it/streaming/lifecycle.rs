@@ -5,6 +5,7 @@ use std::time::Duration;
 use kratos::Streaming;
 
 use super::*;
+use crate::curl;
 
 #[tokio::test]
 async fn a_client_that_goes_away_ends_the_handlers_stream() {
@@ -109,4 +110,14 @@ async fn a_grpc_client_stream_outlives_the_body_read_timeout() {
     let sum = client.add(nums).await.unwrap();
     sending.await.unwrap();
     assert_eq!((sum.sum, sum.count), (6, 3));
+}
+
+#[tokio::test]
+async fn a_callers_shorter_timeout_bounds_the_opening() {
+    // The server would wait a minute for the stream to open; the caller asks for 100ms.
+    let f = start_with(Duration::from_secs(60), Duration::ZERO).await;
+    let url = format!("{}/v1/ticks/1?openDelayMs=2000", f.http());
+    let answer = curl::send("GET", &url, &[("x-request-timeout", "100")], "").await;
+    curl::assert_error(&answer, 504, "TIMEOUT");
+    assert!(answer.text().contains("100ms"), "{}", answer.text());
 }

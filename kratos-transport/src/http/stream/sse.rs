@@ -26,7 +26,8 @@ use kratos_core::stream::StreamHandler;
 use kratos_core::{Context, Error, Kind};
 
 use crate::http::route::{Route, bind};
-use crate::invoke::ServiceChain;
+use crate::http::state::requested_timeout;
+use crate::invoke::{ServiceChain, effective_timeout};
 use crate::stream::{Input, Replies, open};
 
 /// The NDJSON media type a client asks for in `Accept`.
@@ -70,6 +71,8 @@ where
         }
     };
     let format = Format::of(&parts.headers);
+    // The caller's x-request-timeout shortens the opening, never lengthens it.
+    let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
     let request_headers = parts.headers.clone();
     let ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
         .with_endpoint(http.server.endpoint.clone());
@@ -77,7 +80,15 @@ where
         chain: state.chain.clone(),
         server: Arc::new(http.server.clone()),
     };
-    let opened = match open::<M, S>(state.service.clone(), chain, ctx, Input::One(message)).await {
+    let opened = match open::<M, S>(
+        state.service.clone(),
+        chain,
+        ctx,
+        Input::One(message),
+        timeout,
+    )
+    .await
+    {
         Ok(opened) => opened,
         Err(error) => {
             return http

@@ -77,7 +77,15 @@ where
         server: Arc::new(http.server.clone()),
     };
     let (inbox, requests) = Streaming::channel(INBOX);
-    let opened = match open::<M, S>(state.service.clone(), chain, ctx, Input::Many(requests)).await
+    let opened = match open::<M, S>(
+        state.service.clone(),
+        chain,
+        ctx,
+        Input::Many(requests),
+        // Unused: a stream of requests opens when the middlewares let it through.
+        http.server.timeout,
+    )
+    .await
     {
         Ok(opened) => opened,
         Err(error) => {
