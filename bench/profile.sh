@@ -60,21 +60,8 @@ mkdir -p "$out"
 request_bin=$out/hello_request.bin
 printf '\x00\x00\x00\x00\x08\x0a\x06kratos' >"$request_bin"
 
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
-trap stop_server EXIT
-
-listening() {
-  local port_hex
-  port_hex=$(printf '%04X' "${1##*:}")
-  awk -v p=":$port_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' /proc/net/tcp
-}
+# stop_server, listening: the server under test.
+source "$root/bench/lib/servers.sh"
 
 # load TRANSPORT ADDR N: N requests, all of which must succeed.
 load() {

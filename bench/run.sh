@@ -109,23 +109,8 @@ done = function(summary, latency, requests)
 end
 EOF
 
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
-trap stop_server EXIT
-
-# Listening, seen in /proc/net/tcp rather than by connecting, so an idle
-# server has served nothing when its RSS is read.
-listening() {
-  local port_hex
-  port_hex=$(printf '%04X' "${1##*:}")
-  awk -v p=":$port_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' /proc/net/tcp
-}
+# stop_server, listening: the server under test.
+source "$root/bench/lib/servers.sh"
 
 # start_server LOG ADDR... CMD...: starts CMD pinned to the server core, waits
 # until every ADDR listens.

@@ -101,23 +101,8 @@ clk_tck=$(getconf CLK_TCK)
 # Ports: kratos from bench/configs/stream.yaml (HTTP 18010, gRPC 19010); the raw servers take theirs.
 kratos_http=127.0.0.1:18010 kratos_grpc=127.0.0.1:19010 raw_grpc=127.0.0.1:19011 chan_grpc=127.0.0.1:19012
 
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
-trap stop_server EXIT
-
-# Listening, seen in /proc/net/tcp rather than by connecting, so the server has
-# served nothing when its RSS is first read.
-listening() {
-  local port_hex
-  port_hex=$(printf '%04X' "${1##*:}")
-  awk -v p=":$port_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' /proc/net/tcp
-}
+# stop_server, listening: the server under test.
+source "$root/bench/lib/servers.sh"
 
 # start SERVER LOG: starts it pinned to the server core; sets server_pid and addr.
 start() {
