@@ -327,6 +327,8 @@ async fn ws_session<Q: kratos_core::Message, R: kratos_core::Message>(
                         if let Some(error) = close_error(close.as_ref(), failure.take()) {
                             let _ = tx.fail(error).await;
                         }
+                        // Answer the close, so the server need not wait for it.
+                        let _ = socket.close(None).await;
                         return;
                     }
                     Some(Ok(_)) => {}

@@ -178,6 +178,7 @@ impl<Q: kratos_core::Message> Session<Q> {
                         }
                     };
                     if done {
+                        finish(socket).await;
                         return;
                     }
                 }
@@ -238,6 +239,24 @@ impl<Q: kratos_core::Message> Session<Q> {
             Err(e) => Ok(Message::Binary(e.into_bytes().into())),
         }
     }
+}
+
+/// How long a closed stream waits for the peer's answering close frame.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Ends the close handshake after our close frame: reads (and drops) what the peer
+/// still sends until its close frame, within [`CLOSE_WAIT`]. Dropping the socket
+/// with frames unread would make the kernel answer them with a reset, and a peer
+/// that has not yet read our last frames (the error frame, the close) loses them.
+async fn finish(mut socket: WebSocket) {
+    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Room for one request in the inbox; `None` when the handler stopped reading.
