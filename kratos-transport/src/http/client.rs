@@ -88,11 +88,7 @@ impl HttpClient {
             let response = self.request::<M>(base, http_request).await?;
             let status = response.status();
             let content_type = response.headers().get(CONTENT_TYPE).cloned();
-            for (name, value) in response.headers() {
-                if name != CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
-                    let _ = ctx.set_reply_header(name.as_str(), value.to_str().unwrap_or(""));
-                }
-            }
+            keep_reply_headers(ctx, response.headers());
             let body = http_body_util::Limited::new(response.into_body(), MAX_BODY_BYTES)
                 .collect()
                 .await
@@ -187,6 +183,16 @@ pub(super) fn first_route<M: Method>() -> Result<&'static kratos_core::RouteDesc
             ),
         )
     })
+}
+
+/// Copies a reply's headers (but its body's type and length) into the call's
+/// context, for client middlewares.
+pub(super) fn keep_reply_headers(ctx: &Context, headers: &http::HeaderMap) {
+    for (name, value) in headers {
+        if name != CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
+            let _ = ctx.set_reply_header(name.as_str(), value.to_str().unwrap_or(""));
+        }
+    }
 }
 
 /// Decodes a reply or error body with the codec its `Content-Type` names.

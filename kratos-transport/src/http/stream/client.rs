@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::{Buf, BytesMut};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http_body_util::BodyExt;
-use kratos_core::encoding::{self, JSON, RegisteredCodec};
+use kratos_core::encoding::RegisteredCodec;
 use kratos_core::error::REASON_CODEC;
 use kratos_core::stream::{StreamSender, Streaming};
 use kratos_core::{Context, Error, Method};
@@ -16,10 +16,10 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::{WS_END, WS_ERROR, error_from_text, error_text};
+use super::{WS_END, WS_ERROR, error_from_text, error_text, json_codec};
 use crate::deadline::client_timeout;
 use crate::http::HttpClient;
-use crate::http::client::{build_request, error_from_body, first_route};
+use crate::http::client::{build_request, error_from_body, first_route, keep_reply_headers};
 use crate::http::state::MAX_BODY_BYTES;
 use crate::unreachable::NodeUnreachable;
 
@@ -92,15 +92,6 @@ impl HttpClient {
         let (tx, replies) = Streaming::channel(BUFFER);
         tokio::spawn(read_events::<M::Reply>(body, tx));
         Ok(replies)
-    }
-}
-
-/// Copies reply headers into the call's context, for client middlewares.
-fn keep_reply_headers(ctx: &Context, headers: &http::HeaderMap) {
-    for (name, value) in headers {
-        if name != CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
-            let _ = ctx.set_reply_header(name.as_str(), value.to_str().unwrap_or(""));
-        }
     }
 }
 
@@ -211,10 +202,6 @@ fn parse_event<R: kratos_core::Message>(
         }
         _ => None,
     }
-}
-
-fn json_codec() -> RegisteredCodec {
-    encoding::get(JSON).unwrap_or_else(|| encoding::for_accept(None))
 }
 
 /// A client or bidi stream: a WebSocket on the method's route, requests and

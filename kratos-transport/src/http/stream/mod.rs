@@ -12,10 +12,14 @@ mod ws;
 
 use std::sync::Arc;
 
+use http::HeaderMap;
+use kratos_core::encoding::{self, JSON, RegisteredCodec};
 use kratos_core::stream::StreamHandler;
-use kratos_core::{Chain, Error};
+use kratos_core::{Chain, Context, Error, Kind};
 
 use super::RouteTable;
+use super::route::Route;
+use crate::state::ServiceChain;
 
 /// Adds the routes of streaming method `M`: the [`MethodEntry`](crate::table::MethodEntry)'s
 /// HTTP side.
@@ -29,6 +33,27 @@ where
     } else {
         table.add_routes(M::DESCRIPTOR, service, chain, sse::handle::<M, S>)
     }
+}
+
+/// The context and the chains of one stream on a route of `state`'s server.
+fn begin<S>(
+    state: &Route<S>,
+    operation: &'static str,
+    headers: HeaderMap,
+) -> (Context, ServiceChain) {
+    let server = &state.http.server;
+    let ctx = Context::new(Kind::Http, operation, headers).with_endpoint(server.endpoint.clone());
+    let chain = ServiceChain {
+        chain: state.chain.clone(),
+        server: Arc::new(server.clone()),
+    };
+    (ctx, chain)
+}
+
+/// The codec of SSE data and of our WebSocket client's frames: the registered JSON
+/// codec, so a replaced one writes and reads streams too.
+fn json_codec() -> RegisteredCodec {
+    encoding::get(JSON).unwrap_or_else(|| encoding::for_accept(None))
 }
 
 /// The marker a WebSocket client sends as its half-close: no more requests.

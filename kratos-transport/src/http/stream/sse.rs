@@ -20,14 +20,15 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_core::Stream;
 use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
-use kratos_core::encoding::{self, Encode, JSON};
+use kratos_core::Error;
+use kratos_core::encoding::Encode;
 use kratos_core::error::grpc_code;
 use kratos_core::stream::StreamHandler;
-use kratos_core::{Context, Error, Kind};
 
+use super::{begin, json_codec};
 use crate::http::route::{Route, bind};
 use crate::http::state::requested_timeout;
-use crate::invoke::{ServiceChain, effective_timeout};
+use crate::invoke::effective_timeout;
 use crate::stream::{Input, Replies, open};
 
 /// The NDJSON media type a client asks for in `Accept`.
@@ -74,12 +75,7 @@ where
     // The caller's x-request-timeout shortens the opening, never lengthens it.
     let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
     let request_headers = parts.headers.clone();
-    let ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
-        .with_endpoint(http.server.endpoint.clone());
-    let chain = ServiceChain {
-        chain: state.chain.clone(),
-        server: Arc::new(http.server.clone()),
-    };
+    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts.headers);
     let opened = match open::<M, S>(
         state.service.clone(),
         chain,
@@ -199,11 +195,6 @@ fn event(name: &str, data: &[u8]) -> Vec<u8> {
     }
     out.push(b'\n');
     out
-}
-
-/// The JSON codec, the registered one (so a replaced JSON codec writes streams too).
-fn json_codec() -> encoding::RegisteredCodec {
-    encoding::get(JSON).unwrap_or_else(|| encoding::for_accept(None))
 }
 
 #[cfg(test)]

@@ -18,15 +18,14 @@ use axum::extract::{FromRequestParts, Request};
 use axum::response::Response;
 use futures_core::Stream;
 use http::header::{CONTENT_TYPE, HeaderMap};
+use kratos_core::Error;
 use kratos_core::encoding::{self, RegisteredCodec};
 use kratos_core::error::REASON_CODEC;
 use kratos_core::stream::{StreamHandler, Streaming};
-use kratos_core::{Context, Error, Kind};
 
-use super::{WS_END, WS_ERROR, error_text};
+use super::{WS_END, WS_ERROR, begin, error_text};
 use crate::http::reply_codec;
 use crate::http::route::Route;
-use crate::invoke::ServiceChain;
 use crate::stream::{Input, Replies, open};
 
 /// Requests decoded but not yet read by the handler, per stream.
@@ -70,12 +69,7 @@ where
     };
     let encode = reply_codec(&parts.headers);
     let request_headers = parts.headers.clone();
-    let ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
-        .with_endpoint(http.server.endpoint.clone());
-    let chain = ServiceChain {
-        chain: state.chain.clone(),
-        server: Arc::new(http.server.clone()),
-    };
+    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts.headers);
     let (inbox, requests) = Streaming::channel(INBOX);
     let opened = match open::<M, S>(
         state.service.clone(),
