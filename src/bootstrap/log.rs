@@ -13,6 +13,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -57,25 +58,21 @@ pub(crate) fn init(log: &LogSection, service: Service, to_stderr: bool) -> Resul
             ));
         }
     };
+    let (writer, terminal) = if to_stderr {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        (BoxMakeWriter::new(std::io::stderr), terminal)
+    } else {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        (BoxMakeWriter::new(std::io::stdout), terminal)
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
-    let terminal = if to_stderr {
-        std::io::IsTerminal::is_terminal(&std::io::stderr())
+        .with_target(false)
+        .with_writer(writer);
+    let _ = if json {
+        builder.event_format(JsonLine { service }).try_init()
     } else {
-        std::io::IsTerminal::is_terminal(&std::io::stdout())
-    };
-    let _ = match (json, to_stderr) {
-        (true, true) => builder
-            .event_format(JsonLine { service })
-            .with_writer(std::io::stderr)
-            .try_init(),
-        (true, false) => builder.event_format(JsonLine { service }).try_init(),
-        (false, true) => builder
-            .with_ansi(terminal)
-            .with_writer(std::io::stderr)
-            .try_init(),
-        (false, false) => builder.with_ansi(terminal).try_init(),
+        builder.with_ansi(terminal).try_init()
     };
     Ok(())
 }
