@@ -30,8 +30,8 @@
 pub use kratos_config::{Atomic, Config};
 pub use kratos_core::app::{AppInfo, DEFAULT_REGISTRAR_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use kratos_core::{
-    App, AppBuilder, AppHandle, Context, Error, Kind, Metadata, Result, RunningApp, Server,
-    StreamSender, Streaming, Validate,
+    App, AppBuilder, AppHandle, Context, Error, HttpRequestLine, Kind, Metadata, Result,
+    RunningApp, Server, StreamSender, Streaming, Validate,
 };
 pub use kratos_macros::{error_code, main, message, middleware, route, service};
 pub use kratos_transport::{
@@ -127,10 +127,13 @@ pub mod middleware {
     #[cfg(feature = "metrics")]
     pub use kratos_core::middleware::metrics;
     pub use kratos_core::middleware::selector::{Selector, selector};
+    #[cfg(feature = "opentelemetry")]
+    pub use kratos_core::middleware::tracing;
     pub use kratos_core::middleware::{
         Chain, Endpoint, Middleware, Next, Payload, Reply, Request, Validator,
     };
     pub use kratos_core::middleware::{logging, metadata, recovery, registered, validate};
+    pub use kratos_transport::set_default_client_middleware;
 }
 
 /// Which headers carry credentials; their values never reach a log.

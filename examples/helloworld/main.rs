@@ -13,39 +13,9 @@
 
 use kratos::prelude::*;
 
-/// The request of `SayHello`.
-#[kratos::message]
-pub struct HelloRequest {
-    /// Who to greet.
-    pub name: String,
-}
+pub mod api;
 
-/// The reply of `SayHello`.
-#[kratos::message]
-pub struct HelloReply {
-    /// The greeting.
-    pub message: String,
-}
-
-/// The greeting service.
-#[kratos::service(package = "helloworld.v1")]
-pub trait Greeter {
-    /// Greets `name`.
-    #[route(get = "/helloworld/{name}")]
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
-
-/// The errors of the greeter, as Go kratos declares them in a proto enum.
-#[kratos::error_code]
-pub enum GreeterError {
-    /// No such user.
-    #[code(404)]
-    #[error("user not found: {name}")]
-    UserNotFound {
-        /// Who was looked for.
-        name: String,
-    },
-}
+pub use api::{Greeter, GreeterError, GreeterServer, HelloReply, HelloRequest};
 
 /// The implementation, handed its greeting by `main`.
 pub struct GreeterImpl {
@@ -55,6 +25,8 @@ pub struct GreeterImpl {
 
 impl Greeter for GreeterImpl {
     async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply> {
+        // Inside the call: with traces on, this line carries its trace_id and span_id.
+        tracing::debug!(name = %req.name, "greeting");
         match req.name.as_str() {
             "unknown" => return Err(GreeterError::UserNotFound { name: req.name }.into()),
             "panic" => panic!("the greeter was asked to panic"),

@@ -1,16 +1,18 @@
 //! The per-call [`Context`]: which transport carried the call, to or from which
-//! endpoint, which operation it
-//! names, the request headers, the reply headers the handler sets, the metadata,
+//! endpoint, which operation it names, the peer's address, an HTTP call's method,
+//! route and target, the request headers, the reply headers the handler sets, the metadata,
 //! the deadline and typed extensions. Servers and clients build one per call;
 //! middlewares get it as `&mut`, handlers as `&`.
 //!
 //! A handler receives `&Context`; reply headers sit behind a lock so a shared
 //! reference can still set them (the lock is per call, so it is never contended).
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{Method as HttpVerb, Uri};
 
 use crate::error::Error;
 use crate::metadata::Metadata;
@@ -42,11 +44,32 @@ impl std::fmt::Display for Kind {
     }
 }
 
+/// An HTTP call's request line as the route saw it, for spans and logs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpRequestLine {
+    /// The verb (`GET`).
+    pub method: HttpVerb,
+    /// The route's template (`/helloworld/{name}`), as Go kratos's `PathTemplate`.
+    pub route: &'static str,
+    /// The target: path and query, as sent.
+    pub uri: Uri,
+}
+
+impl HttpRequestLine {
+    /// The request line of a call to `route` with `method` at `uri`.
+    pub fn new(method: HttpVerb, route: &'static str, uri: Uri) -> Self {
+        Self { method, route, uri }
+    }
+}
+
 /// What a handler knows about the call it serves.
 pub struct Context {
     kind: Kind,
     endpoint: Option<Arc<str>>,
     operation: &'static str,
+    peer: Option<SocketAddr>,
+    http: Option<HttpRequestLine>,
     request_headers: HeaderMap,
     reply_headers: Mutex<HeaderMap>,
     reply_status: u16,
@@ -62,6 +85,8 @@ impl Context {
             kind,
             endpoint: None,
             operation,
+            peer: None,
+            http: None,
             request_headers,
             reply_headers: Mutex::new(HeaderMap::new()),
             reply_status: 200,
@@ -88,6 +113,23 @@ impl Context {
         self.endpoint = Some(endpoint);
     }
 
+    /// Sets the address of the other end: the caller on a server.
+    pub fn with_peer(mut self, peer: Option<SocketAddr>) -> Self {
+        self.peer = peer;
+        self
+    }
+
+    /// Sets an HTTP call's method, route template and target.
+    pub fn with_http(mut self, line: HttpRequestLine) -> Self {
+        self.http = Some(line);
+        self
+    }
+
+    /// Replaces the request line: an HTTP client names the one it sent.
+    pub fn set_http(&mut self, line: HttpRequestLine) {
+        self.http = Some(line);
+    }
+
     /// The transport of this call.
     pub fn kind(&self) -> Kind {
         self.kind
@@ -102,6 +144,17 @@ impl Context {
     /// The operation, `/{package}.{Service}/{Method}`, identical on both transports.
     pub fn operation(&self) -> &'static str {
         self.operation
+    }
+
+    /// The address of the other end, when the transport knows it: on a server, the
+    /// caller's socket address.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// An HTTP call's method, route template and target; `None` on gRPC.
+    pub fn http(&self) -> Option<&HttpRequestLine> {
+        self.http.as_ref()
     }
 
     /// The headers (HTTP) or metadata (gRPC) the caller sent.
@@ -200,6 +253,8 @@ impl std::fmt::Debug for Context {
             .field("kind", &self.kind)
             .field("endpoint", &self.endpoint)
             .field("operation", &self.operation)
+            .field("peer", &self.peer)
+            .field("http", &self.http)
             .field("request_headers", &Redacted(&self.request_headers))
             .field("reply_headers", &Redacted(&reply_headers))
             .field("reply_status", &self.reply_status)

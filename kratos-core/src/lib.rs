@@ -34,7 +34,7 @@ pub use prost as __prost;
 pub use serde as __serde;
 
 pub use app::{App, AppBuilder, AppHandle, RunningApp, Server};
-pub use context::{Context, Kind};
+pub use context::{Context, HttpRequestLine, Kind};
 pub use descriptor::{
     HttpMethod, MethodDescriptor, MethodShape, RouteBody, RouteDescriptor, ServiceDescriptor,
 };

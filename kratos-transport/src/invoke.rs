@@ -14,7 +14,7 @@ use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
 use kratos_core::metadata::{Incoming, with_incoming};
 use kratos_core::middleware::recovery::catch;
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
-use kratos_core::{Chain, Context, Error, Handler, Kind};
+use kratos_core::{Chain, Context, Error, Handler};
 
 use crate::deadline::server_timeout;
 pub use crate::state::{ServerState, ServiceChain};
@@ -37,7 +37,9 @@ where
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
             let request = req.take::<M::Request>(M::DESCRIPTOR.operation)?;
-            M::call(self.service, ctx, request).await.map(Reply::new)
+            M::call(self.service, ctx, request)
+                .await
+                .map(Reply::message)
         })
     }
 }
@@ -56,7 +58,6 @@ where
     M: Handler<S>,
     S: Send + Sync + 'static,
 {
-    let (kind, operation) = (ctx.kind(), ctx.operation());
     let incoming = Incoming {
         metadata: None,
         deadline: ctx.deadline(),
@@ -69,7 +70,7 @@ where
             service,
             method: PhantomData,
         };
-        let request = Request::new(request).with_validator(M::validator());
+        let request = Request::message(request).with_validator(M::validator());
         let reply = Next::new(
             server.chain.as_slice(),
             chain.as_slice(),
@@ -80,34 +81,37 @@ where
         .await?;
         reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     };
-    run_bounded(kind, operation, incoming, timeout, call).await
-}
-
-/// Runs one call's future under the timeout, the deadline scope and the panic guard,
-/// and logs a server-side failure; shared by typed methods and hand-written routes.
-pub(crate) async fn run_bounded<R>(
-    kind: Kind,
-    operation: &'static str,
-    incoming: Incoming,
-    timeout: Duration,
-    call: impl Future<Output = Result<R, Error>>,
-) -> Result<R, Error> {
-    let guarded = with_incoming(incoming, recover(call));
-    let result = match tokio::time::timeout(timeout, guarded).await {
-        Ok(result) => result,
-        Err(_) => Err(server_timeout(timeout)),
-    };
+    let result = run_bounded(timeout, incoming, call).await;
     if let Err(error) = &result {
-        log_failure(kind, operation, error, "call failed");
+        log_failure(ctx, error, "call failed");
     }
     result
 }
 
-/// Logs a server-side failure (code 500 and up) with its cause, once, where it ends.
-pub(crate) fn log_failure(kind: Kind, operation: &str, error: &Error, what: &'static str) {
+/// Runs one call's future under the timeout, the deadline scope and the panic guard;
+/// shared by typed methods and hand-written routes, which then log a server-side
+/// failure with [`log_failure`].
+pub(crate) async fn run_bounded<R>(
+    timeout: Duration,
+    incoming: Incoming,
+    call: impl Future<Output = Result<R, Error>>,
+) -> Result<R, Error> {
+    let guarded = with_incoming(incoming, recover(call));
+    match tokio::time::timeout(timeout, guarded).await {
+        Ok(result) => result,
+        Err(_) => Err(server_timeout(timeout)),
+    }
+}
+
+/// Logs a server-side failure (code 500 and up) of `ctx`'s call with its cause,
+/// once, where it ends; within the call's trace, when it has one.
+pub(crate) fn log_failure(ctx: &Context, error: &Error, what: &'static str) {
     if error.code < 500 {
         return;
     }
+    #[cfg(feature = "opentelemetry")]
+    let _trace = kratos_core::middleware::tracing::attach(ctx);
+    let (kind, operation) = (ctx.kind(), ctx.operation());
     let cause = error.cause().map(|c| c.to_string());
     tracing::error!(
         %kind,

@@ -19,7 +19,7 @@ pub mod stream;
 pub mod table;
 mod unreachable;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, set_default_client_middleware};
 pub use error::{ClientError, ServeError};
 pub use grpc::{GrpcClient, GrpcServer};
 pub use http::{HttpClient, HttpServer};

@@ -129,8 +129,8 @@ impl AcceptLoop {
                 accepted = listener.accept() => accepted,
                 _ = stop.wait_for(|stop| *stop) => break,
             };
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!(kind = self.kind, error = %e, "accept failed");
@@ -147,6 +147,7 @@ impl AcceptLoop {
                 body_timeout: self.body_timeout,
                 late_body: self.late_body,
                 untimed: self.untimed.clone(),
+                peer,
             };
             let connection = self
                 .builder
@@ -344,4 +345,11 @@ fn endpoint_url(scheme: &str, addr: SocketAddr) -> String {
         ip => ip,
     };
     format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// The caller's address of a request this crate's accept loop received.
+pub(crate) fn peer(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0)
 }

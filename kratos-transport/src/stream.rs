@@ -145,10 +145,9 @@ async fn run<M, S>(
         method: PhantomData,
     };
     let request = match input {
-        Input::One(request) => Request::new(request).with_validator(M::validator()),
+        Input::One(request) => Request::message(request).with_validator(M::validator()),
         Input::Many(requests) => Request::new(requests),
     };
-    let (kind, operation) = (ctx.kind(), ctx.operation());
     let call = Next::new(
         server.chain.as_slice(),
         chain.chain.as_slice(),
@@ -166,7 +165,7 @@ async fn run<M, S>(
         Err(panic) => Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic)),
     };
     if let Err(error) = &result {
-        log_failure(kind, operation, error, "stream failed");
+        log_failure(&ctx, error, "stream failed");
     }
     let _ = events.send(Event::End(result)).await;
 }

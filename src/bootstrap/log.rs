@@ -3,6 +3,9 @@
 //! default, for people) or `json` (one object per line, for fluentd, Loki and
 //! friends: `timestamp`, `level`, `target`, `message`, the event's fields, and the
 //! service's `service.name`, `service.version` and `service.id` on every line).
+//! A line written inside a traced call carries its `trace_id` and `span_id` in
+//! both formats; with traces on, `tracing` spans (`#[tracing::instrument]`) become
+//! spans of the call's trace.
 
 use std::fmt;
 
@@ -10,12 +13,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::format::{Format, Full, Writer};
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// The `log` section of the config.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,10 +42,22 @@ pub(crate) struct Service {
     pub(crate) id: String,
 }
 
+/// The tracer `tracing` spans are turned into OpenTelemetry spans with, when traces are on.
+#[cfg(feature = "opentelemetry")]
+pub(crate) type SpanTracer = opentelemetry_sdk::trace::Tracer;
+/// Without the `opentelemetry` feature there is none.
+#[cfg(not(feature = "opentelemetry"))]
+pub(crate) type SpanTracer = std::convert::Infallible;
+
 /// Installs the process's subscriber; stdout, or stderr when stdout is the
 /// export's list of files. A second call keeps the first subscriber. A bad
 /// `log.level` or `log.format` is refused, naming the key.
-pub(crate) fn init(log: &LogSection, service: Service, to_stderr: bool) -> Result<(), String> {
+pub(crate) fn init(
+    log: &LogSection,
+    service: Service,
+    to_stderr: bool,
+    tracer: Option<SpanTracer>,
+) -> Result<(), String> {
     let filter = match EnvFilter::try_from_default_env() {
         Ok(filter) => filter,
         Err(_) => {
@@ -65,16 +82,61 @@ pub(crate) fn init(log: &LogSection, service: Service, to_stderr: bool) -> Resul
         let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
         (BoxMakeWriter::new(std::io::stdout), terminal)
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(writer);
-    let _ = if json {
-        builder.event_format(JsonLine { service }).try_init()
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    let lines: Box<dyn Layer<Registry> + Send + Sync> = if json {
+        Box::new(layer.event_format(JsonLine { service }))
     } else {
-        builder.with_ansi(terminal).try_init()
+        let text = Format::default().with_target(false).with_ansi(terminal);
+        Box::new(layer.event_format(TextLine { inner: text }))
     };
+    let subscriber = tracing_subscriber::registry().with(lines).with(filter);
+    #[cfg(feature = "opentelemetry")]
+    let subscriber =
+        subscriber.with(tracer.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer)));
+    #[cfg(not(feature = "opentelemetry"))]
+    let _ = tracer;
+    let _ = subscriber.try_init();
     Ok(())
+}
+
+/// The trace and span ids current on this thread, as log lines carry them.
+fn trace_ids() -> Option<(String, String)> {
+    #[cfg(feature = "opentelemetry")]
+    {
+        kratos_core::middleware::tracing::current_span_context()
+            .map(|span| (span.trace_id().to_string(), span.span_id().to_string()))
+    }
+    #[cfg(not(feature = "opentelemetry"))]
+    {
+        None
+    }
+}
+
+/// tracing-subscriber's text line, with the call's `trace_id` and `span_id` at its end.
+struct TextLine {
+    inner: Format<Full, SystemTime>,
+}
+
+impl<S, N> FormatEvent<S, N> for TextLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let Some((trace_id, span_id)) = trace_ids() else {
+            return self.inner.format_event(ctx, writer, event);
+        };
+        let mut line = String::new();
+        self.inner
+            .format_event(ctx, Writer::new(&mut line), event)?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        writeln!(writer, "{line} trace_id={trace_id} span_id={span_id}")
+    }
 }
 
 /// One JSON object per event.
@@ -116,6 +178,10 @@ where
             Value::String(self.service.version.clone()),
         );
         line.insert("service.id".into(), Value::String(self.service.id.clone()));
+        if let Some((trace_id, span_id)) = trace_ids() {
+            line.insert("trace_id".into(), Value::String(trace_id));
+            line.insert("span_id".into(), Value::String(span_id));
+        }
         // An event's fields beside the fixed keys; one named like them is kept apart.
         for (key, value) in fields.0 {
             if line.contains_key(&key) {

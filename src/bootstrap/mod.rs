@@ -27,6 +27,14 @@ use serde::Deserialize;
 use self::log::LogSection;
 
 mod log;
+#[cfg(feature = "opentelemetry")]
+mod trace;
+
+/// The tracer provider while the app runs (nothing without the `opentelemetry` feature).
+#[cfg(feature = "opentelemetry")]
+type Traces = trace::Traces;
+#[cfg(not(feature = "opentelemetry"))]
+type Traces = ();
 
 use kratos_transport::grpc::{GrpcConfig, GrpcServer};
 use kratos_transport::http::{HttpConfig, HttpServer};
@@ -154,28 +162,53 @@ pub fn export_proto(app: &App, dir: &std::path::Path) -> Result<Vec<PathBuf>, Er
     })
 }
 
-/// Sets up the log from the config's `log` section (the export writes it to
-/// stderr: its stdout is the list of files), then says where the config came from.
+/// Sets up traces from the config's `tracing` section and the log from its `log`
+/// section (the export writes it to stderr: its stdout is the list of files), then
+/// says where the config came from.
 fn start_log(
     config: &Config,
     args: &Args,
     name: &str,
     version: &str,
     to_stderr: bool,
-) -> Result<(), Error> {
+) -> Result<Option<Traces>, Error> {
     let section: LogSection = config.get("log")?.unwrap_or_default();
     let service = log::Service {
         name: name.to_owned(),
         version: version.to_owned(),
         id: kratos_core::app::default_instance_id(),
     };
-    log::init(&section, service, to_stderr).map_err(|e| Error::internal_server("CONFIG", e))?;
+    #[cfg(feature = "opentelemetry")]
+    let (traces, tracer) = match config.get::<trace::TracingSection>("tracing")? {
+        Some(tracing) => {
+            let traces =
+                trace::init(&tracing, &service).map_err(|e| Error::internal_server("CONFIG", e))?;
+            let tracer = traces.tracer();
+            (Some(traces), Some(tracer))
+        }
+        None => (None, None),
+    };
+    #[cfg(not(feature = "opentelemetry"))]
+    let (traces, tracer) = (None, None);
+    log::init(&section, service, to_stderr, tracer)
+        .map_err(|e| Error::internal_server("CONFIG", e))?;
+    #[cfg(not(feature = "opentelemetry"))]
+    if tracing_configured(config) {
+        tracing::warn!(
+            "config section \"tracing\" is set, but this binary was built without kratos's `opentelemetry` feature: no spans, no trace ids"
+        );
+    }
     if args.conf.is_none() && !std::path::Path::new(DEFAULT_CONF).exists() {
         tracing::info!(
             "no -conf given and {DEFAULT_CONF} is absent: using defaults and the environment"
         );
     }
-    Ok(())
+    Ok(traces)
+}
+
+/// True when the config has a `tracing` section: traces are wanted.
+fn tracing_configured(config: &Config) -> bool {
+    matches!(config.get::<serde_json::Value>("tracing"), Ok(Some(_)))
 }
 
 /// `-conf` (a file or a directory; default `./configs` when present), then the
@@ -212,8 +245,20 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         http = http.openapi_info(name, version);
     }
     let mut grpc = GrpcServer::from_config(servers.grpc);
+    #[allow(unused_mut)]
+    let mut clients = kratos_core::Chain::default();
+    // Traces outermost: the span covers every other middleware's work.
+    #[cfg(feature = "opentelemetry")]
+    if tracing_configured(&config) {
+        use kratos_core::middleware::tracing;
+        let middleware: Arc<dyn Middleware> = Arc::new(tracing::server());
+        http = http.middleware_arc(middleware.clone());
+        grpc = grpc.middleware_arc(middleware);
+        clients = clients.with(tracing::client().service_name(name));
+    }
     #[cfg(feature = "metrics")]
     if metrics {
+        clients = clients.with(kratos_core::middleware::metrics::client());
         let middleware: Arc<dyn Middleware> = Arc::new(kratos_core::middleware::metrics::server());
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);
@@ -222,6 +267,8 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);
     }
+    // The clients `main` builds report and propagate as the servers do.
+    kratos_transport::set_default_client_middleware(clients);
     let mut builder = App::builder()
         .name(name)
         .version(version)
@@ -258,6 +305,32 @@ pub fn default_middlewares() -> Vec<Arc<dyn Middleware>> {
         all.push((registration.build)());
     }
     all
+}
+
+/// Builds the app from `config` through the user's `main` and runs it until it stops.
+async fn serve<F, Fut>(
+    config: Config,
+    name: &'static str,
+    version: &'static str,
+    main: F,
+) -> Result<(), Error>
+where
+    F: FnOnce(AppBuilder) -> Fut,
+    Fut: Future<Output = Result<App, Error>>,
+{
+    let (registry, section) = registry_from_config(&config).await?;
+    let app: AppSection = config.get("app")?.unwrap_or_default();
+    let mut builder = app_builder(name, version, config)?.registry(registry);
+    if let Some(timeout) = app.stop_timeout {
+        builder = builder.stop_timeout(timeout);
+    }
+    if let Some(timeout) = section.timeout {
+        builder = builder.registrar_timeout(timeout);
+    }
+    if let Some(host) = section.advertise_host {
+        builder = builder.advertise_host(host);
+    }
+    main(builder).await?.run().await
 }
 
 /// The `app` section of the config, as `run` reads it.
@@ -317,7 +390,8 @@ where
         let exported = runtime.block_on(async move {
             // The embedded registry: building the app for its descriptors contacts no backend.
             let config = load_config(&args)?;
-            start_log(&config, &args, name, version, true)?;
+            // Nothing is served: the export sends no spans.
+            let _traces = start_log(&config, &args, name, version, true)?;
             let builder = app_builder(name, version, config)?.registry(Arc::new(Embedded::new()));
             export_proto(&main(builder).await?, &dir)
         });
@@ -338,20 +412,16 @@ where
     }
     let result = runtime.block_on(async move {
         let config = load_config(&args)?;
-        start_log(&config, &args, name, version, false)?;
-        let (registry, section) = registry_from_config(&config).await?;
-        let app: AppSection = config.get("app")?.unwrap_or_default();
-        let mut builder = app_builder(name, version, config)?.registry(registry);
-        if let Some(timeout) = app.stop_timeout {
-            builder = builder.stop_timeout(timeout);
+        let traces = start_log(&config, &args, name, version, false)?;
+        let result = serve(config, name, version, main).await;
+        // The last spans leave once the servers stopped (the exporter blocks).
+        #[cfg(feature = "opentelemetry")]
+        if let Some(traces) = traces {
+            let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
         }
-        if let Some(timeout) = section.timeout {
-            builder = builder.registrar_timeout(timeout);
-        }
-        if let Some(host) = section.advertise_host {
-            builder = builder.advertise_host(host);
-        }
-        main(builder).await?.run().await
+        #[cfg(not(feature = "opentelemetry"))]
+        let _ = traces;
+        result
     });
     // What the stop left running (a handler past the stop timeout, a blocking
     // decode) must not hold the exit: dropping the runtime would wait for it.

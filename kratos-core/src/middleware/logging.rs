@@ -1,4 +1,5 @@
-//! `logging`: one `tracing` event per call with the transport kind, the operation,
+//! `logging`: one `tracing` event per call (within the call's trace, whatever the
+//! order of the middlewares) with the transport kind, the operation,
 //! the request (its `Debug`, truncated, through an optional redaction hook), the
 //! code and reason of the outcome (on success the status sent), and the latency.
 //! Credentials never appear: a hand-written route's request is shown with the
@@ -91,6 +92,9 @@ impl Middleware for Logging {
                 Ok(_) => (i32::from(ctx.reply_status()), ""),
                 Err(e) => (e.code, e.reason.as_str()),
             };
+            // The call's trace ids, also when the tracing middleware runs inside this one.
+            #[cfg(feature = "opentelemetry")]
+            let _trace = super::tracing::attach(ctx);
             tracing::info!(
                 side = self.side,
                 %kind,

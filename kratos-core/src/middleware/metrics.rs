@@ -17,11 +17,11 @@ use std::time::Instant;
 
 use metrics::SharedString;
 
-use super::recovery::catch;
+use super::outcome::{code_of, run_caught, unanswered};
 use super::{Middleware, Next, Reply, Request};
 use crate::BoxFuture;
 use crate::context::Context;
-use crate::error::{Error, PANIC_MESSAGE, REASON_UNKNOWN};
+use crate::error::Error;
 
 /// The counter's default name on a server.
 pub const SERVER_REQUESTS_TOTAL: &str = "server_requests_code_total";
@@ -95,19 +95,12 @@ impl Middleware for Metrics {
                 started: Instant::now(),
                 outcome: None,
             };
-            // A panic below is answered here as the guard outside the chain would
-            // answer it (500 `UNKNOWN`, the panic kept as the cause it logs), so it
-            // is counted: unwinding would skip this frame's recording.
-            let result = match catch(next.run(ctx, req)).await {
-                Ok(result) => result,
-                Err(panic) => {
-                    Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic))
-                }
+            let result = run_caught(next, ctx, req).await;
+            let reason = match &result {
+                Ok(_) => SharedString::const_str(""),
+                Err(e) => SharedString::from_owned(e.reason.clone()),
             };
-            record.outcome = Some(match &result {
-                Ok(_) => (i32::from(ctx.reply_status()), SharedString::const_str("")),
-                Err(e) => (e.code, SharedString::from_owned(e.reason.clone())),
-            });
+            record.outcome = Some((code_of(&result, ctx), reason));
             result
         })
     }
@@ -127,14 +120,9 @@ struct Record<'m> {
 impl Drop for Record<'_> {
     fn drop(&mut self) {
         let seconds = self.started.elapsed().as_secs_f64();
-        // No answer: the timeout outside the chain cut the call (504 `TIMEOUT`), or
-        // the caller left.
         let (code, reason) = self.outcome.take().unwrap_or_else(|| {
-            if self.deadline.is_some_and(|d| d <= Instant::now()) {
-                (504, SharedString::const_str("TIMEOUT"))
-            } else {
-                (499, SharedString::const_str(""))
-            }
+            let (code, reason) = unanswered(self.deadline);
+            (code, SharedString::const_str(reason))
         });
         let kind = SharedString::const_str(self.kind);
         let operation = SharedString::const_str(self.operation);

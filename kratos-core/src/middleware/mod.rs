@@ -13,15 +13,19 @@ pub mod logging;
 pub mod metadata;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(any(feature = "metrics", feature = "opentelemetry"))]
+mod outcome;
 mod payload;
 pub mod recovery;
 pub mod selector;
+#[cfg(feature = "opentelemetry")]
+pub mod tracing;
 pub mod validate;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use payload::{Describe, Payload, Reply, Request, Validator};
+pub use payload::{Describe, Payload, Reply, Request, Sizer, Validator, encoded_len};
 
 use crate::BoxFuture;
 use crate::context::Context;

@@ -32,6 +32,17 @@ impl<T: Any + fmt::Debug + Send> Payload for T {
 /// request types that implement [`crate::Validate`].
 pub type Validator = fn(&dyn Any) -> Result<(), String>;
 
+/// The protobuf-encoded size of a payload, as tracing reports it (`recv_msg.size`,
+/// `send_msg.size`); transports attach [`encoded_len`] for the message types they carry.
+pub type Sizer = fn(&dyn Any) -> usize;
+
+/// The [`Sizer`] of message type `T`.
+pub fn encoded_len<T: prost::Message + Any>(payload: &dyn Any) -> usize {
+    payload
+        .downcast_ref::<T>()
+        .map_or(0, prost::Message::encoded_len)
+}
+
 /// Writes a payload for logs in place of its own `Debug`: a transport sets one for
 /// a raw HTTP request or response, whose `Debug` would print credential headers.
 pub type Describe = fn(&dyn Any, &mut fmt::Formatter<'_>) -> fmt::Result;
@@ -41,12 +52,14 @@ pub struct Request {
     payload: Box<dyn Payload>,
     validator: Option<Validator>,
     describe: Option<Describe>,
+    size: Option<Sizer>,
 }
 
 /// The reply of a call, as middlewares see it.
 pub struct Reply {
     payload: Box<dyn Payload>,
     describe: Option<Describe>,
+    size: Option<Sizer>,
 }
 
 impl Request {
@@ -56,7 +69,24 @@ impl Request {
             payload: Box::new(value),
             validator: None,
             describe: None,
+            size: None,
         }
+    }
+
+    /// A request message, its encoded size known to middlewares.
+    pub fn message<T: crate::message::Message>(value: T) -> Self {
+        Self::new(value).with_size(encoded_len::<T>)
+    }
+
+    /// Attaches how the request's encoded size is measured.
+    pub fn with_size(mut self, size: Sizer) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// The protobuf-encoded size of the request, when it is a message.
+    pub fn encoded_len(&self) -> Option<usize> {
+        self.size.map(|size| size((*self.payload).as_any()))
     }
 
     /// Formats the request with `describe` instead of its `Debug` (logs see that).
@@ -117,7 +147,24 @@ impl Reply {
         Self {
             payload: Box::new(value),
             describe: None,
+            size: None,
         }
+    }
+
+    /// A reply message, its encoded size known to middlewares.
+    pub fn message<T: crate::message::Message>(value: T) -> Self {
+        Self::new(value).with_size(encoded_len::<T>)
+    }
+
+    /// Attaches how the reply's encoded size is measured.
+    pub fn with_size(mut self, size: Sizer) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// The protobuf-encoded size of the reply, when it is a message.
+    pub fn encoded_len(&self) -> Option<usize> {
+        self.size.map(|size| size((*self.payload).as_any()))
     }
 
     /// Formats the reply with `describe` instead of its `Debug` (logs see that).

@@ -7,7 +7,7 @@
 //! [`Selector`]: kratos_core::selector::Selector
 
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use http::HeaderMap;
@@ -65,17 +65,33 @@ impl<M: Method> Endpoint for Outbound<'_, M> {
             self.client
                 .send::<M>(ctx, request, timeout)
                 .await
-                .map(Reply::new)
+                .map(Reply::message)
         })
     }
 }
 
+/// The middlewares every client starts with; see [`set_default_client_middleware`].
+static DEFAULT_CHAIN: RwLock<Option<Chain>> = RwLock::new(None);
+
+/// Sets the middlewares every client built from now on starts with, outermost, before
+/// its own: `#[kratos::main]` puts the client sides of metrics and tracing here when
+/// the config turns them on, so the clients `main` builds report and propagate
+/// without code. Clients built earlier keep their chain.
+pub fn set_default_client_middleware(chain: Chain) {
+    *DEFAULT_CHAIN.write().unwrap_or_else(|p| p.into_inner()) = Some(chain);
+}
+
 impl Client {
     fn new(transport: Transport, target: &str) -> Self {
+        let chain = DEFAULT_CHAIN
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_default();
         Self {
             transport,
             target: Arc::from(target),
-            chain: Chain::default(),
+            chain,
             timeout: DEFAULT_CLIENT_TIMEOUT,
         }
     }
@@ -181,7 +197,7 @@ impl Client {
             method: PhantomData,
         };
         let reply = Next::new(self.chain.as_slice(), &[], &[], &endpoint)
-            .run(&mut ctx, Request::new(request))
+            .run(&mut ctx, Request::message(request))
             .await?;
         reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     }

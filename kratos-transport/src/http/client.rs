@@ -13,7 +13,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use kratos_core::encoding::{self, Decode};
 use kratos_core::error::REASON_CODEC;
-use kratos_core::{Context, Error, Method};
+use kratos_core::{Context, Error, HttpRequestLine, Method};
 
 use super::binding::encode_request;
 use super::state::{MAX_BODY_BYTES, TIMEOUT_HEADER};
@@ -84,6 +84,12 @@ impl HttpClient {
         timeout: Duration,
     ) -> Result<M::Reply, Error> {
         let http_request = build_request::<M>(base, ctx, &request, timeout, JSON)?;
+        let line = HttpRequestLine::new(
+            http_request.method().clone(),
+            first_route::<M>()?.path,
+            http_request.uri().clone(),
+        );
+        ctx.set_http(line);
         let call = async {
             let response = self.request::<M>(base, http_request).await?;
             let status = response.status();

@@ -27,10 +27,10 @@ use kratos_core::app::BoxFuture;
 use kratos_core::metadata::Incoming;
 use kratos_core::middleware::{self, Endpoint, Next, Reply};
 use kratos_core::redact::Redacted;
-use kratos_core::{Context, Error, Kind};
+use kratos_core::{Context, Error, HttpRequestLine, Kind};
 
 use super::state::{HttpState, body_too_large, requested_timeout};
-use crate::invoke::{effective_timeout, run_bounded};
+use crate::invoke::{effective_timeout, log_failure, run_bounded};
 
 /// The innermost step of a hand-written route: the axum handler.
 struct RawEndpoint<'s, H, T> {
@@ -97,6 +97,7 @@ fn describe_response(any: &dyn Any, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 pub(crate) async fn handle<H, T>(
     http: Arc<HttpState>,
     operation: &'static str,
+    template: &'static str,
     handler: H,
     request: Request,
 ) -> Response
@@ -115,8 +116,11 @@ where
     let server = &http.server;
     let timeout = effective_timeout(server.timeout, requested_timeout(request.headers()));
     let deadline = Instant::now() + timeout;
+    let line = HttpRequestLine::new(request.method().clone(), template, request.uri().clone());
     let mut ctx = Context::new(Kind::Http, operation, request.headers().clone())
         .with_endpoint(server.endpoint.clone())
+        .with_peer(crate::serve::peer(request.extensions()))
+        .with_http(line)
         .with_deadline(Some(deadline));
     let incoming = Incoming {
         metadata: None,
@@ -141,7 +145,10 @@ where
             .await?;
         reply.take::<Response>(operation)
     };
-    let result = run_bounded(Kind::Http, operation, incoming, timeout, call).await;
+    let result = run_bounded(timeout, incoming, call).await;
+    if let Err(error) = &result {
+        log_failure(&ctx, error, "call failed");
+    }
     let headers = ctx.take_reply_headers();
     match result {
         Ok(mut response) => {

@@ -12,8 +12,8 @@ use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
 use kratos_core::error::REASON_CODEC;
 use kratos_core::{
-    Chain, Context, Error, Handler, HttpMethod, Kind, Method, MethodDescriptor, RouteBody,
-    RouteDescriptor, encoding,
+    Chain, Context, Error, Handler, HttpMethod, HttpRequestLine, Kind, Method, MethodDescriptor,
+    RouteBody, RouteDescriptor, encoding,
 };
 
 use super::binding::{axum_path, bind_path, bind_query};
@@ -156,12 +156,15 @@ impl RouteTable {
         H: axum::handler::Handler<T, ()> + Sync,
         T: 'static,
     {
+        // Spans and logs name the template; a route is added once per server, so
+        // keeping its text for the life of the process costs that once.
+        let template: &'static str = Box::leak(path.to_owned().into_boxed_str());
         let factory: RouteFactory = Box::new(move |http| {
             let (http, handler) = (http.clone(), handler.clone());
             // The raw handler caps the body at the server's limit itself; axum's
             // extractors must not cut it at their own 2 MB first.
             on(filter(method), move |request: Request| {
-                super::raw::handle(http.clone(), operation, handler.clone(), request)
+                super::raw::handle(http.clone(), operation, template, handler.clone(), request)
             })
             .layer(DefaultBodyLimit::disable())
         });
@@ -249,8 +252,7 @@ where
         }
     };
 
-    let mut ctx = Context::new(Kind::Http, M::DESCRIPTOR.operation, parts.headers)
-        .with_endpoint(http.server.endpoint.clone())
+    let mut ctx = call_context(M::DESCRIPTOR.operation, route.path, http, parts)
         .with_deadline(Some(Instant::now() + timeout));
     ctx.set_reply_status(route.status);
     let result = invoke::<M, S>(
@@ -271,6 +273,22 @@ where
         }
         Err(error) => http.encoders.error(ctx.request_headers(), &error, headers),
     }
+}
+
+/// The context of one call of `operation` on the route `template` of `http`'s
+/// server: the request's headers, its line and the caller's address.
+pub(super) fn call_context(
+    operation: &'static str,
+    template: &'static str,
+    http: &HttpState,
+    parts: http::request::Parts,
+) -> Context {
+    let peer = crate::serve::peer(&parts.extensions);
+    let line = HttpRequestLine::new(parts.method, template, parts.uri);
+    Context::new(Kind::Http, operation, parts.headers)
+        .with_endpoint(http.server.endpoint.clone())
+        .with_peer(peer)
+        .with_http(line)
 }
 
 /// The request message of `route`: the body (as the route binds it), then the

@@ -6,12 +6,14 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -147,6 +149,9 @@ pub(crate) struct ConnService {
     /// unary bodies, a stream's stalls are the stream idle timeout's. Usually
     /// empty, and then free.
     pub(crate) untimed: Arc<[&'static str]>,
+    /// The client's address, handed to every call as axum's `ConnectInfo` (what
+    /// `Context::peer` and a hand-written route's `ConnectInfo` extractor read).
+    pub(crate) peer: SocketAddr,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -154,8 +159,9 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Error = Infallible;
     type Future = CallFuture;
 
-    fn call(&self, request: Request<Incoming>) -> CallFuture {
+    fn call(&self, mut request: Request<Incoming>) -> CallFuture {
         let call = self.conn.begin_call(request.version());
+        request.extensions_mut().insert(ConnectInfo(self.peer));
         let streamed = !self.untimed.is_empty() && self.untimed.contains(&request.uri().path());
         let timeout = match self.body_timeout {
             Some(timeout) if !streamed => Some((timeout, self.late_body)),

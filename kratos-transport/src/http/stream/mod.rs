@@ -12,13 +12,12 @@ mod ws;
 
 use std::sync::Arc;
 
-use http::HeaderMap;
 use kratos_core::encoding::{self, JSON, RegisteredCodec};
 use kratos_core::stream::StreamHandler;
-use kratos_core::{Chain, Context, Error, Kind};
+use kratos_core::{Chain, Context, Error};
 
 use super::RouteTable;
-use super::route::Route;
+use super::route::{Route, call_context};
 use crate::state::ServiceChain;
 
 /// Adds the routes of streaming method `M`: the [`MethodEntry`](crate::table::MethodEntry)'s
@@ -39,10 +38,10 @@ where
 fn begin<S>(
     state: &Route<S>,
     operation: &'static str,
-    headers: HeaderMap,
+    parts: http::request::Parts,
 ) -> (Context, ServiceChain) {
     let server = &state.http.server;
-    let ctx = Context::new(Kind::Http, operation, headers).with_endpoint(server.endpoint.clone());
+    let ctx = call_context(operation, state.route.path, &state.http, parts);
     let chain = ServiceChain {
         chain: state.chain.clone(),
         server: Arc::new(server.clone()),

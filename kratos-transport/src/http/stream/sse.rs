@@ -75,7 +75,7 @@ where
     // The caller's x-request-timeout shortens the opening, never lengthens it.
     let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
     let request_headers = parts.headers.clone();
-    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts.headers);
+    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts);
     let opened = match open::<M, S>(
         state.service.clone(),
         chain,

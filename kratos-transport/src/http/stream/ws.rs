@@ -69,7 +69,7 @@ where
     };
     let encode = reply_codec(&parts.headers);
     let request_headers = parts.headers.clone();
-    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts.headers);
+    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts);
     let (inbox, requests) = Streaming::channel(INBOX);
     let opened = match open::<M, S>(
         state.service.clone(),

@@ -1,0 +1,44 @@
+//! How a call ended, as the observing middlewares (metrics, tracing) report it:
+//! the answer of the chain inside them, a panic below them answered as the guard
+//! outside the chain would answer it, or no answer at all when the call's future
+//! was dropped (the server timeout cut it, or the caller left).
+
+use std::time::Instant;
+
+use super::recovery::catch;
+use super::{Next, Reply, Request};
+use crate::context::Context;
+use crate::error::{Error, PANIC_MESSAGE, REASON_UNKNOWN};
+
+/// Runs the rest of the chain; a panic below becomes the 500 `UNKNOWN` the guard
+/// outside the chain answers with (the panic kept as the cause it logs), so an
+/// observer records it: unwinding would skip the observer's frame.
+pub(crate) async fn run_caught(
+    next: Next<'_>,
+    ctx: &mut Context,
+    req: Request,
+) -> Result<Reply, Error> {
+    match catch(next.run(ctx, req)).await {
+        Ok(result) => result,
+        Err(panic) => Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic)),
+    }
+}
+
+/// The code a call that came back is reported with: on success the status sent
+/// (a route's `201`), else the error's code.
+pub(crate) fn code_of(result: &Result<Reply, Error>, ctx: &Context) -> i32 {
+    match result {
+        Ok(_) => i32::from(ctx.reply_status()),
+        Err(e) => e.code,
+    }
+}
+
+/// The code and reason of a call that never came back: 504 `TIMEOUT` once its
+/// deadline passed (the timeout outside the chain cut it), else 499 (its caller left).
+pub(crate) fn unanswered(deadline: Option<Instant>) -> (i32, &'static str) {
+    if deadline.is_some_and(|d| d <= Instant::now()) {
+        (504, "TIMEOUT")
+    } else {
+        (499, "")
+    }
+}

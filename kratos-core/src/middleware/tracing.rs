@@ -1,0 +1,420 @@
+//! `tracing`: an OpenTelemetry span around every call, as Go kratos's
+//! `middleware/tracing` writes it, on both transports.
+//!
+//! The server side reads the caller's W3C `traceparent`/`tracestate` and `baggage`
+//! (HTTP headers and gRPC metadata alike) and Go kratos's `x-md-service-name`; the
+//! client side writes them, its span a child of whatever span is current, so a call
+//! a handler makes continues the trace of the call it serves, across processes and
+//! transports. A span is named by the operation (`/helloworld.v1.Greeter/SayHello`),
+//! has kind server or client, the attributes `rpc.system` (`http`/`grpc`),
+//! `rpc.service`, `rpc.method`, on HTTP `http.method`, `http.route` (the template)
+//! and `http.target`, `net.peer.ip`/`net.peer.port`, `peer.service`, and
+//! `recv_msg.size`/`send_msg.size` (the protobuf size of the messages); a failed
+//! call ends with status ERROR, the error recorded and `rpc.status_code` its code.
+//! A stream has one span for its whole life: the middleware runs around all of it.
+//!
+//! Spans go to the global tracer provider (what `#[kratos::main]` installs from the
+//! `tracing` config section) unless [`Tracing::provider`] names one. The call's
+//! OpenTelemetry context is current while the rest of the chain runs, and kept in
+//! the [`Context`] as a [`CallTrace`], so a middleware outside this one (the
+//! `logging` middleware) still logs with the call's ids.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::global::{self, BoxedTracer};
+use opentelemetry::propagation::{
+    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
+};
+use opentelemetry::trace::{
+    SpanBuilder, SpanContext, SpanKind, SpanRef, Status, TraceContextExt, Tracer, TracerProvider,
+};
+use opentelemetry::{ContextGuard, InstrumentationScope, KeyValue, Value};
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+
+use super::outcome::{code_of, run_caught, unanswered};
+use super::{Middleware, Next, Reply, Request};
+use crate::BoxFuture;
+use crate::context::Context;
+use crate::error::Error;
+
+/// The header a Go kratos caller names its app in; a server reads it as `peer.service`.
+pub const SERVICE_HEADER: &str = "x-md-service-name";
+
+/// The name of the tracer the spans come from, as Go kratos names its own.
+pub const TRACER_NAME: &str = "kratos";
+
+/// The tracing middleware of one side.
+#[derive(Clone)]
+pub struct Tracing {
+    kind: SpanKind,
+    propagator: Arc<dyn TextMapPropagator + Send + Sync>,
+    /// Resolved on the first call, so a middleware built before the provider is
+    /// installed still uses it.
+    tracer: Arc<OnceLock<BoxedTracer>>,
+    service_name: Option<HeaderValue>,
+}
+
+/// Traces every call a server serves, continuing the caller's trace.
+pub fn server() -> Tracing {
+    Tracing {
+        kind: SpanKind::Server,
+        propagator: Arc::new(TextMapCompositePropagator::new(vec![
+            Box::new(TraceContextPropagator::new()),
+            Box::new(BaggagePropagator::new()),
+        ])),
+        tracer: Arc::new(OnceLock::new()),
+        service_name: None,
+    }
+}
+
+/// Traces every call a client makes and hands the trace on to the server.
+pub fn client() -> Tracing {
+    Tracing {
+        kind: SpanKind::Client,
+        ..server()
+    }
+}
+
+impl Tracing {
+    /// Reads and writes the trace context with `propagator` instead of W3C trace
+    /// context and baggage.
+    pub fn propagator(
+        mut self,
+        propagator: impl TextMapPropagator + Send + Sync + 'static,
+    ) -> Self {
+        self.propagator = Arc::new(propagator);
+        self
+    }
+
+    /// Starts spans from `provider` instead of the global one.
+    pub fn provider<P>(self, provider: &P) -> Self
+    where
+        P: TracerProvider,
+        P::Tracer: Send + Sync + 'static,
+        <P::Tracer as Tracer>::Span: Send + Sync + 'static,
+    {
+        let tracer = BoxedTracer::new(Box::new(provider.tracer_with_scope(scope())));
+        let resolved = OnceLock::new();
+        let _ = resolved.set(tracer);
+        Self {
+            tracer: Arc::new(resolved),
+            ..self
+        }
+    }
+
+    /// On a client, the app name sent as `x-md-service-name` (the server's
+    /// `peer.service`); `#[kratos::main]` gives the app's. A name that cannot be a
+    /// header value is not sent.
+    pub fn service_name(mut self, name: &str) -> Self {
+        self.service_name = HeaderValue::from_str(name).ok();
+        self
+    }
+
+    fn tracer(&self) -> &BoxedTracer {
+        self.tracer
+            .get_or_init(|| global::tracer_with_scope(scope()))
+    }
+}
+
+impl std::fmt::Debug for Tracing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracing")
+            .field("kind", &self.kind)
+            .field("service_name", &self.service_name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn scope() -> InstrumentationScope {
+    InstrumentationScope::builder(TRACER_NAME)
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build()
+}
+
+/// The trace of the call a [`Context`] belongs to: the OpenTelemetry context that
+/// holds its span, put in the context's extensions by the tracing middleware.
+#[derive(Clone, Debug)]
+pub struct CallTrace(pub opentelemetry::Context);
+
+/// Makes the trace of `ctx`'s call current until the guard drops: for what runs
+/// outside the tracing middleware but belongs to the call (a log line written by a
+/// middleware around it).
+pub fn attach(ctx: &Context) -> Option<ContextGuard> {
+    ctx.extensions()
+        .get::<CallTrace>()
+        .map(|trace| trace.0.clone().attach())
+}
+
+/// The span context current on this thread, when it names a trace: what log lines
+/// carry as `trace_id` and `span_id`.
+pub fn current_span_context() -> Option<SpanContext> {
+    opentelemetry::Context::map_current(|cx| {
+        let span = cx.span().span_context().clone();
+        span.is_valid().then_some(span)
+    })
+}
+
+impl Middleware for Tracing {
+    fn handle<'a>(
+        &'a self,
+        ctx: &'a mut Context,
+        req: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Reply, Error>> {
+        Box::pin(async move {
+            let parent = match self.kind {
+                SpanKind::Server => self.propagator.extract_with_context(
+                    &opentelemetry::Context::new(),
+                    &Headers(ctx.request_headers()),
+                ),
+                _ => opentelemetry::Context::current(),
+            };
+            let builder = SpanBuilder::from_name(ctx.operation()).with_kind(self.kind.clone());
+            let cx = parent.with_span(self.tracer().build_with_context(builder, &parent));
+            let recording = cx.span().is_recording();
+            if recording {
+                cx.span().set_attributes(start_attributes(ctx));
+                if let Some(size) = req.encoded_len() {
+                    cx.span()
+                        .set_attribute(size_attribute(self.kind == SpanKind::Server, size));
+                }
+            }
+            if self.kind == SpanKind::Server {
+                if recording && let Some(peer) = ctx.request_header(SERVICE_HEADER) {
+                    cx.span()
+                        .set_attribute(KeyValue::new("peer.service", peer.to_owned()));
+                }
+            } else {
+                self.propagator
+                    .inject_context(&cx, &mut HeadersMut(ctx.request_headers_mut()));
+                if let Some(name) = &self.service_name {
+                    ctx.request_headers_mut()
+                        .insert(HeaderName::from_static(SERVICE_HEADER), name.clone());
+                }
+            }
+            ctx.extensions_mut().insert(CallTrace(cx.clone()));
+            let mut end = End {
+                cx: cx.clone(),
+                server: self.kind == SpanKind::Server,
+                deadline: ctx.deadline(),
+                ended: !recording,
+            };
+            let result = run_caught(next, ctx, req).with_context(cx).await;
+            end.finish(&result, ctx);
+            result
+        })
+    }
+}
+
+/// Ends a call's span: with its outcome when the chain answered, or, when the
+/// call's future is dropped first (the server timeout cut it, the caller left),
+/// with the answer the guard outside the chain gives.
+struct End {
+    cx: opentelemetry::Context,
+    server: bool,
+    deadline: Option<Instant>,
+    /// Set once the span has its outcome (or records nothing).
+    ended: bool,
+}
+
+impl End {
+    fn finish(&mut self, result: &Result<Reply, Error>, ctx: &Context) {
+        if self.ended {
+            self.cx.span().end();
+            return;
+        }
+        self.ended = true;
+        let span = self.cx.span();
+        if !self.server {
+            // Known once the call went out: the node a balanced client picked, the
+            // request line an HTTP client built.
+            span.set_attributes(client_end_attributes(ctx));
+        }
+        match result {
+            Ok(reply) => {
+                if let Some(size) = reply.encoded_len() {
+                    span.set_attribute(size_attribute(!self.server, size));
+                }
+                span.set_status(Status::Ok);
+            }
+            Err(error) => fail(&span, code_of(result, ctx), error.to_string(), Some(error)),
+        }
+        span.end();
+    }
+}
+
+impl Drop for End {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let (code, reason) = unanswered(self.deadline);
+        let message = match code {
+            504 => format!(
+                "error: code = 504 reason = {reason} message = the call did not finish within its timeout"
+            ),
+            _ => "the caller left before the answer".to_owned(),
+        };
+        let span = self.cx.span();
+        fail(&span, code, message, None);
+        span.end();
+    }
+}
+
+fn fail(span: &SpanRef<'_>, code: i32, message: String, error: Option<&Error>) {
+    if let Some(error) = error {
+        span.record_error(error);
+    }
+    span.set_attribute(KeyValue::new("rpc.status_code", i64::from(code)));
+    span.set_status(Status::error(message));
+}
+
+/// `recv_msg.size` for what arrives (the request on a server, the reply on a
+/// client), `send_msg.size` for what leaves.
+fn size_attribute(received: bool, size: usize) -> KeyValue {
+    let key = if received {
+        "recv_msg.size"
+    } else {
+        "send_msg.size"
+    };
+    KeyValue::new(key, i64::try_from(size).unwrap_or(i64::MAX))
+}
+
+/// What a span knows when it starts: the system, service and method, and on a
+/// server the request line and the caller's address.
+fn start_attributes(ctx: &Context) -> Vec<KeyValue> {
+    let mut attributes = Vec::with_capacity(8);
+    attributes.push(KeyValue::new("rpc.system", ctx.kind().as_str()));
+    let operation = ctx.operation();
+    match operation.trim_start_matches('/').split_once('/') {
+        Some((service, method)) => {
+            if !service.is_empty() {
+                attributes.push(KeyValue::new("rpc.service", service));
+            }
+            if !method.is_empty() {
+                attributes.push(KeyValue::new("rpc.method", method));
+            }
+        }
+        None => attributes.push(KeyValue::new("rpc.operation", operation)),
+    }
+    if let Some(line) = ctx.http() {
+        attributes.push(KeyValue::new("http.method", verb(&line.method)));
+        attributes.push(KeyValue::new("http.route", line.route));
+        attributes.push(KeyValue::new("http.target", line.uri.path().to_owned()));
+    }
+    if let Some(peer) = ctx.peer() {
+        attributes.push(KeyValue::new("net.peer.ip", peer.ip().to_string()));
+        // A string, as Go kratos writes it.
+        attributes.push(KeyValue::new("net.peer.port", peer.port().to_string()));
+    }
+    attributes
+}
+
+/// What a client span learns once its call went out: the request line and the
+/// server's host and port.
+fn client_end_attributes(ctx: &Context) -> Vec<KeyValue> {
+    let mut attributes = Vec::new();
+    if let Some(line) = ctx.http() {
+        attributes.push(KeyValue::new("http.method", verb(&line.method)));
+        attributes.push(KeyValue::new("http.route", line.route));
+        attributes.push(KeyValue::new("http.target", line.uri.path().to_owned()));
+    }
+    let endpoint = ctx.endpoint().and_then(|e| e.parse::<http::Uri>().ok());
+    if let Some(authority) = endpoint.as_ref().and_then(http::Uri::authority)
+        && !authority.host().is_empty()
+    {
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        attributes.push(KeyValue::new("net.peer.ip", host.to_owned()));
+        if let Some(port) = authority.port_u16() {
+            attributes.push(KeyValue::new("net.peer.port", port.to_string()));
+        }
+    }
+    attributes
+}
+
+/// The verb as an attribute value, without allocating for the common ones.
+fn verb(method: &Method) -> Value {
+    let common = match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => return Value::from(method.as_str().to_owned()),
+    };
+    Value::from(common)
+}
+
+/// Request headers (HTTP) or metadata (gRPC) as the propagator reads them.
+struct Headers<'h>(&'h HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
+
+    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+        let values: Vec<&str> = self
+            .0
+            .get_all(key)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        (!values.is_empty()).then_some(values)
+    }
+}
+
+/// Outgoing headers as the propagator writes them; what cannot be a header is dropped.
+struct HeadersMut<'h>(&'h mut HeaderMap);
+
+impl Injector for HeadersMut<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Kind;
+
+    #[test]
+    fn operation_splits_into_service_and_method() {
+        let ctx = Context::new(
+            Kind::Grpc,
+            "/helloworld.v1.Greeter/SayHello",
+            HeaderMap::new(),
+        );
+        let attributes = start_attributes(&ctx);
+        let find = |key: &str| {
+            attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.to_string())
+        };
+        assert_eq!(find("rpc.system").as_deref(), Some("grpc"));
+        assert_eq!(
+            find("rpc.service").as_deref(),
+            Some("helloworld.v1.Greeter")
+        );
+        assert_eq!(find("rpc.method").as_deref(), Some("SayHello"));
+        assert_eq!(find("http.method"), None);
+    }
+}

@@ -1,0 +1,101 @@
+"""An OTLP/HTTP trace receiver built from the opentelemetry-proto classes, not from our code.
+
+Usage:
+  otlp_receiver.py
+
+Listens on 127.0.0.1 (a free port), prints `listening PORT` as its first line, then, for every
+span of every `POST /v1/traces` (protobuf `ExportTraceServiceRequest`), one JSON line:
+{"trace_id", "span_id", "parent_span_id" (hex, "" for a root), "name", "kind" (SERVER, CLIENT,
+INTERNAL, ...), "attributes" {key: value}, "status" {"code": UNSET|OK|ERROR, "message"},
+"events" [names], "resource" {key: value}, "scope"}. Runs until killed.
+"""
+
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+KINDS = {
+    Span.SPAN_KIND_UNSPECIFIED: "UNSPECIFIED",
+    Span.SPAN_KIND_INTERNAL: "INTERNAL",
+    Span.SPAN_KIND_SERVER: "SERVER",
+    Span.SPAN_KIND_CLIENT: "CLIENT",
+    Span.SPAN_KIND_PRODUCER: "PRODUCER",
+    Span.SPAN_KIND_CONSUMER: "CONSUMER",
+}
+STATUS = {
+    Status.STATUS_CODE_UNSET: "UNSET",
+    Status.STATUS_CODE_OK: "OK",
+    Status.STATUS_CODE_ERROR: "ERROR",
+}
+
+
+def value(any_value):
+    kind = any_value.WhichOneof("value")
+    if kind is None:
+        return None
+    if kind == "array_value":
+        return [value(v) for v in any_value.array_value.values]
+    if kind == "kvlist_value":
+        return attributes(any_value.kvlist_value.values)
+    if kind == "bytes_value":
+        return any_value.bytes_value.hex()
+    return getattr(any_value, kind)
+
+
+def attributes(pairs):
+    return {pair.key: value(pair.value) for pair in pairs}
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        if self.path != "/v1/traces":
+            self.send_error(404)
+            return
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        for resource_spans in request.resource_spans:
+            resource = attributes(resource_spans.resource.attributes)
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    line = {
+                        "trace_id": span.trace_id.hex(),
+                        "span_id": span.span_id.hex(),
+                        "parent_span_id": span.parent_span_id.hex(),
+                        "name": span.name,
+                        "kind": KINDS.get(span.kind, str(span.kind)),
+                        "attributes": attributes(span.attributes),
+                        "status": {
+                            "code": STATUS.get(span.status.code, str(span.status.code)),
+                            "message": span.status.message,
+                        },
+                        "events": [event.name for event in span.events],
+                        "resource": resource,
+                        "scope": scope_spans.scope.name,
+                    }
+                    print(json.dumps(line), flush=True)
+        reply = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    print(f"listening {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
