@@ -53,4 +53,6 @@ mod metrics;
 mod middleware;
 mod panics;
 mod streaming;
+#[cfg(feature = "opentelemetry")]
+mod traces;
 mod unreachable;
