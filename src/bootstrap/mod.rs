@@ -28,6 +28,8 @@ use self::log::LogSection;
 
 mod log;
 #[cfg(feature = "opentelemetry")]
+mod otlp;
+#[cfg(feature = "opentelemetry")]
 mod trace;
 
 /// The tracer provider while the app runs (nothing without the `opentelemetry` feature).

@@ -17,13 +17,14 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanExporter};
 use serde::Deserialize;
 
 use super::log::Service;
+use super::otlp::RuntimeClient;
 
 /// The `tracing` section of the config.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -112,9 +113,11 @@ fn exporter(otlp: &OtlpSection) -> Result<opentelemetry_otlp::SpanExporter, Stri
     let uri: http::Uri = endpoint.parse().map_err(|e| {
         format!("config key \"tracing.otlp.endpoint\" is {endpoint:?}: {e}; write a URL such as http://127.0.0.1:4318")
     })?;
-    if uri.scheme().is_none() || uri.authority().is_none() {
+    if uri.scheme_str() != Some("http") || uri.authority().is_none() {
+        // No TLS stack is linked for exports: a collector or agent next to the
+        // service is the usual set-up, and it forwards over TLS itself.
         return Err(format!(
-            "config key \"tracing.otlp.endpoint\" is {endpoint:?}: write a URL such as http://127.0.0.1:4318"
+            "config key \"tracing.otlp.endpoint\" is {endpoint:?}: write a plain http URL such as http://127.0.0.1:4318 (TLS is not supported; export to a local collector)"
         ));
     }
     let built = match otlp.protocol.as_deref() {
@@ -127,6 +130,7 @@ fn exporter(otlp: &OtlpSection) -> Result<opentelemetry_otlp::SpanExporter, Stri
             };
             opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
+                .with_http_client(RuntimeClient::new(timeout)?)
                 .with_endpoint(endpoint)
                 .with_timeout(timeout)
                 .build()

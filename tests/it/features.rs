@@ -6,7 +6,9 @@
 //! `Accept` naming a codec left out falls back to JSON, the OpenAPI route and gRPC
 //! reflection are not served, and `-export-proto` exits 2 naming its feature; a
 //! `server.http.metrics` route is served with the `metrics` feature, and without it
-//! is a 404 that the start-up log warns about.
+//! is a 404 that the start-up log warns about; a `tracing` section puts the call's
+//! trace id on its log lines with the `opentelemetry` feature, and without it is
+//! warned about.
 //! helloworld has no route that reads a body, so the `Content-Type` check runs on an
 //! in-process server with one: a body in a codec left out is the 415 `CODEC` of any
 //! unknown media type.
@@ -148,29 +150,8 @@ async fn the_metrics_route_is_served_with_its_feature_and_warned_about_without()
         1,
     );
     std::fs::write(&path, text).unwrap();
-    // The warning comes before "app started", which `process::start` skips: the log
-    // goes to a file, read whole.
-    let log_path = conf.path().join("stdout.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let child = Command::new(process::example_binary("helloworld"))
-        .arg("-conf")
-        .arg(conf.path())
-        .stdout(log)
-        .spawn()
-        .unwrap();
-    let _kill = KillOnDrop(child);
-    let guard = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let log = loop {
-        let log = std::fs::read_to_string(&log_path).unwrap();
-        if log.lines().any(|l| l.contains("app started")) {
-            break log;
-        }
-        assert!(std::time::Instant::now() < guard, "never started:\n{log}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
-    let started = log.lines().find(|l| l.contains("app started")).unwrap();
-    let http = process::endpoint(started, "http");
-
+    let (_kill, log_path, http) = start_logged(conf.path()).await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
     // A call first, so a built-in page has a series to show.
     let url = format!("http://{http}/helloworld/kratos");
     assert_eq!(curl::get(&url).await.status, 200);
@@ -193,6 +174,68 @@ async fn the_metrics_route_is_served_with_its_feature_and_warned_about_without()
         assert_eq!(res.json()["reason"], "NOT_FOUND");
         assert!(log.contains(warning), "{STALE}; the log:\n{log}");
     }
+}
+
+#[tokio::test]
+async fn log_lines_of_a_call_carry_its_trace_with_the_opentelemetry_feature() {
+    let conf =
+        process::config_dir("log:\n  level: info,helloworld=debug\ntracing:\n  sample_ratio: 1\n");
+    let (_kill, log_path, http) = start_logged(conf.path()).await;
+    let url = format!("http://{http}/helloworld/kratos");
+    let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let res = curl::send("GET", &url, &[("traceparent", traceparent)], "").await;
+    assert_eq!(res.status, 200);
+    let guard = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        if log.contains("greeting") {
+            break log;
+        }
+        assert!(
+            std::time::Instant::now() < guard,
+            "no greeting line:\n{log}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let line = log.lines().find(|l| l.contains("greeting")).unwrap();
+    let warning = "config section \"tracing\" is set, but this binary was built without kratos's `opentelemetry` feature";
+    if cfg!(feature = "opentelemetry") {
+        assert!(
+            line.contains("trace_id=0af7651916cd43dd8448eb211c80319c span_id="),
+            "{STALE}: {line}"
+        );
+        assert!(!log.contains(warning), "{log}");
+    } else {
+        assert!(!line.contains("trace_id="), "{STALE}: {line}");
+        assert!(log.contains(warning), "{STALE}; the log:\n{log}");
+    }
+}
+
+/// Starts helloworld with `-conf conf`, its stdout in a file read whole (start-up
+/// warnings come before "app started", which `process::start` skips), once it
+/// started: the process, the log file and the HTTP server's address.
+async fn start_logged(conf: &std::path::Path) -> (KillOnDrop, std::path::PathBuf, String) {
+    let log_path = conf.join("stdout.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(process::example_binary("helloworld"))
+        .arg("-conf")
+        .arg(conf)
+        .stdout(log)
+        .spawn()
+        .unwrap();
+    let kill = KillOnDrop(child);
+    let guard = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        if log.lines().any(|l| l.contains("app started")) {
+            break log;
+        }
+        assert!(std::time::Instant::now() < guard, "never started:\n{log}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let started = log.lines().find(|l| l.contains("app started")).unwrap();
+    let http = process::endpoint(started, "http");
+    (kill, log_path, http)
 }
 
 /// A child process killed when the test ends, however it ends.
