@@ -19,6 +19,8 @@
 #   --rounds N        measured runs of each server per transport [3]
 #   --server-cpu C    the core every server is pinned to [0]
 #   --load-cpu C      the core the load generator is pinned to [1]
+#   --conf FILE       the kratos helloworld's config [bench/configs/helloworld.yaml];
+#                     bench/configs/observed.yaml turns on metrics and traces
 #   --no-build        use the binaries already built
 #   --out DIR         where logs and per-run results go [a new temp dir]
 #
@@ -33,6 +35,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 connections=50 streams=1 duration=10 warmup=2 rounds=3 server_cpu=0 load_cpu=1 build=1 out=
+conf="$root/bench/configs/helloworld.yaml"
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --server-cpu) server_cpu=$2; shift 2 ;;
     --load-cpu) load_cpu=$2; shift 2 ;;
+    --conf) conf=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --no-build) build=; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -213,7 +217,7 @@ measure() {
   load_log=$out/$transport-$server-$round.load.log
   case "$server" in
     kratos)
-      start_server "$log" "$kratos_http" "$kratos_grpc" "$kratos_bin" -conf "$root/bench/configs/helloworld.yaml"
+      start_server "$log" "$kratos_http" "$kratos_grpc" "$kratos_bin" -conf "$conf"
       [ "$transport" = http ] && addr=$kratos_http || addr=$kratos_grpc ;;
     raw)
       if [ "$transport" = http ]; then
@@ -260,7 +264,7 @@ idle() {
 echo "kratos-bench: $rounds rounds x ${duration}s (+${warmup}s warm-up), $connections connections, $streams stream(s) per h2load connection"
 echo "servers pinned to CPU $server_cpu, load generators to CPU $load_cpu; logs in $out"
 : >"$out/idle.tsv"
-idle kratos "$out/idle-kratos.log" "$kratos_http" "$kratos_grpc" "$kratos_bin" -conf "$root/bench/configs/helloworld.yaml"
+idle kratos "$out/idle-kratos.log" "$kratos_http" "$kratos_grpc" "$kratos_bin" -conf "$conf"
 idle raw_axum "$out/idle-axum.log" "$raw_http" "$axum_bin" "$raw_http"
 idle raw_tonic "$out/idle-tonic.log" "$raw_grpc" "$tonic_bin" "$raw_grpc"
 

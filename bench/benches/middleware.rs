@@ -154,6 +154,61 @@ fn server_call_metrics_prometheus(b: Bencher) {
     });
 }
 
+/// A span exporter that drops what it gets: the batch processor's cost without a network.
+#[derive(Debug)]
+struct Discard;
+
+impl opentelemetry_sdk::trace::SpanExporter for Discard {
+    async fn export(
+        &self,
+        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// A tracer provider as `#[kratos::main]` builds it (parent-based ratio sampler,
+/// batch processor), its spans dropped by the exporter.
+fn tracer_provider(ratio: f64) -> opentelemetry_sdk::trace::SdkTracerProvider {
+    use opentelemetry_sdk::trace::Sampler;
+    opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
+            ratio,
+        ))))
+        .with_batch_exporter(Discard)
+        .build()
+}
+
+/// A server call through the tracing middleware with no provider installed (the
+/// global no-op one): a program that never turned traces on but kept the middleware.
+#[divan::bench]
+fn server_call_tracing_no_provider(b: Bencher) {
+    run_invoke(
+        b,
+        server(Chain::default().with(kratos::middleware::tracing::server())),
+    );
+}
+
+/// A server call through the tracing middleware, sampling off (`sample_ratio: 0`):
+/// ids made and the context propagated, nothing recorded.
+#[divan::bench]
+fn server_call_tracing_sampling_off(b: Bencher) {
+    let provider = tracer_provider(0.0);
+    let tracing = kratos::middleware::tracing::server().provider(&provider);
+    run_invoke(b, server(Chain::default().with(tracing)));
+    let _ = provider.shutdown();
+}
+
+/// A server call through the tracing middleware, every call sampled: attributes,
+/// status and the batch processor's queue.
+#[divan::bench]
+fn server_call_tracing_sampling_on(b: Bencher) {
+    let provider = tracer_provider(1.0);
+    let tracing = kratos::middleware::tracing::server().provider(&provider);
+    run_invoke(b, server(Chain::default().with(tracing)));
+    let _ = provider.shutdown();
+}
+
 /// A server call through one middleware that only calls `next`.
 #[divan::bench]
 fn server_call_one_passthrough(b: Bencher) {

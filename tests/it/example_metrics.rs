@@ -177,6 +177,37 @@ async fn a_panic_is_counted_as_a_500_unknown_on_both_transports() {
     );
 }
 
+#[tokio::test]
+async fn clients_built_in_main_are_counted_as_clients() {
+    // The relay example builds its Greeter client in `main`; with the scrape route
+    // on, `#[kratos::main]` gave that client the client metrics.
+    let next = start("helloworld", config_dir("").path());
+    let conf = config_dir(&format!("relay:\n  target: grpc://{}\n", next.grpc));
+    let path = conf.path().join("config.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "    openapi: /q/openapi.json\n",
+        "    openapi: /q/openapi.json\n    metrics: /metrics\n",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let relay = start("relay", conf.path());
+    greet_http(&relay, "kratos", 200, 2).await;
+    greet_http(&relay, "unknown", 404, 1).await;
+    let page = curl::get(&format!("http://{}/metrics", relay.http)).await;
+    let client = |code: &str, reason: &str, value: u32| {
+        format!(
+            "client_requests_code_total{{kind=\"grpc\",operation=\"{OPERATION}\",code=\"{code}\",reason=\"{reason}\"}} {value}"
+        )
+    };
+    for line in [client("200", "", 2), client("404", "USER_NOT_FOUND", 1)] {
+        assert!(
+            page.text().lines().any(|l| l == line),
+            "{line}\n{}",
+            page.text()
+        );
+    }
+}
+
 /// `promtool check metrics` with `page` on its stdin: its exit status, stdout and stderr.
 fn promtool_check(page: &str) -> (std::process::ExitStatus, String, String) {
     use std::io::Write;
