@@ -132,7 +132,11 @@ pub mod middleware {
     pub use kratos_core::middleware::{
         Chain, Endpoint, Middleware, Next, Payload, Reply, Request, Validator,
     };
-    pub use kratos_core::middleware::{logging, metadata, recovery, registered, validate};
+    #[cfg(feature = "jwt")]
+    pub use kratos_core::middleware::jwt;
+    pub use kratos_core::middleware::{
+        circuitbreaker, logging, metadata, ratelimit, recovery, registered, validate,
+    };
     pub use kratos_transport::set_default_client_middleware;
 }
 

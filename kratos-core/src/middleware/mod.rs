@@ -9,6 +9,9 @@
 //! step sends it. Transport concerns that need no decoded message (CORS,
 //! compression, body limits) are `tower::Layer`s on the servers instead.
 
+pub mod circuitbreaker;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 pub mod logging;
 pub mod metadata;
 #[cfg(feature = "metrics")]
@@ -16,6 +19,7 @@ pub mod metrics;
 #[cfg(any(feature = "metrics", feature = "opentelemetry"))]
 mod outcome;
 mod payload;
+pub mod ratelimit;
 pub mod recovery;
 pub mod selector;
 #[cfg(feature = "opentelemetry")]

@@ -1,0 +1,1 @@
+//! `circuitbreaker`: the client-side SRE adaptive throttling of Go kratos (aegis). Being built.

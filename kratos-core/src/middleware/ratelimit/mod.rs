@@ -1,0 +1,1 @@
+//! `ratelimit`: the server-side adaptive limiter of Go kratos (aegis BBR). Being built.
