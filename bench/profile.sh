@@ -21,6 +21,8 @@
 #   --warmup N     requests before counting [1000]
 #   --cache-sim    also simulate caches and branch prediction (callgrind's
 #                  --cache-sim=yes --branch-sim=yes): misses per request
+#   --conf FILE    the kratos helloworld's config [bench/configs/helloworld.yaml];
+#                  bench/configs/observed.yaml turns on metrics and traces
 #   --no-build     use the binaries already built
 #   --out DIR      where the callgrind files and listings go [a new temp dir]
 # Needs valgrind and nghttp2-client (installed when missing).
@@ -28,11 +30,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 requests=10000 warmup=1000 build=1 out= sim=()
+conf="$root/bench/configs/helloworld.yaml"
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) requests=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --cache-sim) sim=(--cache-sim=yes --branch-sim=yes); shift ;;
+    --conf) conf=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --no-build) build=; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -111,9 +115,9 @@ profile() {
 }
 
 : >"$out/per_request.tsv"
-profile kratos-http http 127.0.0.1:18000 "$target/release/examples/helloworld" -conf "$root/bench/configs/helloworld.yaml"
+profile kratos-http http 127.0.0.1:18000 "$target/release/examples/helloworld" -conf "$conf"
 profile raw-axum http 127.0.0.1:18001 "$target/release/raw_axum" 127.0.0.1:18001
-profile kratos-grpc grpc 127.0.0.1:19000 "$target/release/examples/helloworld" -conf "$root/bench/configs/helloworld.yaml"
+profile kratos-grpc grpc 127.0.0.1:19000 "$target/release/examples/helloworld" -conf "$conf"
 profile raw-tonic grpc 127.0.0.1:19001 "$target/release/raw_tonic" 127.0.0.1:19001
 awk -F'\t' '{ v[$1] = $2 } END {
   printf "kratos / raw instructions per request: HTTP %.2fx, gRPC %.2fx\n", v["kratos-http"] / v["raw-axum"], v["kratos-grpc"] / v["raw-tonic"] }' \
