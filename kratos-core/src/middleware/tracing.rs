@@ -376,11 +376,16 @@ impl Extractor for Headers<'_> {
     }
 }
 
-/// Outgoing headers as the propagator writes them; what cannot be a header is dropped.
+/// Outgoing headers as the propagator writes them; what cannot be a header is
+/// dropped, and so is an empty value (the W3C propagator writes `tracestate`
+/// even when it has none).
 struct HeadersMut<'h>(&'h mut HeaderMap);
 
 impl Injector for HeadersMut<'_> {
     fn set(&mut self, key: &str, value: String) {
+        if value.is_empty() {
+            return;
+        }
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(key.as_bytes()),
             HeaderValue::from_str(&value),
@@ -416,5 +421,31 @@ mod tests {
         );
         assert_eq!(find("rpc.method").as_deref(), Some("SayHello"));
         assert_eq!(find("http.method"), None);
+    }
+
+    #[test]
+    fn a_client_writes_traceparent_and_no_empty_tracestate() {
+        use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
+        let span = SpanContext::new(
+            TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
+            SpanId::from_hex("b7ad6b7169203331").unwrap(),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        let cx = opentelemetry::Context::new().with_remote_span_context(span.clone());
+        let mut headers = HeaderMap::new();
+        client()
+            .propagator
+            .inject_context(&cx, &mut HeadersMut(&mut headers));
+        assert_eq!(
+            headers.get("traceparent").unwrap(),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        );
+        assert!(headers.get("tracestate").is_none(), "{headers:?}");
+        let read = server()
+            .propagator
+            .extract_with_context(&opentelemetry::Context::new(), &Headers(&headers));
+        assert_eq!(read.span().span_context(), &span);
     }
 }
