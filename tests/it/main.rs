@@ -39,6 +39,8 @@ mod example_log;
 #[cfg(feature = "metrics")]
 mod example_metrics;
 mod example_stream;
+#[cfg(feature = "opentelemetry")]
+mod example_trace;
 mod features;
 mod grpc_input;
 #[cfg(all(feature = "xml", feature = "yaml", feature = "form"))]

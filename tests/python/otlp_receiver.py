@@ -1,17 +1,25 @@
 """An OTLP/HTTP trace receiver built from the opentelemetry-proto classes, not from our code.
 
 Usage:
-  otlp_receiver.py
+  otlp_receiver.py [--fail]
 
 Listens on 127.0.0.1 (a free port), prints `listening PORT` as its first line, then, for every
 span of every `POST /v1/traces` (protobuf `ExportTraceServiceRequest`), one JSON line:
 {"trace_id", "span_id", "parent_span_id" (hex, "" for a root), "name", "kind" (SERVER, CLIENT,
 INTERNAL, ...), "attributes" {key: value}, "status" {"code": UNSET|OK|ERROR, "message"},
 "events" [names], "resource" {key: value}, "scope"}. Runs until killed.
+
+With `--fail`, every export is answered 503 Service Unavailable (a collector that is down or
+overloaded) and prints {"refused": ATTEMPT, "span_ids": [hex, ...]} instead of its spans (an
+exporter that retries sends the same span ids again), until the receiver gets SIGUSR1: from then
+on exports are received as above.
 """
 
+import argparse
 import json
+import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -52,7 +60,23 @@ def attributes(pairs):
     return {pair.key: value(pair.value) for pair in pairs}
 
 
+PRINTING = threading.Lock()
+
+
+def emit(obj):
+    """Prints one JSON line whole: exports from two services may arrive at once."""
+    with PRINTING:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+
 class Receiver(BaseHTTPRequestHandler):
+    # Whether exports are refused (--fail, until SIGUSR1), and how many were; shared by the
+    # handler threads.
+    failing = False
+    refused = 0
+    lock = threading.Lock()
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
         if self.path != "/v1/traces":
@@ -60,6 +84,18 @@ class Receiver(BaseHTTPRequestHandler):
             return
         request = ExportTraceServiceRequest()
         request.ParseFromString(body)
+        with Receiver.lock:
+            refuse = Receiver.failing
+            if refuse:
+                Receiver.refused += 1
+                attempt = Receiver.refused
+        if refuse:
+            ids = [span.span_id.hex() for r in request.resource_spans for s in r.scope_spans for span in s.spans]
+            emit({"refused": attempt, "span_ids": ids})
+            self.send_response(503)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         for resource_spans in request.resource_spans:
             resource = attributes(resource_spans.resource.attributes)
             for scope_spans in resource_spans.scope_spans:
@@ -79,7 +115,7 @@ class Receiver(BaseHTTPRequestHandler):
                         "resource": resource,
                         "scope": scope_spans.scope.name,
                     }
-                    print(json.dumps(line), flush=True)
+                    emit(line)
         reply = ExportTraceServiceResponse().SerializeToString()
         self.send_response(200)
         self.send_header("content-type", "application/x-protobuf")
@@ -91,7 +127,16 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
+def recover(_signum, _frame):
+    # Runs on the main thread, which never holds the lock: a plain store is enough.
+    Receiver.failing = False
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fail", action="store_true", help="answer exports 503 until SIGUSR1")
+    Receiver.failing = parser.parse_args().fail
+    signal.signal(signal.SIGUSR1, recover)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     print(f"listening {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -81,9 +81,15 @@ impl Running {
 
 /// Starts the example `name` with `-conf conf` and waits for its "app started" line.
 pub fn start(name: &str, conf: &Path) -> Running {
+    start_with_env(name, conf, &[])
+}
+
+/// [`start`] with environment variables `env` set for the example.
+pub fn start_with_env(name: &str, conf: &Path, env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(example_binary(name))
         .arg("-conf")
         .arg(conf)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -126,7 +132,8 @@ pub fn endpoint(started: &str, scheme: &str) -> String {
         + scheme.len()
         + 3;
     let rest = &started[start..];
-    rest[..rest.find('"').unwrap()].to_owned()
+    // A text line quotes the endpoint, a JSON line escapes the quote.
+    rest[..rest.find(['"', '\\']).unwrap()].to_owned()
 }
 
 /// `python3` with the script `tests/python/<script>` as its first argument.
