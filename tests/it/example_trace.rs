@@ -7,7 +7,8 @@
 //! The batch delay is set far beyond any test (`OTEL_BSP_SCHEDULE_DELAY`), so the
 //! spans these tests see left on the graceful stop (SIGTERM): once the process has
 //! exited, the receiver has printed them, and it is stopped and read to its end.
-//! Only the export-failure test makes exports frequent instead.
+//! Only the export-failure test makes exports frequent instead. One test exports
+//! over OTLP/gRPC (`protocol: grpc`) to the receiver's grpcio mode.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -306,6 +307,23 @@ async fn a_404_is_an_error_span_with_its_code_on_both_transports() {
         // An error has no reply to measure.
         assert!(span["attributes"].get("send_msg.size").is_none(), "{span}");
     }
+}
+
+#[tokio::test]
+async fn spans_are_exported_over_otlp_grpc_with_protocol_grpc() {
+    let receiver = Receiver::start(&["--grpc"]);
+    let config = format!(
+        "tracing:\n  otlp:\n    endpoint: http://127.0.0.1:{}\n    protocol: grpc\n",
+        receiver.port
+    );
+    let (_conf, mut app) = start("helloworld", &config, &[FLUSH_ON_STOP_ONLY]);
+    let call = traced_call("http", &app.http, "kratos");
+    assert_eq!(call["status"], 200, "{call}");
+    stop(&mut app);
+    let spans = receiver.finish();
+    let span = span_of(&spans, &call["trace_id"], "helloworld", "SERVER");
+    assert_eq!(span["parent_span_id"], call["span_id"], "{span}");
+    assert_eq!(span["name"], OPERATION, "{span}");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 """An OTLP/HTTP trace receiver built from the opentelemetry-proto classes, not from our code.
 
 Usage:
-  otlp_receiver.py [--fail]
+  otlp_receiver.py [--fail | --grpc]
 
 Listens on 127.0.0.1 (a free port), prints `listening PORT` as its first line, then, for every
 span of every `POST /v1/traces` (protobuf `ExportTraceServiceRequest`), one JSON line:
@@ -13,6 +13,9 @@ With `--fail`, every export is answered 503 Service Unavailable (a collector tha
 overloaded) and prints {"refused": ATTEMPT, "span_ids": [hex, ...]} instead of its spans (an
 exporter that retries sends the same span ids again), until the receiver gets SIGUSR1: from then
 on exports are received as above.
+
+With `--grpc`, the same lines for every `Export` call of the collector's
+`opentelemetry.proto.collector.trace.v1.TraceService` over gRPC (grpcio) instead.
 """
 
 import argparse
@@ -70,6 +73,30 @@ def emit(obj):
         sys.stdout.flush()
 
 
+def emit_spans(request):
+    """Prints one line per span of an `ExportTraceServiceRequest`."""
+    for resource_spans in request.resource_spans:
+        resource = attributes(resource_spans.resource.attributes)
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                line = {
+                    "trace_id": span.trace_id.hex(),
+                    "span_id": span.span_id.hex(),
+                    "parent_span_id": span.parent_span_id.hex(),
+                    "name": span.name,
+                    "kind": KINDS.get(span.kind, str(span.kind)),
+                    "attributes": attributes(span.attributes),
+                    "status": {
+                        "code": STATUS.get(span.status.code, str(span.status.code)),
+                        "message": span.status.message,
+                    },
+                    "events": [event.name for event in span.events],
+                    "resource": resource,
+                    "scope": scope_spans.scope.name,
+                }
+                emit(line)
+
+
 class Receiver(BaseHTTPRequestHandler):
     # Whether exports are refused (--fail, until SIGUSR1), and how many were; shared by the
     # handler threads.
@@ -96,26 +123,7 @@ class Receiver(BaseHTTPRequestHandler):
             self.send_header("content-length", "0")
             self.end_headers()
             return
-        for resource_spans in request.resource_spans:
-            resource = attributes(resource_spans.resource.attributes)
-            for scope_spans in resource_spans.scope_spans:
-                for span in scope_spans.spans:
-                    line = {
-                        "trace_id": span.trace_id.hex(),
-                        "span_id": span.span_id.hex(),
-                        "parent_span_id": span.parent_span_id.hex(),
-                        "name": span.name,
-                        "kind": KINDS.get(span.kind, str(span.kind)),
-                        "attributes": attributes(span.attributes),
-                        "status": {
-                            "code": STATUS.get(span.status.code, str(span.status.code)),
-                            "message": span.status.message,
-                        },
-                        "events": [event.name for event in span.events],
-                        "resource": resource,
-                        "scope": scope_spans.scope.name,
-                    }
-                    emit(line)
+        emit_spans(request)
         reply = ExportTraceServiceResponse().SerializeToString()
         self.send_response(200)
         self.send_header("content-type", "application/x-protobuf")
@@ -132,10 +140,34 @@ def recover(_signum, _frame):
     Receiver.failing = False
 
 
+def serve_grpc():
+    """OTLP over gRPC: the collector's TraceService, from the opentelemetry-proto stubs."""
+    from concurrent import futures
+
+    import grpc
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+
+    class Traces(trace_service_pb2_grpc.TraceServiceServicer):
+        def Export(self, request, context):
+            emit_spans(request)
+            return ExportTraceServiceResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Traces(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    print(f"listening {port}", flush=True)
+    server.wait_for_termination()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--fail", action="store_true", help="answer exports 503 until SIGUSR1")
-    Receiver.failing = parser.parse_args().fail
+    parser.add_argument("--grpc", action="store_true", help="receive OTLP over gRPC instead")
+    args = parser.parse_args()
+    if args.grpc:
+        return serve_grpc()
+    Receiver.failing = args.fail
     signal.signal(signal.SIGUSR1, recover)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     print(f"listening {server.server_address[1]}", flush=True)
