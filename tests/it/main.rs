@@ -48,6 +48,8 @@ mod hostile_codecs;
 mod http;
 #[cfg(all(feature = "proto-export", feature = "reflection", feature = "openapi"))]
 mod injection;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod logging;
 mod messages;
 #[cfg(feature = "metrics")]
