@@ -49,6 +49,18 @@ impl Collected {
     }
 }
 
+/// Starts an app with `server` and what `add` adds, not listening for signals.
+async fn serve(
+    server: impl kratos::Server,
+    add: impl FnOnce(AppBuilder) -> AppBuilder,
+) -> kratos::RunningApp {
+    add(App::builder().handle_signals(false).server(server))
+        .build()
+        .start()
+        .await
+        .unwrap()
+}
+
 /// A provider that records every span and hands it over as it ends.
 fn provider() -> (SdkTracerProvider, Collected) {
     let collected = Collected::default();
@@ -92,18 +104,13 @@ impl Front for FrontImpl {
 #[tokio::test]
 async fn a_call_in_over_http_and_out_over_grpc_is_one_trace_with_its_baggage() {
     let (provider, collected) = provider();
-    let mut back = App::builder()
-        .handle_signals(false)
-        .server(
-            GrpcServer::new()
-                .address("127.0.0.1:0")
-                .middleware(traces::server().provider(&provider)),
-        )
-        .service(EchoServer::new(EchoImpl))
-        .build()
-        .start()
-        .await
-        .unwrap();
+    let mut back = serve(
+        GrpcServer::new()
+            .address("127.0.0.1:0")
+            .middleware(traces::server().provider(&provider)),
+        |app| app.service(EchoServer::new(EchoImpl)),
+    )
+    .await;
     let next_url = back
         .endpoint("grpc")
         .unwrap()
@@ -111,18 +118,13 @@ async fn a_call_in_over_http_and_out_over_grpc_is_one_trace_with_its_baggage() {
     let next = EchoClient::grpc(&next_url)
         .unwrap()
         .middleware(traces::client().provider(&provider).service_name("front"));
-    let mut front = App::builder()
-        .handle_signals(false)
-        .server(
-            HttpServer::new()
-                .address("127.0.0.1:0")
-                .middleware(traces::server().provider(&provider)),
-        )
-        .service(FrontServer::new(FrontImpl { next }))
-        .build()
-        .start()
-        .await
-        .unwrap();
+    let mut front = serve(
+        HttpServer::new()
+            .address("127.0.0.1:0")
+            .middleware(traces::server().provider(&provider)),
+        |app| app.service(FrontServer::new(FrontImpl { next })),
+    )
+    .await;
     let url = format!("{}/v1/front/ada", front.endpoint("http").unwrap());
     let answer = curl::send(
         "GET",
@@ -213,14 +215,7 @@ async fn the_logging_middleware_logs_within_the_trace_whatever_the_order() {
         } else {
             server.middleware(logging::server()).middleware(tracing)
         };
-        let mut app = App::builder()
-            .handle_signals(false)
-            .server(server)
-            .service(EchoServer::new(EchoImpl))
-            .build()
-            .start()
-            .await
-            .unwrap();
+        let mut app = serve(server, |app| app.service(EchoServer::new(EchoImpl))).await;
         let url = format!("{}/v1/echo/ada", app.endpoint("http").unwrap());
         let answer = curl::send("GET", &url, &[("traceparent", TRACEPARENT)], "").await;
         assert_eq!(answer.status, 200);
@@ -242,20 +237,17 @@ async fn the_logging_middleware_logs_within_the_trace_whatever_the_order() {
 #[tokio::test]
 async fn a_stream_is_one_span_ended_with_the_stream() {
     let (provider, collected) = provider();
-    let mut app = App::builder()
-        .handle_signals(false)
-        .server(
-            GrpcServer::new()
-                .address("127.0.0.1:0")
-                .middleware(traces::server().provider(&provider)),
-        )
-        .service(TickerServer::new(TickerImpl {
-            seen: Default::default(),
-        }))
-        .build()
-        .start()
-        .await
-        .unwrap();
+    let mut app = serve(
+        GrpcServer::new()
+            .address("127.0.0.1:0")
+            .middleware(traces::server().provider(&provider)),
+        |app| {
+            app.service(TickerServer::new(TickerImpl {
+                seen: Default::default(),
+            }))
+        },
+    )
+    .await;
     let url = app
         .endpoint("grpc")
         .unwrap()
@@ -273,19 +265,14 @@ async fn a_stream_is_one_span_ended_with_the_stream() {
 #[tokio::test]
 async fn a_call_cut_by_the_server_timeout_ends_its_span_as_504() {
     let (provider, collected) = provider();
-    let mut app = App::builder()
-        .handle_signals(false)
-        .server(
-            HttpServer::new()
-                .address("127.0.0.1:0")
-                .timeout(Duration::from_millis(100))
-                .middleware(traces::server().provider(&provider)),
-        )
-        .service(EchoServer::new(EchoImpl))
-        .build()
-        .start()
-        .await
-        .unwrap();
+    let mut app = serve(
+        HttpServer::new()
+            .address("127.0.0.1:0")
+            .timeout(Duration::from_millis(100))
+            .middleware(traces::server().provider(&provider)),
+        |app| app.service(EchoServer::new(EchoImpl)),
+    )
+    .await;
     // The timeout is outside the chain: the span is ended by the guard it drops.
     let url = format!("{}/v1/sleep/5000", app.endpoint("http").unwrap());
     let answer = curl::get(&url).await;
