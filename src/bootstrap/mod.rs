@@ -27,6 +27,7 @@ use serde::Deserialize;
 use self::log::LogSection;
 
 mod log;
+mod middleware;
 #[cfg(feature = "opentelemetry")]
 mod otlp;
 #[cfg(feature = "opentelemetry")]
@@ -265,7 +266,10 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);
     }
-    for middleware in default_middlewares() {
+    // What `middleware.*` turns on (auth, rate limiting) runs inside the observers,
+    // so a refused call is still counted and traced.
+    let section = self::middleware::MiddlewareSection::of(&config)?;
+    for middleware in section.servers()?.into_iter().chain(default_middlewares()) {
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);
     }

@@ -36,6 +36,8 @@ mod envelope;
 mod errors;
 mod example;
 mod example_log;
+#[cfg(feature = "jwt")]
+mod example_auth;
 #[cfg(feature = "metrics")]
 mod example_metrics;
 mod example_stream;
