@@ -25,6 +25,7 @@ mod curl;
 mod process;
 
 mod app;
+mod circuitbreaker;
 mod client;
 #[cfg(all(feature = "xml", feature = "yaml", feature = "form"))]
 mod codecs;
