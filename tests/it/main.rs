@@ -59,6 +59,7 @@ mod messages;
 mod metrics;
 mod middleware;
 mod panics;
+mod ratelimit;
 mod streaming;
 #[cfg(feature = "opentelemetry")]
 mod traces;
