@@ -1,12 +1,17 @@
 //! The `middleware` section of the config: the protections `#[kratos::main]`
-//! turns on without code, all off by default. `middleware.jwt` authenticates every
-//! call on both servers (operations named in `exempt` excepted).
+//! turns on without code, all off by default. `middleware.ratelimit` sheds load on
+//! both servers with one BBR limiter (the process's CPU is one budget),
+//! `middleware.jwt` authenticates every call on both servers (operations named in
+//! `exempt` excepted), and `middleware.circuitbreaker` puts an SRE breaker on the
+//! clients `main` builds. `ratelimit: true` and `circuitbreaker: true` take the
+//! defaults; a map of options turns them on with those.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use kratos_config::Config;
+use kratos_core::middleware::{circuitbreaker, ratelimit};
 use kratos_core::{Error, Middleware};
 use serde::Deserialize;
 
@@ -14,8 +19,68 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct MiddlewareSection {
+    /// `middleware.ratelimit`: BBR on both servers.
+    pub(crate) ratelimit: Option<Switch<RateLimitSection>>,
     /// `middleware.jwt`: JWT authentication on both servers.
     pub(crate) jwt: Option<JwtSection>,
+    /// `middleware.circuitbreaker`: an SRE breaker on the clients `main` builds.
+    pub(crate) circuitbreaker: Option<Switch<CircuitBreakerSection>>,
+}
+
+/// A middleware's key: `true`/`false`, or its options (which turn it on).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Switch<T> {
+    /// On with the defaults, or off.
+    On(bool),
+    /// On with these options.
+    With(T),
+}
+
+impl<T: Default> Switch<T> {
+    /// The options when on.
+    fn options(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        match self {
+            Switch::On(true) => Some(T::default()),
+            Switch::On(false) => None,
+            Switch::With(options) => Some(options.clone()),
+        }
+    }
+}
+
+/// `middleware.ratelimit`: aegis BBR's options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct RateLimitSection {
+    /// The statistics window (default 10s).
+    #[serde(deserialize_with = "super::optional_duration")]
+    pub(crate) window: Option<Duration>,
+    /// Buckets in the window (default 100).
+    pub(crate) buckets: Option<usize>,
+    /// CPU usage, per mille, over which calls are shed (default 800).
+    pub(crate) cpu_threshold: Option<u64>,
+    /// The CPU cores the process has, when its cgroup does not say.
+    pub(crate) cpu_quota: Option<f64>,
+}
+
+/// `middleware.circuitbreaker`: the SRE breaker's options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct CircuitBreakerSection {
+    /// `v2` (default: success ratio 0.6, 100 requests) or `v3` (0.5, 20).
+    pub(crate) preset: Option<String>,
+    /// The success ratio under which calls are dropped.
+    pub(crate) success_ratio: Option<f64>,
+    /// Calls in the window before the breaker may drop any.
+    pub(crate) request: Option<u64>,
+    /// The window (default 3s).
+    #[serde(deserialize_with = "super::optional_duration")]
+    pub(crate) window: Option<Duration>,
+    /// Buckets in the window (default 10).
+    pub(crate) buckets: Option<usize>,
 }
 
 /// `middleware.jwt`.
@@ -51,11 +116,82 @@ impl MiddlewareSection {
     /// stops the start, naming its key (never the key material).
     pub(crate) fn servers(&self) -> Result<Vec<Arc<dyn Middleware>>, Error> {
         let mut all: Vec<Arc<dyn Middleware>> = Vec::new();
+        // Shedding first: a call refused for load costs no token check.
+        if let Some(options) = self.ratelimit.as_ref().and_then(Switch::options) {
+            all.push(Arc::new(rate_limit(&options)?));
+        }
         if let Some(jwt) = &self.jwt {
             all.push(jwt_server(jwt)?);
         }
         Ok(all)
     }
+
+    /// The client middleware the section turns on, for the clients `main` builds.
+    pub(crate) fn client(&self) -> Result<Option<Arc<dyn Middleware>>, Error> {
+        let Some(options) = self.circuitbreaker.as_ref().and_then(Switch::options) else {
+            return Ok(None);
+        };
+        let mut breaker = match options.preset.as_deref() {
+            None | Some("v2") => circuitbreaker::client(),
+            Some("v3") => circuitbreaker::client().v3(),
+            Some(other) => {
+                return Err(config_error(format!(
+                    "config key \"middleware.circuitbreaker.preset\" is {other:?}: write v2 or v3"
+                )));
+            }
+        };
+        if let Some(ratio) = options.success_ratio {
+            if !(ratio > 0.0 && ratio <= 1.0) {
+                return Err(config_error(format!(
+                    "config key \"middleware.circuitbreaker.success_ratio\" is {ratio}: write a ratio above 0, at most 1"
+                )));
+            }
+            breaker = breaker.success(ratio);
+        }
+        if let Some(request) = options.request {
+            breaker = breaker.request(request);
+        }
+        if let Some(window) = options.window {
+            breaker = breaker.window(window);
+        }
+        if let Some(buckets) = options.buckets {
+            breaker = breaker.buckets(buckets);
+        }
+        Ok(Some(Arc::new(breaker)))
+    }
+}
+
+/// The BBR limiter `options` describe.
+fn rate_limit(options: &RateLimitSection) -> Result<ratelimit::RateLimit, Error> {
+    let mut limit = ratelimit::server();
+    if let Some(window) = options.window {
+        limit = limit.window(window);
+    }
+    if let Some(buckets) = options.buckets {
+        if buckets == 0 {
+            return Err(config_error(
+                "config key \"middleware.ratelimit.buckets\" is 0: write at least 1".to_owned(),
+            ));
+        }
+        limit = limit.buckets(buckets);
+    }
+    if let Some(threshold) = options.cpu_threshold {
+        if threshold > 1000 {
+            return Err(config_error(format!(
+                "config key \"middleware.ratelimit.cpu_threshold\" is {threshold}: write per mille, at most 1000"
+            )));
+        }
+        limit = limit.cpu_threshold(threshold);
+    }
+    if let Some(cores) = options.cpu_quota {
+        if !(cores > 0.0) {
+            return Err(config_error(format!(
+                "config key \"middleware.ratelimit.cpu_quota\" is {cores}: write the cores the process has, above 0"
+            )));
+        }
+        limit = limit.cpu_quota(cores);
+    }
+    Ok(limit)
 }
 
 fn config_error(message: String) -> Error {

@@ -248,7 +248,6 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         http = http.openapi_info(name, version);
     }
     let mut grpc = GrpcServer::from_config(servers.grpc);
-    #[allow(unused_mut)]
     let mut clients = kratos_core::Chain::default();
     // Traces outermost: the span covers every other middleware's work.
     #[cfg(feature = "opentelemetry")]
@@ -273,7 +272,11 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);
     }
-    // The clients `main` builds report and propagate as the servers do.
+    // The clients `main` builds report and propagate as the servers do, and get
+    // the breaker the config asks for (inside the observers: a refusal is counted).
+    if let Some(breaker) = section.client()? {
+        clients = clients.with_arc(breaker);
+    }
     kratos_transport::set_default_client_middleware(clients);
     let mut builder = App::builder()
         .name(name)

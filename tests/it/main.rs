@@ -36,11 +36,12 @@ mod discovery;
 mod envelope;
 mod errors;
 mod example;
-mod example_log;
 #[cfg(feature = "jwt")]
 mod example_auth;
+mod example_log;
 #[cfg(feature = "metrics")]
 mod example_metrics;
+mod example_ratelimit;
 mod example_stream;
 #[cfg(feature = "opentelemetry")]
 mod example_trace;
