@@ -258,9 +258,9 @@ fn jwt_server(section: &JwtSection) -> Result<Arc<dyn Middleware>, Error> {
         return Ok(Arc::new(server));
     }
     let exempt = section.exempt.clone();
-    Ok(Arc::new(
-        selector(server).matcher(move |operation| !exempt.iter().any(|e| e == operation)),
-    ))
+    Ok(Arc::new(selector(server).matcher(move |operation| {
+        !exempt.iter().any(|e| e == operation)
+    })))
 }
 
 #[cfg(not(feature = "jwt"))]
@@ -270,4 +270,73 @@ fn jwt_server(_: &JwtSection) -> Result<Arc<dyn Middleware>, Error> {
     Err(config_error(
         "config key \"middleware.jwt\" is set, but this binary was built without kratos's `jwt` feature".to_owned(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(value: serde_json::Value) -> Result<MiddlewareSection, Error> {
+        MiddlewareSection::of(&Config::from_value(
+            serde_json::json!({ "middleware": value }),
+        ))
+    }
+
+    fn message<T>(result: Result<T, Error>) -> String {
+        match result {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn switches_and_options() {
+        let off =
+            section(serde_json::json!({"ratelimit": false, "circuitbreaker": false})).unwrap();
+        assert!(off.servers().unwrap().is_empty());
+        assert!(off.client().unwrap().is_none());
+        let on = section(serde_json::json!({"ratelimit": true, "circuitbreaker": true})).unwrap();
+        assert_eq!(on.servers().unwrap().len(), 1);
+        assert!(on.client().unwrap().is_some());
+        let tuned = section(serde_json::json!({
+            "ratelimit": {"window": "5s", "buckets": 50, "cpu_threshold": 900},
+            "circuitbreaker": {"preset": "v3", "window": "2s"}
+        }))
+        .unwrap();
+        assert_eq!(tuned.servers().unwrap().len(), 1);
+        assert!(tuned.client().unwrap().is_some());
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            (
+                serde_json::json!({"ratelimit": {"cpu_threshold": 2000}}),
+                "middleware.ratelimit.cpu_threshold",
+            ),
+            (
+                serde_json::json!({"ratelimit": {"buckets": 0}}),
+                "middleware.ratelimit.buckets",
+            ),
+            (
+                serde_json::json!({"ratelimit": {"cpu_quota": 0}}),
+                "middleware.ratelimit.cpu_quota",
+            ),
+        ];
+        for (value, key) in cases {
+            let message = message(section(value.clone()).unwrap().servers());
+            assert!(message.contains(key), "{value}: {message}");
+        }
+        let message = message(
+            section(serde_json::json!({"circuitbreaker": {"preset": "v4"}}))
+                .unwrap()
+                .client(),
+        );
+        assert!(
+            message.contains("middleware.circuitbreaker.preset"),
+            "{message}"
+        );
+        // A key that is not an option is refused rather than ignored.
+        assert!(section(serde_json::json!({"ratelimit": {"cpu": 1}})).is_err());
+    }
 }

@@ -304,3 +304,39 @@ async fn an_unreachable_node_counts_as_a_failure() {
         assert!(tally.failed >= 20, "{tally:?}");
     }
 }
+
+/// Under `#[kratos::main]`: `middleware.circuitbreaker` in the relay example's
+/// config puts the breaker on the client its `main` builds, with no code.
+#[tokio::test]
+async fn middleware_circuitbreaker_in_the_config_guards_the_clients_main_builds() {
+    let mut flaky = Flaky::start();
+    let conf = crate::process::config_dir(&format!(
+        "relay:\n  target: grpc://127.0.0.1:{}\nmiddleware:\n  circuitbreaker:\n    preset: v3\n",
+        flaky.port
+    ));
+    let relay = crate::process::start("relay", conf.path());
+    let url = format!("http://{}/helloworld/ada", relay.http);
+    let mut calls = 0;
+    let rejected = loop {
+        let answer = crate::curl::get(&url).await;
+        calls += 1;
+        assert_eq!(answer.status, 503, "{}", answer.text());
+        if answer.json()["reason"] == REASON {
+            break answer.json();
+        }
+        assert!(calls < 500, "the breaker never opened");
+    };
+    assert_eq!(
+        rejected["message"],
+        "request failed due to circuit breaker triggered"
+    );
+    let received: usize = flaky.command("count").parse().unwrap();
+    assert!(received < calls, "the rejected call reached the server");
+
+    assert_eq!(flaky.command("recover"), "ok");
+    let guard = Instant::now() + Duration::from_secs(60);
+    while crate::curl::get(&url).await.status != 200 {
+        assert!(Instant::now() < guard, "the breaker never closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
