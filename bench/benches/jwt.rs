@@ -25,20 +25,9 @@ fn main() {
     divan::main();
 }
 
-#[kratos::message]
-pub struct HelloRequest {
-    pub name: String,
-}
+mod greeter;
 
-#[kratos::message]
-pub struct HelloReply {
-    pub message: String,
-}
-
-#[kratos::service(package = "bench.v1")]
-pub trait Greeter {
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
+use greeter::*;
 
 pub struct Hello;
 
@@ -47,8 +36,6 @@ impl Greeter for Hello {
         Ok(HelloReply { message: req.name })
     }
 }
-
-type SayHello = __kratos_Greeter_SayHello;
 
 const OPERATION: &str = "/bench.v1.Greeter/SayHello";
 
@@ -109,13 +96,6 @@ fn signer(alg: Algorithm) -> jwt::Client {
     jwt::client(keys(alg).0)
         .algorithm(alg)
         .claims(move |_: &Context| serde_json::json!({"sub": "alice", "name": "Alice", "exp": exp}))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
 }
 
 /// Server calls carrying `authorization` (if any) through `chain`; `ok` says how they end.

@@ -21,41 +21,15 @@ fn main() {
     divan::main();
 }
 
-#[kratos::message]
-pub struct HelloRequest {
-    pub name: String,
-}
+mod greeter;
 
-#[kratos::message]
-pub struct HelloReply {
-    pub message: String,
-}
-
-#[kratos::service(package = "bench.v1")]
-pub trait Greeter {
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
+use greeter::*;
 
 pub struct Hello;
 
 impl Greeter for Hello {
     async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply> {
         Ok(HelloReply { message: req.name })
-    }
-}
-
-type SayHello = __kratos_Greeter_SayHello;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-}
-
-fn request() -> HelloRequest {
-    HelloRequest {
-        name: String::from("kratos"),
     }
 }
 

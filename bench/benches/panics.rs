@@ -22,20 +22,9 @@ fn main() {
     divan::main();
 }
 
-#[kratos::message]
-pub struct HelloRequest {
-    pub name: String,
-}
+mod greeter;
 
-#[kratos::message]
-pub struct HelloReply {
-    pub message: String,
-}
-
-#[kratos::service(package = "bench.v1")]
-pub trait Greeter {
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
+use greeter::*;
 
 pub struct Hello;
 
@@ -47,8 +36,6 @@ impl Greeter for Hello {
         Ok(HelloReply { message: req.name })
     }
 }
-
-type SayHello = __kratos_Greeter_SayHello;
 
 fn run(b: Bencher, name: &'static str) {
     let rt = tokio::runtime::Builder::new_current_thread()

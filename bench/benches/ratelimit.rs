@@ -23,20 +23,9 @@ fn main() {
     divan::main();
 }
 
-#[kratos::message]
-pub struct HelloRequest {
-    pub name: String,
-}
+mod greeter;
 
-#[kratos::message]
-pub struct HelloReply {
-    pub message: String,
-}
-
-#[kratos::service(package = "bench.v1")]
-pub trait Greeter {
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
+use greeter::*;
 
 pub struct Hello;
 
@@ -45,8 +34,6 @@ impl Greeter for Hello {
         Ok(HelloReply { message: req.name })
     }
 }
-
-type SayHello = __kratos_Greeter_SayHello;
 
 /// A BBR limiter with aegis's defaults whose CPU reads `per_mille`.
 fn bbr(per_mille: u64) -> Bbr {
@@ -84,13 +71,6 @@ fn refuse(b: Bencher) {
 fn allow_done_shared(b: Bencher) {
     let limiter = bbr(100);
     b.bench(|| drop(limiter.allow().unwrap()));
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
 }
 
 fn run_invoke(b: Bencher, chain: Chain) {

@@ -141,7 +141,7 @@ impl MiddlewareSection {
             }
         };
         if let Some(ratio) = options.success_ratio {
-            if !(ratio > 0.0 && ratio <= 1.0) {
+            if ratio.is_nan() || ratio <= 0.0 || ratio > 1.0 {
                 return Err(config_error(format!(
                     "config key \"middleware.circuitbreaker.success_ratio\" is {ratio}: write a ratio above 0, at most 1"
                 )));
@@ -184,7 +184,7 @@ fn rate_limit(options: &RateLimitSection) -> Result<ratelimit::RateLimit, Error>
         limit = limit.cpu_threshold(threshold);
     }
     if let Some(cores) = options.cpu_quota {
-        if !(cores > 0.0) {
+        if cores.is_nan() || cores <= 0.0 {
             return Err(config_error(format!(
                 "config key \"middleware.ratelimit.cpu_quota\" is {cores}: write the cores the process has, above 0"
             )));

@@ -16,22 +16,7 @@ use kratos::prelude::*;
 
 use crate::process::python;
 
-#[kratos::message]
-pub struct HelloRequest {
-    pub name: String,
-}
-
-#[kratos::message]
-pub struct HelloReply {
-    pub message: String,
-}
-
-/// The Go kratos helloworld API, as `tests/python/helloworld.proto` declares it.
-#[kratos::service(package = "helloworld.v1")]
-pub trait Greeter {
-    #[route(get = "/helloworld/{name}")]
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
+use crate::common::helloworld::*;
 
 /// A guard against a test that would otherwise hang; never an expectation of speed.
 const GUARD: Duration = Duration::from_secs(60);

@@ -19,22 +19,7 @@ use crate::common::grpc_url;
 use crate::curl;
 use crate::process::python_client;
 
-#[kratos::message]
-pub struct HelloRequest {
-    pub name: String,
-}
-
-#[kratos::message]
-pub struct HelloReply {
-    pub message: String,
-}
-
-/// The Greeter of `tests/python/helloworld.proto`.
-#[kratos::service(package = "helloworld.v1")]
-pub trait Greeter {
-    #[route(get = "/helloworld/{name}")]
-    async fn say_hello(&self, req: HelloRequest) -> kratos::Result<HelloReply>;
-}
+use crate::common::helloworld::*;
 
 /// Counts the calls that reach the handler; holds those named `hold` until released.
 struct Gate {

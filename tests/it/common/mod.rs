@@ -7,6 +7,11 @@ use kratos::RunningApp;
 use kratos::prelude::*;
 
 /// A nested message, bound through `a.b` paths.
+/// The Go kratos helloworld API, shared with the examples: `tests/python/helloworld.proto`
+/// declares the same, so grpcio clients and servers speak it.
+#[path = "../../../examples/helloworld/api.rs"]
+pub mod helloworld;
+
 #[kratos::message]
 pub struct Page {
     pub number: u32,
