@@ -124,6 +124,8 @@ pub mod deadline {
 
 /// The middleware model: one chain for HTTP and gRPC, servers and clients.
 pub mod middleware {
+    #[cfg(feature = "jwt")]
+    pub use kratos_core::middleware::jwt;
     #[cfg(feature = "metrics")]
     pub use kratos_core::middleware::metrics;
     pub use kratos_core::middleware::selector::{Selector, selector};
@@ -132,8 +134,6 @@ pub mod middleware {
     pub use kratos_core::middleware::{
         Chain, Endpoint, Middleware, Next, Payload, Reply, Request, Validator,
     };
-    #[cfg(feature = "jwt")]
-    pub use kratos_core::middleware::jwt;
     pub use kratos_core::middleware::{
         circuitbreaker, logging, metadata, ratelimit, recovery, registered, validate,
     };

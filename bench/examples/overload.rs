@@ -45,9 +45,12 @@ async fn main() {
         .parse()
         .expect("--url");
     let rate: f64 = arg(&args, "--rate", "10000").parse().expect("--rate");
-    let duration = Duration::from_secs_f64(arg(&args, "--duration", "10").parse().expect("--duration"));
+    let duration =
+        Duration::from_secs_f64(arg(&args, "--duration", "10").parse().expect("--duration"));
     let timeout = Duration::from_secs_f64(arg(&args, "--timeout", "2").parse().expect("--timeout"));
-    let max_in_flight: usize = arg(&args, "--max-in-flight", "4000").parse().expect("--max-in-flight");
+    let max_in_flight: usize = arg(&args, "--max-in-flight", "4000")
+        .parse()
+        .expect("--max-in-flight");
 
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(max_in_flight)

@@ -65,7 +65,10 @@ pub struct AuthImpl {
 impl Auth for AuthImpl {
     async fn login(&self, ctx: &Context, req: LoginRequest) -> kratos::Result<LoginReply> {
         if req.user.is_empty() || req.password != self.password {
-            return Err(Error::unauthorized("UNAUTHORIZED", "wrong user or password"));
+            return Err(Error::unauthorized(
+                "UNAUTHORIZED",
+                "wrong user or password",
+            ));
         }
         let exp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -98,9 +101,14 @@ impl Greeter for Hello {
 async fn main(app: AppBuilder) -> kratos::Result<App> {
     let config = app.loaded_config();
     let secret: String = config.get("auth.key")?.ok_or_else(|| {
-        Error::internal_server("CONFIG", "config key \"auth.key\" is missing: the HS256 secret")
+        Error::internal_server(
+            "CONFIG",
+            "config key \"auth.key\" is missing: the HS256 secret",
+        )
     })?;
-    let password: String = config.get("auth.password")?.unwrap_or_else(|| "kratos".into());
+    let password: String = config
+        .get("auth.password")?
+        .unwrap_or_else(|| "kratos".into());
     let invalid = |e| Error::internal_server("CONFIG", format!("config key \"auth.key\": {e}"));
     let verify = jwt::server(DecodingKey::from_secret(secret.as_bytes()).map_err(invalid)?);
     let key = EncodingKey::from_secret(secret.as_bytes()).map_err(invalid)?;
