@@ -167,6 +167,7 @@ pub mod __private {
     pub use ::serde;
     pub use kratos_core::app::BoxFuture;
     pub use kratos_core::descriptor::{self, MessageDescriptor};
+    pub use kratos_core::field_rules;
     pub use kratos_core::message::FieldTarget;
     pub use kratos_core::method::{
         Probe, ViaNothing, ViaValidate, into_kratos_result, reply_descriptor, request_descriptor,

@@ -12,6 +12,7 @@ pub mod context;
 pub mod descriptor;
 pub mod encoding;
 pub mod error;
+pub mod field_rules;
 pub mod metadata;
 pub mod method;
 pub mod middleware;

@@ -3,7 +3,8 @@
 //! bare call boxes nothing), bounded by the call's timeout, with the deadline
 //! handed on to client calls made inside it, a panic answered as Go kratos's
 //! recovery answers it (500, `UNKNOWN`, `unknown request error`) while the server
-//! keeps serving, and server-side failures logged with their cause.
+//! keeps serving, and server-side failures logged with their cause. The request's
+//! `#[rule(..)]` field rules are checked innermost, right before the handler.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -37,6 +38,7 @@ where
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
             let request = req.take::<M::Request>(M::DESCRIPTOR.operation)?;
+            kratos_core::field_rules::check(&request)?;
             M::call(self.service, ctx, request)
                 .await
                 .map(Reply::message)
@@ -64,6 +66,7 @@ where
     };
     let call = async {
         if server.chain.is_empty() && chain.is_empty() && M::MIDDLEWARE.is_empty() {
+            kratos_core::field_rules::check(&request)?;
             return M::call(service, ctx, request).await;
         }
         let endpoint = TypedEndpoint::<M, S> {

@@ -193,7 +193,10 @@ where
         Box::pin(async move {
             let operation = M::DESCRIPTOR.operation;
             let requests = match req.downcast::<M::Request>() {
-                Ok(one) => Streaming::once(one),
+                Ok(one) => {
+                    kratos_core::field_rules::check(&one)?;
+                    Streaming::once(one)
+                }
                 Err(req) => req.take::<Streaming<M::Request>>(operation)?,
             };
             let received = Arc::new(AtomicU64::new(0));

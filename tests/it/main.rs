@@ -65,3 +65,4 @@ mod streaming;
 #[cfg(feature = "opentelemetry")]
 mod traces;
 mod unreachable;
+mod validation;

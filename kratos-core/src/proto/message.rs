@@ -31,6 +31,15 @@ pub trait Message:
     fn descriptor() -> &'static crate::descriptor::MessageDescriptor {
         Self::DESCRIPTOR
     }
+
+    /// Checks the `#[rule(..)]` rules of the message's fields and of the messages
+    /// inside it ([`crate::field_rules`]); `#[kratos::message]` writes it.
+    fn check_rules(
+        &self,
+        _path: &crate::field_rules::Path<'_>,
+        _out: &mut crate::field_rules::Violations,
+    ) {
+    }
 }
 
 /// Why a path or query parameter could not be set on a message.

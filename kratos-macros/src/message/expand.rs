@@ -119,6 +119,8 @@ pub(super) fn message(message: &Message) -> TokenStream {
         None => quote!(unreachable!("{} has no field {index}", #name_str)),
     };
 
+    let check_rules = super::check::message_method(message);
+    let rule_target = super::check::message_target(name);
     quote! {
         #item
 
@@ -179,7 +181,10 @@ pub(super) fn message(message: &Message) -> TokenStream {
                     }),*], [#(#proto::SPAN),*]),
                     doc: #doc,
                 };
+                #check_rules
             }
+
+            #rule_target
 
             #[automatically_derived]
             impl #fields::Fields for #name {

@@ -37,8 +37,11 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
         Some(p) => quote!(::core::option::Option::Some(#p)),
         None => quote!(::core::option::Option::None),
     };
+    let target = super::check::enum_target(name);
     quote! {
         #item
+
+        #target
 
         const _: () = {
             #[automatically_derived]
@@ -147,8 +150,11 @@ pub(super) fn oneof(o: &Oneof) -> TokenStream {
         .collect();
     let docs: Vec<&String> = o.variants.iter().map(|v| &v.2).collect();
     let oneof_name = snake(&name.to_string());
+    let target = super::check::oneof_target(name, &idents, &tys, &declared);
     quote! {
         #item
+
+        #target
 
         const _: () = {
             #[automatically_derived]

@@ -4,9 +4,11 @@
 //! becomes a oneof. The wire and JSON rules per field type live in
 //! `kratos_core::proto`; the expansion only lists the fields.
 
+mod check;
 mod expand;
 mod expand_enum;
 mod parse;
+mod rules;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -21,5 +23,7 @@ pub(crate) fn entry(args: TokenStream, input: TokenStream) -> TokenStream {
             validate::Model::Oneof(o) => expand_enum::oneof(&o),
         })
     })();
-    result.unwrap_or_else(|error: syn::Error| crate::fallback::with_errors(error, input, &["tag"]))
+    result.unwrap_or_else(|error: syn::Error| {
+        crate::fallback::with_errors(error, input, &["tag", "rule"])
+    })
 }

@@ -1,5 +1,5 @@
 //! Parsing `#[kratos::message(...)]`: its arguments, the struct or enum it is on,
-//! and the `#[tag(N)]` field attributes.
+//! and the `#[tag(N)]` and `#[rule(..)]` field attributes.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -16,8 +16,9 @@ pub(super) struct Args {
 
 /// What the attribute is on.
 pub(super) enum Item {
-    /// A struct (a message), with each field's `#[tag(N)]` if written.
-    Struct(ItemStruct, Vec<Option<LitInt>>),
+    /// A struct (a message), with each field's `#[tag(N)]` if written and its
+    /// `#[rule(..)]` attributes.
+    Struct(ItemStruct, Vec<Option<LitInt>>, Vec<Vec<Attribute>>),
     /// An enum: fieldless (a proto enum) or with one value per variant (a oneof).
     Enum(ItemEnum),
 }
@@ -45,8 +46,10 @@ pub(super) fn item(input: TokenStream) -> syn::Result<Item> {
     match syn::parse2::<syn::Item>(input)? {
         syn::Item::Struct(mut item) => {
             let mut tags = Vec::new();
+            let mut rules = Vec::new();
             let mut errors: Option<syn::Error> = None;
             for field in item.fields.iter_mut() {
+                rules.push(super::rules::take(&mut field.attrs));
                 match take_tag(field) {
                     Ok(tag) => tags.push(tag),
                     Err(e) => {
@@ -60,7 +63,7 @@ pub(super) fn item(input: TokenStream) -> syn::Result<Item> {
             }
             match errors {
                 Some(e) => Err(e),
-                None => Ok(Item::Struct(item, tags)),
+                None => Ok(Item::Struct(item, tags, rules)),
             }
         }
         syn::Item::Enum(item) => Ok(Item::Enum(item)),

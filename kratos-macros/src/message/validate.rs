@@ -20,6 +20,8 @@ pub(super) struct FieldModel {
     /// The number written with `#[tag(N)]`; 0 means "after the previous field".
     pub(super) explicit: u32,
     pub(super) doc: String,
+    /// The field's `#[rule(..)]` rules, when it has any.
+    pub(super) rules: Option<super::rules::FieldRules>,
 }
 
 /// A checked message.
@@ -157,12 +159,17 @@ fn check_derives(attrs: &[syn::Attribute], provided: &[&str], errors: &mut Error
 
 pub(super) fn model(args: Args, item: Item) -> syn::Result<Model> {
     match item {
-        Item::Struct(item, tags) => message(args, item, tags).map(Model::Message),
+        Item::Struct(item, tags, rules) => message(args, item, tags, rules).map(Model::Message),
         Item::Enum(item) => enumeration(args, item),
     }
 }
 
-fn message(args: Args, item: ItemStruct, tags: Vec<Option<syn::LitInt>>) -> syn::Result<Message> {
+fn message(
+    args: Args,
+    item: ItemStruct,
+    tags: Vec<Option<syn::LitInt>>,
+    rule_attrs: Vec<Vec<syn::Attribute>>,
+) -> syn::Result<Message> {
     let mut errors = Errors::default();
     if !item.generics.params.is_empty() {
         errors.at(
@@ -195,7 +202,13 @@ fn message(args: Args, item: ItemStruct, tags: Vec<Option<syn::LitInt>>) -> syn:
     );
     let mut fields = Vec::new();
     let mut used: BTreeMap<u32, Ident> = BTreeMap::new();
-    for (field, tag_lit) in named.into_iter().flat_map(|n| n.named.iter()).zip(&tags) {
+    for (index, ((field, tag_lit), rule_attrs)) in named
+        .into_iter()
+        .flat_map(|n| n.named.iter())
+        .zip(&tags)
+        .zip(&rule_attrs)
+        .enumerate()
+    {
         let Some(ident) = field.ident.clone() else {
             continue;
         };
@@ -215,11 +228,16 @@ fn message(args: Args, item: ItemStruct, tags: Vec<Option<syn::LitInt>>) -> syn:
         if let Some(reason) = unsupported(&field.ty) {
             errors.at(&field.ty, reason);
         }
+        let rules = super::rules::field(rule_attrs, &field.ty, index).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
         fields.push(FieldModel {
             ident,
             ty: field.ty.clone(),
             explicit,
             doc: crate::docs::of(&field.attrs),
+            rules,
         });
     }
     errors.finish(Message { item, fields, args })
