@@ -27,6 +27,10 @@
 //! default; with `default-features = false` a server speaks JSON and protobuf
 //! (README, "Cargo features").
 
+extern crate self as kratos;
+
+mod body;
+
 pub use kratos_config::{Atomic, Config};
 pub use kratos_core::app::{AppInfo, DEFAULT_REGISTRAR_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use kratos_core::{
@@ -91,6 +95,7 @@ pub mod selector {
 
 /// Messages on the wire: the well-known types, the JSON name switch, proto enums.
 pub mod proto {
+    pub use crate::body::{FilePart, HttpBody};
     pub use kratos_core::message::{FieldError, FieldValue, Message};
     pub use kratos_core::proto::ProtoEnum;
     pub use kratos_core::proto::json::use_declared_names;

@@ -50,6 +50,7 @@ mod grpc_input;
 #[cfg(all(feature = "xml", feature = "yaml", feature = "form"))]
 mod hostile_codecs;
 mod http;
+mod http_body;
 #[cfg(all(feature = "proto-export", feature = "reflection", feature = "openapi"))]
 mod injection;
 #[cfg(feature = "jwt")]

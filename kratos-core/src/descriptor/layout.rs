@@ -139,6 +139,9 @@ impl Planner {
     fn path_of(&self, package: &'static str, type_name: &str) -> String {
         if package == WELL_KNOWN_PACKAGE {
             format!("google/protobuf/{}.proto", well_known_file(type_name))
+        } else if package == "google.api" && type_name == "HttpBody" {
+            // Where google declares it, so a client's own copy of the file fits the import.
+            "google/api/httpbody.proto".to_owned()
         } else if let Some(path) = self.service_files.get(package) {
             path.clone()
         } else {
