@@ -5,7 +5,8 @@
 /// The request of `SayHello`.
 #[kratos::message]
 pub struct HelloRequest {
-    /// Who to greet.
+    /// Who to greet: 1 to 64 characters.
+    #[rule(len(1..=64))]
     pub name: String,
 }
 

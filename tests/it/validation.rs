@@ -349,3 +349,27 @@ async fn a_raw_http_request_breaking_a_rule_gets_the_kratos_error_body() {
     assert_eq!(json["metadata"]["violations.0.field"], "email");
     app.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn helloworld_refuses_a_name_longer_than_64_characters() {
+    let conf = crate::process::config_dir("");
+    let app = crate::process::start("helloworld", conf.path());
+    let ok = crate::curl::get(&format!(
+        "http://{}/helloworld/{}",
+        app.http,
+        "k".repeat(64)
+    ))
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let long = crate::curl::get(&format!(
+        "http://{}/helloworld/{}",
+        app.http,
+        "k".repeat(65)
+    ))
+    .await;
+    crate::curl::assert_error(&long, 400, "VALIDATOR");
+    assert_eq!(
+        long.json()["message"],
+        "name: value length must be at most 64 characters [string.max_len]"
+    );
+}

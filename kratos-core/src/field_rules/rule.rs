@@ -112,7 +112,8 @@ impl Pattern {
         self.source
     }
 
-    /// Whether `text` matches; a pattern that does not compile matches nothing.
+    /// Whether `text` matches; a pattern that does not compile (the macro refuses
+    /// those, so only a hand-built one) matches nothing.
     pub fn is_match(&self, text: &str) -> bool {
         self.regex
             .get_or_init(|| regex::Regex::new(self.source).ok())

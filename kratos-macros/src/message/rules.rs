@@ -239,6 +239,12 @@ fn rule(
             let text: syn::LitStr = meta.value()?.parse()?;
             out.push(match name.as_str() {
                 "pattern" => {
+                    if let Err(e) = regex::Regex::new(&text.value()) {
+                        return Err(syn::Error::new_spanned(
+                            &text,
+                            format!("not a valid regular expression (the `regex` crate's syntax): {e}"),
+                        ));
+                    }
                     let pattern = ctx.name();
                     ctx.statics.push(quote!(static #pattern: ::kratos::__private::field_rules::Pattern = ::kratos::__private::field_rules::Pattern::new(#text);));
                     quote!(#r::Pattern(&#pattern))
