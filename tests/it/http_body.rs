@@ -4,8 +4,10 @@
 
 use kratos::prelude::*;
 use kratos::proto::{FilePart, HttpBody};
+use kratos::stream::Streaming;
 
-use crate::common::grpc_url;
+use crate::common::{grpc_url, http_url};
+use crate::curl::{assert_error, get, send};
 
 /// A file sent to [`Blobs::store`].
 #[kratos::message]
@@ -20,9 +22,29 @@ pub trait Blobs {
     /// Answers the body it got, its media type prefixed with `echo+`.
     #[route(post = "/v1/echo", body = "*")]
     async fn echo(&self, req: HttpBody) -> kratos::Result<HttpBody>;
+    /// Answers a fixed file with no media type, as an attachment.
+    #[route(get = "/v1/file")]
+    async fn file(&self, ctx: &Context, req: FileRequest) -> kratos::Result<HttpBody>;
+    /// Answers `count` chunks of 1000 bytes each (chunk `i` all `i`), then fails
+    /// when `fail` is set.
+    #[route(get = "/v1/chunks")]
+    async fn chunks(&self, req: ChunksRequest) -> kratos::Result<Streaming<HttpBody>>;
     /// Answers the first file's bytes with the file's media type.
     #[route(post = "/v1/store", body = "*")]
     async fn store(&self, req: StoreRequest) -> kratos::Result<HttpBody>;
+}
+
+/// The request of [`Blobs::file`].
+#[kratos::message]
+pub struct FileRequest {}
+
+/// The request of [`Blobs::chunks`].
+#[kratos::message]
+pub struct ChunksRequest {
+    /// How many chunks.
+    pub count: u32,
+    /// Whether the stream ends with an error after them.
+    pub fail: bool,
 }
 
 struct BlobsImpl;
@@ -33,6 +55,33 @@ impl Blobs for BlobsImpl {
             content_type: format!("echo+{}", req.content_type),
             data: req.data,
         })
+    }
+    async fn file(&self, ctx: &Context, _: FileRequest) -> kratos::Result<HttpBody> {
+        ctx.set_reply_header("content-disposition", "attachment; filename=\"a.bin\"")?;
+        Ok(HttpBody {
+            content_type: String::new(),
+            data: vec![0, 1, 2, 255],
+        })
+    }
+    async fn chunks(&self, req: ChunksRequest) -> kratos::Result<Streaming<HttpBody>> {
+        let (tx, stream) = Streaming::channel(4);
+        tokio::spawn(async move {
+            for i in 0..req.count {
+                let chunk = HttpBody {
+                    content_type: "text/csv".into(),
+                    data: vec![i as u8; 1000],
+                };
+                if tx.send(chunk).await.is_err() {
+                    return;
+                }
+            }
+            if req.fail {
+                let _ = tx
+                    .fail(kratos::Error::internal_server("BROKEN", "disk gone"))
+                    .await;
+            }
+        });
+        Ok(stream)
     }
     async fn store(&self, req: StoreRequest) -> kratos::Result<HttpBody> {
         let first = req.files.into_iter().next().unwrap_or_default();
@@ -46,7 +95,7 @@ impl Blobs for BlobsImpl {
 fn app() -> App {
     App::builder()
         .handle_signals(false)
-        .server(HttpServer::new().address("127.0.0.1:0"))
+        .server(HttpServer::new().address("127.0.0.1:0").max_body(1 << 20))
         .server(GrpcServer::new().address("127.0.0.1:0"))
         .service(BlobsServer::new(BlobsImpl))
         .build()
@@ -78,6 +127,72 @@ async fn http_body_and_file_parts_cross_grpc() {
         .unwrap();
     assert_eq!(reply.content_type, "text/plain");
     assert_eq!(reply.data, b"hello");
+}
+
+#[tokio::test]
+async fn an_http_body_request_takes_the_raw_body_and_its_media_type() {
+    let app = app().start().await.expect("starts");
+    let url = format!("{}/v1/echo", http_url(&app));
+    // Not JSON, and a media type no codec is registered for: no codec is asked.
+    let data: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    let res = send("POST", &url, &[("content-type", "image/png")], &data).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.content_type(), "echo+image/png");
+    assert_eq!(res.body, data);
+    let res = send(
+        "POST",
+        &url,
+        &[("content-type", "application/json")],
+        "{not json",
+    )
+    .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body, b"{not json");
+    // Past the server's body limit (1 MiB here): 413 as for any route.
+    let big = vec![b'x'; (1 << 20) + 1];
+    let res = send("POST", &url, &[("content-type", "text/plain")], &big).await;
+    assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn an_http_body_reply_is_written_raw_with_the_handlers_headers() {
+    let app = app().start().await.expect("starts");
+    let res = get(&format!("{}/v1/file", http_url(&app))).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.content_type(), "application/octet-stream");
+    assert_eq!(
+        res.headers["content-disposition"],
+        "attachment; filename=\"a.bin\""
+    );
+    assert_eq!(res.body, [0, 1, 2, 255]);
+}
+
+#[tokio::test]
+async fn a_stream_of_http_bodies_is_one_raw_body() {
+    let app = app().start().await.expect("starts");
+    let url = http_url(&app);
+    let res = get(&format!("{url}/v1/chunks?count=3")).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.content_type(), "text/csv");
+    let expected: Vec<u8> = [0u8, 1, 2].iter().flat_map(|&i| vec![i; 1000]).collect();
+    assert_eq!(res.body, expected);
+    // An error after the first chunks cuts the body short: the connection closes
+    // without the chunked body's last chunk, so no client takes it for a whole file.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET /v1/chunks?count=2&fail=true HTTP/1.1\r\nhost: {addr}\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tcp.read_to_end(&mut raw),
+    )
+    .await
+    .expect("the server closes the connection")
+    .unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(!raw.ends_with("0\r\n\r\n"), "{raw}");
 }
 
 #[test]

@@ -16,6 +16,7 @@
 mod binding;
 mod body;
 mod client;
+mod http_body;
 #[cfg(feature = "metrics")]
 mod metrics;
 #[cfg(feature = "openapi")]

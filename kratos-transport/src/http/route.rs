@@ -12,12 +12,13 @@ use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
 use kratos_core::error::REASON_CODEC;
 use kratos_core::{
-    Chain, Context, Error, Handler, HttpMethod, HttpRequestLine, Kind, Method, MethodDescriptor,
-    RouteBody, RouteDescriptor, encoding,
+    Chain, Context, Error, Handler, HttpMethod, HttpRequestLine, Kind, Message, Method,
+    MethodDescriptor, RouteBody, RouteDescriptor, encoding,
 };
 
 use super::binding::{axum_path, bind_path, bind_query};
 use super::body::bind_body;
+use super::http_body;
 use super::state::{HttpState, body_too_large, requested_timeout};
 use crate::invoke::{effective_timeout, invoke};
 use crate::serve::BodyTimeout;
@@ -268,6 +269,12 @@ where
     match result {
         Ok(reply) => {
             let status = StatusCode::from_u16(ctx.reply_status()).unwrap_or(StatusCode::OK);
+            if http_body::is_http_body(<M as Method>::Reply::descriptor()) {
+                return http_body::response(&reply, status, headers).unwrap_or_else(|error| {
+                    http.encoders
+                        .error(ctx.request_headers(), &error, HeaderMap::new())
+                });
+            }
             http.encoders
                 .reply(ctx.request_headers(), status, &reply, headers)
         }
@@ -299,6 +306,13 @@ pub(super) async fn bind<M: Method>(
     parts: &mut http::request::Parts,
     body: axum::body::Body,
 ) -> Result<M::Request, Error> {
+    if http_body::is_http_body(<M as Method>::Request::descriptor()) {
+        // The body as it came, whatever its media type: no codec, no query or path fields.
+        let bytes = axum::body::to_bytes(body, http.max_body)
+            .await
+            .map_err(|e| body_read_error(e, http.max_body))?;
+        return http_body::request(&parts.headers, bytes);
+    }
     let mut message = <M as Method>::Request::default();
     if !matches!(route.body, RouteBody::None) {
         let content_type = parts

@@ -20,12 +20,13 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_core::Stream;
 use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
-use kratos_core::Error;
 use kratos_core::encoding::Encode;
 use kratos_core::error::grpc_code;
 use kratos_core::stream::StreamHandler;
+use kratos_core::{Error, Message};
 
 use super::{begin, json_codec};
+use crate::http::http_body;
 use crate::http::route::{Route, bind};
 use crate::http::state::requested_timeout;
 use crate::invoke::effective_timeout;
@@ -92,6 +93,15 @@ where
                 .error(&request_headers, &error, HeaderMap::new());
         }
     };
+    if http_body::is_http_body(<M::Reply as Message>::descriptor()) {
+        // Chunks of one raw body (a download), not events.
+        return http_body::stream_response(opened.replies, opened.headers)
+            .await
+            .unwrap_or_else(|error| {
+                http.encoders
+                    .error(&request_headers, &error, HeaderMap::new())
+            });
+    }
     let mut response = Response::new(Body::from_stream(Frames {
         replies: opened.replies,
         format,
