@@ -373,3 +373,82 @@ async fn helloworld_refuses_a_name_longer_than_64_characters() {
         "name: value length must be at most 64 characters [string.max_len]"
     );
 }
+
+#[kratos::message]
+pub struct CountRequest {
+    #[rule(gt = 0, lte = 10)]
+    pub from: i32,
+}
+
+#[kratos::message]
+pub struct Tick {
+    pub n: i32,
+}
+
+#[kratos::service(package = "rules.v1")]
+pub trait Countdown {
+    #[route(post = "/v1/count", body = "*")]
+    async fn count(&self, req: CountRequest) -> kratos::Result<kratos::Streaming<Tick>>;
+}
+
+struct Counter;
+
+impl Countdown for Counter {
+    async fn count(&self, req: CountRequest) -> kratos::Result<kratos::Streaming<Tick>> {
+        Ok(kratos::Streaming::iter(
+            (0..req.from).rev().map(|n| Tick { n }),
+        ))
+    }
+}
+
+/// The error of a server stream, whether it comes at the call or as the stream's end.
+async fn stream_error(client: &CountdownClient, from: i32) -> kratos::Error {
+    match client.count(CountRequest { from }).await {
+        Err(error) => error,
+        Ok(mut ticks) => loop {
+            match ticks.message().await {
+                Err(error) => break error,
+                Ok(None) => panic!("from = {from} was accepted"),
+                Ok(Some(_)) => {}
+            }
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_server_stream_request_is_checked_before_its_handler_on_both_transports() {
+    let mut app = App::builder()
+        .handle_signals(false)
+        .server(HttpServer::new().address("127.0.0.1:0"))
+        .server(GrpcServer::new().address("127.0.0.1:0"))
+        .service(CountdownServer::new(Counter))
+        .build()
+        .start()
+        .await
+        .unwrap();
+    let clients = [
+        ("http", CountdownClient::http(&http_url(&app)).unwrap()),
+        ("grpc", CountdownClient::grpc(&grpc_url(&app)).unwrap()),
+    ];
+    for (transport, client) in &clients {
+        let mut ticks = client.count(CountRequest { from: 3 }).await.unwrap();
+        let mut seen = Vec::new();
+        while let Some(tick) = ticks.message().await.unwrap() {
+            seen.push(tick.n);
+        }
+        assert_eq!(seen, [2, 1, 0], "{transport}");
+        for from in [0, 11] {
+            let error = stream_error(client, from).await;
+            assert_eq!(
+                (
+                    error.code,
+                    error.reason.as_str(),
+                    error.metadata.get("violations.0.rule").map(String::as_str)
+                ),
+                (400, "VALIDATOR", Some("int32.gt_lte")),
+                "{transport} from = {from}: {error}"
+            );
+        }
+    }
+    app.stop().await.unwrap();
+}
