@@ -197,7 +197,9 @@ where
                     kratos_core::field_rules::check(&one)?;
                     Streaming::once(one)
                 }
-                Err(req) => req.take::<Streaming<M::Request>>(operation)?,
+                Err(req) => {
+                    kratos_core::field_rules::checked(req.take::<Streaming<M::Request>>(operation)?)
+                }
             };
             let received = Arc::new(AtomicU64::new(0));
             let requests = Streaming::new(Counted {

@@ -389,6 +389,9 @@ pub struct Tick {
 pub trait Countdown {
     #[route(post = "/v1/count", body = "*")]
     async fn count(&self, req: CountRequest) -> kratos::Result<kratos::Streaming<Tick>>;
+
+    #[route(get = "/v1/total")]
+    async fn total(&self, req: kratos::Streaming<CountRequest>) -> kratos::Result<Tick>;
 }
 
 struct Counter;
@@ -398,6 +401,14 @@ impl Countdown for Counter {
         Ok(kratos::Streaming::iter(
             (0..req.from).rev().map(|n| Tick { n }),
         ))
+    }
+
+    async fn total(&self, mut req: kratos::Streaming<CountRequest>) -> kratos::Result<Tick> {
+        let mut n = 0;
+        while let Some(item) = req.message().await? {
+            n += item.from;
+        }
+        Ok(Tick { n })
     }
 }
 
@@ -416,7 +427,7 @@ async fn stream_error(client: &CountdownClient, from: i32) -> kratos::Error {
 }
 
 #[tokio::test]
-async fn a_server_stream_request_is_checked_before_its_handler_on_both_transports() {
+async fn stream_requests_are_checked_before_the_handler_sees_them_on_both_transports() {
     let mut app = App::builder()
         .handle_signals(false)
         .server(HttpServer::new().address("127.0.0.1:0"))
@@ -437,6 +448,23 @@ async fn a_server_stream_request_is_checked_before_its_handler_on_both_transport
             seen.push(tick.n);
         }
         assert_eq!(seen, [2, 1, 0], "{transport}");
+        let items = |froms: Vec<i32>| {
+            kratos::Streaming::iter(froms.into_iter().map(|from| CountRequest { from }))
+        };
+        let sum = client.total(items(vec![1, 2, 3])).await.unwrap();
+        assert_eq!(sum.n, 6, "{transport}");
+        let error = client.total(items(vec![1, 20, 3])).await.unwrap_err();
+        // The message names the item's field; a WebSocket close frame carries no
+        // metadata, so the violations list is asserted on the other calls.
+        assert_eq!(
+            (error.code, error.reason.as_str(), error.message.as_str()),
+            (
+                400,
+                "VALIDATOR",
+                "from: value must be greater than 0 and less than or equal to 10 [int32.gt_lte]"
+            ),
+            "{transport} client stream"
+        );
         for from in [0, 11] {
             let error = stream_error(client, from).await;
             assert_eq!(

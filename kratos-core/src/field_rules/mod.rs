@@ -8,8 +8,10 @@
 mod check;
 mod formats;
 mod rule;
+mod stream;
 mod target;
 
 pub use check::{Path, Violation, Violations, check, into_error};
 pub use rule::{Pattern, Rule, Value};
+pub use stream::checked;
 pub use target::{RuleTarget, RulesProbe, ViaNoRules, ViaRules};
