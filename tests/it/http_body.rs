@@ -22,6 +22,9 @@ pub trait Blobs {
     /// Answers the body it got, its media type prefixed with `echo+`.
     #[route(post = "/v1/echo", body = "*")]
     async fn echo(&self, req: HttpBody) -> kratos::Result<HttpBody>;
+    /// [`Blobs::echo`] with a body limit of its own, over the server's 1 MiB.
+    #[route(post = "/v1/big", body = "*", max_body = "2MiB")]
+    async fn big(&self, req: HttpBody) -> kratos::Result<HttpBody>;
     /// Answers a fixed file with no media type, as an attachment.
     #[route(get = "/v1/file")]
     async fn file(&self, ctx: &Context, req: FileRequest) -> kratos::Result<HttpBody>;
@@ -55,6 +58,9 @@ impl Blobs for BlobsImpl {
             content_type: format!("echo+{}", req.content_type),
             data: req.data,
         })
+    }
+    async fn big(&self, req: HttpBody) -> kratos::Result<HttpBody> {
+        self.echo(req).await
     }
     async fn file(&self, ctx: &Context, _: FileRequest) -> kratos::Result<HttpBody> {
         ctx.set_reply_header("content-disposition", "attachment; filename=\"a.bin\"")?;
@@ -152,6 +158,25 @@ async fn an_http_body_request_takes_the_raw_body_and_its_media_type() {
     let big = vec![b'x'; (1 << 20) + 1];
     let res = send("POST", &url, &[("content-type", "text/plain")], &big).await;
     assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn a_route_limit_replaces_the_servers() {
+    let app = app().start().await.expect("starts");
+    let url = format!("{}/v1/big", http_url(&app));
+    let under = vec![b'x'; 2 << 20];
+    let res = send("POST", &url, &[("content-type", "text/plain")], &under).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.body.len(), 2 << 20);
+    let over = vec![b'x'; (2 << 20) + 1];
+    let res = send("POST", &url, &[("content-type", "text/plain")], &over).await;
+    assert_error(&res, 413, "PAYLOAD_TOO_LARGE");
+    assert!(
+        res.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("route's max_body")
+    );
 }
 
 #[tokio::test]

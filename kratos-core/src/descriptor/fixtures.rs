@@ -281,6 +281,7 @@ pub static SAY_HELLO: MethodDescriptor = MethodDescriptor {
             params: &["name"],
             body: RouteBody::None,
             status: 200,
+            max_body: None,
         },
         RouteDescriptor {
             method: HttpMethod::Post,
@@ -288,6 +289,7 @@ pub static SAY_HELLO: MethodDescriptor = MethodDescriptor {
             params: &[],
             body: RouteBody::All,
             status: 200,
+            max_body: None,
         },
     ],
     doc: " Sends a greeting.",
@@ -306,6 +308,7 @@ pub static STORE: MethodDescriptor = MethodDescriptor {
         params: &[],
         body: RouteBody::All,
         status: 201,
+        max_body: None,
     }],
     doc: "",
 };
@@ -323,6 +326,7 @@ pub static PATCH: MethodDescriptor = MethodDescriptor {
         params: &["thing.int64Value"],
         body: RouteBody::Field("thing"),
         status: 200,
+        max_body: None,
     }],
     doc: "",
 };
@@ -340,6 +344,7 @@ pub static REMOVE: MethodDescriptor = MethodDescriptor {
         params: &["int64Value"],
         body: RouteBody::None,
         status: 200,
+        max_body: None,
     }],
     doc: "",
 };
@@ -418,6 +423,7 @@ pub static NOW: MethodDescriptor = MethodDescriptor {
         params: &[],
         body: RouteBody::None,
         status: 200,
+        max_body: None,
     }],
     doc: "",
 };

@@ -90,6 +90,8 @@ pub struct RouteDescriptor {
     pub body: RouteBody,
     /// The status of a successful reply (200 unless the route says otherwise).
     pub status: u16,
+    /// The route's own body limit in bytes (`max_body = "64MiB"`), in place of the server's.
+    pub max_body: Option<usize>,
 }
 
 /// How many messages each side of an RPC sends: the four shapes of gRPC.

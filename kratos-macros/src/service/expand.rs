@@ -252,6 +252,10 @@ fn route_descriptor(route: &Route) -> TokenStream {
         }
     };
     let status = route.status;
+    let max_body = match route.max_body {
+        Some(bytes) => quote!(::core::option::Option::Some(#bytes as usize)),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::kratos::__private::RouteDescriptor {
             method: ::kratos::__private::HttpMethod::#verb,
@@ -259,6 +263,7 @@ fn route_descriptor(route: &Route) -> TokenStream {
             params: &[#(#params),*],
             body: #body,
             status: #status,
+            max_body: #max_body,
         }
     }
 }

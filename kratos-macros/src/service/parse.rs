@@ -105,6 +105,7 @@ pub(super) struct RouteAttr {
     pub(super) verb: Option<(Verb, LitStr)>,
     pub(super) body: Option<LitStr>,
     pub(super) status: Option<LitInt>,
+    pub(super) max_body: Option<LitStr>,
 }
 
 /// `#[middleware(auth, audit)]` as written.
@@ -271,6 +272,7 @@ fn route(attr: Attribute, errors: &mut Errors) -> Option<RouteAttr> {
     let mut verb: Option<(Verb, LitStr)> = None;
     let mut body: Option<LitStr> = None;
     let mut status: Option<LitInt> = None;
+    let mut max_body: Option<LitStr> = None;
     let parsed = attr.parse_nested_meta(|meta| {
         let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
         if let Some(this) = Verb::from_key(&key) {
@@ -285,9 +287,11 @@ fn route(attr: Attribute, errors: &mut Errors) -> Option<RouteAttr> {
             body = Some(meta.value()?.parse()?);
         } else if key == "status" {
             status = Some(meta.value()?.parse()?);
+        } else if key == "max_body" {
+            max_body = Some(meta.value()?.parse()?);
         } else {
             return Err(meta.error(format!(
-                "unknown route argument `{key}`: write one of `get`, `post`, `put`, `patch`, `delete` = \"/path\", then optionally `body = \"*\"` and `status = 201`"
+                "unknown route argument `{key}`: write one of `get`, `post`, `put`, `patch`, `delete` = \"/path\", then optionally `body = \"*\"`, `status = 201` and `max_body = \"64MiB\"`"
             )));
         }
         Ok(())
@@ -298,6 +302,7 @@ fn route(attr: Attribute, errors: &mut Errors) -> Option<RouteAttr> {
             verb,
             body,
             status,
+            max_body,
         }),
         Err(error) => {
             errors.push(error);

@@ -58,6 +58,29 @@ pub(super) struct Route {
     pub(super) params: Vec<String>,
     pub(super) body: Body,
     pub(super) status: u16,
+    /// The route's own body limit in bytes, over the server's.
+    pub(super) max_body: Option<u64>,
+}
+
+/// Bytes in `64MiB`-style text, by the units `server.http.max_body` takes.
+pub(super) fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    number.checked_mul(factor).filter(|&n| n > 0)
 }
 
 /// A Rust-style identifier: what a field name and each part of a field path is.

@@ -309,6 +309,16 @@ fn middleware(ast: &parse::Method, errors: &mut Errors) -> Vec<syn::Path> {
 /// status still yields the route, so it takes part in the duplicate check.
 fn route(attr: &RouteAttr, errors: &mut Errors) -> Option<Route> {
     let status = status(attr.status.as_ref(), errors);
+    let max_body = attr.max_body.as_ref().and_then(|lit| {
+        let size = route::parse_size(&lit.value());
+        if size.is_none() {
+            errors.at(
+                lit,
+                "`max_body` is the route's body limit: a size such as \"64MiB\", \"500KB\" or \"1048576\" (bytes), more than 0",
+            );
+        }
+        size
+    });
     let Some((verb, path)) = &attr.verb else {
         errors.at(
             &attr.attr,
@@ -324,6 +334,7 @@ fn route(attr: &RouteAttr, errors: &mut Errors) -> Option<Route> {
         params,
         body,
         status,
+        max_body,
     })
 }
 

@@ -190,6 +190,7 @@ mod tests {
             params: &["user.id", "name"],
             body: RouteBody::None,
             status: 200,
+            max_body: None,
         };
         assert_eq!(axum_path(&route), "/v1/users/{p0}/books/{p1}");
     }

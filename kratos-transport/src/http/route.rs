@@ -306,11 +306,13 @@ pub(super) async fn bind<M: Method>(
     parts: &mut http::request::Parts,
     body: axum::body::Body,
 ) -> Result<M::Request, Error> {
+    // The route's own limit, when it names one, in place of the server's.
+    let limit = route.max_body.unwrap_or(http.max_body);
     if http_body::is_http_body(<M as Method>::Request::descriptor()) {
         // The body as it came, whatever its media type: no codec, no query or path fields.
-        let bytes = axum::body::to_bytes(body, http.max_body)
+        let bytes = axum::body::to_bytes(body, limit)
             .await
-            .map_err(|e| body_read_error(e, http.max_body))?;
+            .map_err(|e| body_read_error(e, limit, route))?;
         return http_body::request(&parts.headers, bytes);
     }
     let mut message = <M as Method>::Request::default();
@@ -322,9 +324,9 @@ pub(super) async fn bind<M: Method>(
             .map(|v| v.to_str().unwrap_or("(not text)"));
         let codec = encoding::for_content_type(content_type)
             .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
-        let bytes = axum::body::to_bytes(body, http.max_body)
+        let bytes = axum::body::to_bytes(body, limit)
             .await
-            .map_err(|e| body_read_error(e, http.max_body))?;
+            .map_err(|e| body_read_error(e, limit, route))?;
         bind_body(&mut message, route.body, &codec, &bytes).await?;
     }
     if let Some(query) = parts.uri.query() {
@@ -341,12 +343,19 @@ pub(super) async fn bind<M: Method>(
 
 /// A body that could not be read: 413 when it exceeds `max_body`, 408 when it did
 /// not arrive within the body read timeout, else 400 `CODEC`.
-fn body_read_error(err: axum::Error, max_body: usize) -> Error {
+fn body_read_error(err: axum::Error, max_body: usize, route: &RouteDescriptor) -> Error {
     let inner = err.into_inner();
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
     while let Some(e) = source {
         if e.is::<http_body_util::LengthLimitError>() {
-            return body_too_large(max_body);
+            return match route.max_body {
+                Some(limit) => Error::new(
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    format!("request body exceeds {limit} bytes (the route's max_body)"),
+                ),
+                None => body_too_large(max_body),
+            };
         }
         if let Some(late) = e.downcast_ref::<BodyTimeout>() {
             return Error::new(408, "REQUEST_TIMEOUT", late.to_string());
