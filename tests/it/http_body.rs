@@ -12,6 +12,10 @@ use crate::curl::{assert_error, get, send};
 /// A file sent to [`Blobs::store`].
 #[kratos::message]
 pub struct StoreRequest {
+    /// A text part.
+    pub note: String,
+    /// A number part.
+    pub copies: u32,
     /// The uploaded files.
     pub files: Vec<FilePart>,
 }
@@ -90,10 +94,26 @@ impl Blobs for BlobsImpl {
         Ok(stream)
     }
     async fn store(&self, req: StoreRequest) -> kratos::Result<HttpBody> {
-        let first = req.files.into_iter().next().unwrap_or_default();
+        let files: Vec<String> = req
+            .files
+            .iter()
+            .map(|f| format!("{}:{}:{}", f.filename, f.content_type, f.data.len()))
+            .collect();
+        let first = req
+            .files
+            .first()
+            .map(|f| f.data.clone())
+            .unwrap_or_default();
+        let summary = format!(
+            "note={} copies={} files={} first={}",
+            req.note,
+            req.copies,
+            files.join(","),
+            String::from_utf8_lossy(&first)
+        );
         Ok(HttpBody {
-            content_type: first.content_type,
-            data: first.data,
+            content_type: "text/plain".into(),
+            data: summary.into_bytes(),
         })
     }
 }
@@ -123,6 +143,8 @@ async fn http_body_and_file_parts_cross_grpc() {
     assert_eq!(reply.data, data);
     let reply = client
         .store(StoreRequest {
+            note: "n".into(),
+            copies: 2,
             files: vec![FilePart {
                 filename: "a.txt".into(),
                 content_type: "text/plain".into(),
@@ -131,8 +153,10 @@ async fn http_body_and_file_parts_cross_grpc() {
         })
         .await
         .unwrap();
-    assert_eq!(reply.content_type, "text/plain");
-    assert_eq!(reply.data, b"hello");
+    assert_eq!(
+        String::from_utf8(reply.data).unwrap(),
+        "note=n copies=2 files=a.txt:text/plain:5 first=hello"
+    );
 }
 
 #[tokio::test]
@@ -220,6 +244,117 @@ async fn a_stream_of_http_bodies_is_one_raw_body() {
     assert!(!raw.ends_with("0\r\n\r\n"), "{raw}");
 }
 
+/// Runs `curl` with `args` and answers (status, body).
+async fn curl(args: &[&str]) -> (u16, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    // Off the test's runtime thread, which also runs the server.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("curl")
+            .args(["-sS", "--max-time", "60", "-w", "\n%{http_code}"])
+            .args(args)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, status) = text.rsplit_once('\n').expect("a status line");
+    (status.parse().expect("a status"), body.to_owned())
+}
+
+#[tokio::test]
+async fn multipart_fills_text_and_file_fields_from_curl() {
+    let app = app().start().await.expect("starts");
+    let url = format!("{}/v1/store", http_url(&app));
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.txt");
+    std::fs::write(&a, "hello").unwrap();
+    let b = dir.path().join("b.bin");
+    std::fs::write(&b, vec![0u8; 3000]).unwrap();
+    let (status, body) = curl(&[
+        "-F",
+        "note=two files",
+        "-F",
+        "copies=3",
+        "-F",
+        &format!("files=@{};type=text/plain", a.display()),
+        "-F",
+        &format!("files=@{}", b.display()),
+        &url,
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        "note=two files copies=3 files=a.txt:text/plain:5,b.bin:application/octet-stream:3000 first=hello"
+    );
+
+    // A number part that is not a number, a text part where a file goes, a file
+    // where text goes, a broken body: 400 CODEC naming the part.
+    let bad = [
+        (vec!["-F", "copies=many"], "copies"),
+        (vec!["-F", "files=just text"], "files"),
+    ];
+    for (args, part) in bad {
+        let mut all = args.clone();
+        all.push(&url);
+        let (status, body) = curl(&all).await;
+        assert_eq!(status, 400, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["reason"], "CODEC", "{body}");
+        assert!(json["message"].as_str().unwrap().contains(part), "{body}");
+    }
+    let note_file = format!("note=@{}", a.display());
+    let (status, body) = curl(&["-F", &note_file, &url]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("note"), "{body}");
+    let res = send(
+        "POST",
+        &url,
+        &[("content-type", "multipart/form-data; boundary=xyz")],
+        "not a multipart body",
+    )
+    .await;
+    assert_error(&res, 400, "CODEC");
+    assert!(
+        res.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("multipart")
+    );
+}
+
+#[tokio::test]
+async fn multipart_from_python_requests() {
+    let app = app().start().await.expect("starts");
+    let url = format!("{}/v1/store", http_url(&app));
+    let script = r#"
+import sys, requests
+r = requests.post(sys.argv[1], data={"note": "py", "copies": "1"},
+                  files={"files": ("r.csv", b"x,y\n1,2\n", "text/csv")}, timeout=60)
+print(r.status_code)
+print(r.text)
+"#;
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", script, &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text,
+        "200\nnote=py copies=1 files=r.csv:text/csv:8 first=x,y\n1,2\n\n"
+    );
+}
+
 #[test]
 fn google_field_numbers_on_the_wire() {
     use kratos::__private::prost::Message as _;
@@ -261,7 +396,7 @@ fn the_export_imports_google_api_httpbody() {
         "{service}"
     );
     assert!(
-        service.contains("repeated kratos.api.FilePart files = 1;"),
+        service.contains("repeated kratos.api.FilePart files = 3;"),
         "{service}"
     );
     let part = read("kratos/api/api.proto");

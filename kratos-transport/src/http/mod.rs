@@ -19,6 +19,7 @@ mod client;
 mod http_body;
 #[cfg(feature = "metrics")]
 mod metrics;
+mod multipart;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod raw;

@@ -19,6 +19,7 @@ use kratos_core::{
 use super::binding::{axum_path, bind_path, bind_query};
 use super::body::bind_body;
 use super::http_body;
+use super::multipart;
 use super::state::{HttpState, body_too_large, requested_timeout};
 use crate::invoke::{effective_timeout, invoke};
 use crate::serve::BodyTimeout;
@@ -316,7 +317,14 @@ pub(super) async fn bind<M: Method>(
         return http_body::request(&parts.headers, bytes);
     }
     let mut message = <M as Method>::Request::default();
-    if !matches!(route.body, RouteBody::None) {
+    if matches!(route.body, RouteBody::All)
+        && multipart::takes(<M as Method>::Request::descriptor(), &parts.headers)
+    {
+        let bytes = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|e| body_read_error(e, limit, route))?;
+        multipart::bind(&mut message, &parts.headers, bytes).await?;
+    } else if !matches!(route.body, RouteBody::None) {
         let content_type = parts
             .headers
             .get(CONTENT_TYPE)
