@@ -402,3 +402,24 @@ fn the_export_imports_google_api_httpbody() {
     let part = read("kratos/api/api.proto");
     assert!(part.contains("message FilePart {"), "{part}");
 }
+
+#[cfg(feature = "openapi")]
+#[test]
+fn openapi_shows_multipart_and_raw_bodies() {
+    let doc = kratos::descriptor::openapi::openapi(app().services(), "blobs", "1");
+    let store = &doc["paths"]["/v1/store"]["post"]["requestBody"]["content"];
+    let form = &store["multipart/form-data"]["schema"]["properties"];
+    assert_eq!(form["files"]["type"], "array", "{store}");
+    assert_eq!(form["files"]["items"]["format"], "binary", "{store}");
+    assert!(form["note"].is_object(), "{store}");
+    assert!(store["application/json"].is_object(), "{store}");
+    let echo = &doc["paths"]["/v1/echo"]["post"];
+    assert_eq!(
+        echo["requestBody"]["content"]["*/*"]["schema"]["format"], "binary",
+        "{echo}"
+    );
+    assert_eq!(
+        echo["responses"]["200"]["content"]["*/*"]["schema"]["format"], "binary",
+        "{echo}"
+    );
+}

@@ -131,8 +131,16 @@ fn operation(
         }),
     };
     if let Some(schema) = body {
-        operation["requestBody"] =
-            json!({ "content": { "application/json": { "schema": schema } } });
+        let mut content = json!({ "application/json": { "schema": schema } });
+        if is_http_body(request) {
+            // The raw body in any media type, no codec.
+            content = json!({ "*/*": { "schema": { "type": "string", "format": "binary" } } });
+        } else if route.body == RouteBody::All
+            && let Some(form) = multipart_schema(schemas, request, package)
+        {
+            content["multipart/form-data"] = json!({ "schema": form });
+        }
+        operation["requestBody"] = json!({ "content": content });
     }
 
     let mut responses = Map::new();
@@ -158,6 +166,15 @@ fn operation(
                         "text/event-stream": { "schema": reply_ref.clone() },
                         "application/x-ndjson": { "schema": reply_ref },
                     },
+                }),
+            );
+        }
+        (false, false) if is_http_body(reply) => {
+            responses.insert(
+                route.status.to_string(),
+                json!({
+                    "description": "The raw body, in the media type the handler names (application/octet-stream by default).",
+                    "content": { "*/*": { "schema": { "type": "string", "format": "binary" } } },
                 }),
             );
         }
@@ -258,6 +275,40 @@ fn status_text(status: u16) -> &'static str {
         204 => "No Content",
         _ => "Success",
     }
+}
+
+/// Whether `message` is `google.api.HttpBody`, which HTTP carries raw.
+fn is_http_body(message: &MessageDescriptor) -> bool {
+    message.name == "HttpBody" && message.package == Some("google.api")
+}
+
+/// The `multipart/form-data` form of a request with `kratos.api.FilePart` fields:
+/// those as binary parts (an array for `repeated`), the other fields as text parts.
+fn multipart_schema(
+    schemas: &mut Schemas,
+    request: &'static MessageDescriptor,
+    package: &'static str,
+) -> Option<Value> {
+    let file = |ty: &FieldType| matches!(ty, FieldType::Message(m) if m().name == "FilePart" && m().package == Some("kratos.api"));
+    let binary = json!({ "type": "string", "format": "binary" });
+    let mut properties = Map::new();
+    let mut any_file = false;
+    for field in request.fields {
+        let schema = match field.kind {
+            FieldKind::Singular(ty) if file(&ty) => binary.clone(),
+            FieldKind::Repeated(ty) if file(&ty) => json!({ "type": "array", "items": binary }),
+            _ => {
+                properties.insert(
+                    field.name.to_owned(),
+                    schemas.field_schema(field, package_of(request.package, package)),
+                );
+                continue;
+            }
+        };
+        any_file = true;
+        properties.insert(field.name.to_owned(), schema);
+    }
+    any_file.then(|| json!({ "type": "object", "properties": properties }))
 }
 
 #[cfg(test)]
