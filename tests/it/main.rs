@@ -38,6 +38,7 @@ mod errors;
 mod example;
 #[cfg(feature = "jwt")]
 mod example_auth;
+mod example_files;
 mod example_log;
 #[cfg(feature = "metrics")]
 mod example_metrics;

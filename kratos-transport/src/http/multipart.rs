@@ -5,12 +5,13 @@
 //! by its descriptor, so a part is merged into the message as the protobuf field it
 //! is (filename 1, content_type 2, data 3 inside the field's number).
 
-use axum::extract::{FromRequest, Multipart};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderMap};
 use kratos_core::descriptor::{FieldKind, FieldType, MessageDescriptor};
 use kratos_core::encoding::set_fields;
 use kratos_core::{Error, Message};
+use tower::{Layer, ServiceExt};
 
 /// Whether `descriptor` is `kratos.api.FilePart`.
 fn is_file_part(descriptor: &MessageDescriptor) -> bool {
@@ -50,9 +51,10 @@ pub(crate) fn takes(message: &MessageDescriptor, headers: &HeaderMap) -> bool {
 /// Fills `message` from the multipart `body` (already read within the route's limit).
 pub(crate) async fn bind<T: Message>(
     message: &mut T,
-    headers: &HeaderMap,
+    parts: &http::request::Parts,
     body: Bytes,
 ) -> Result<(), Error> {
+    let headers = &parts.headers;
     let files = file_fields(T::descriptor());
     let mut request = http::Request::new(axum::body::Body::from(body));
     if let Some(content_type) = headers.get(CONTENT_TYPE) {
@@ -60,8 +62,17 @@ pub(crate) async fn bind<T: Message>(
             .headers_mut()
             .insert(CONTENT_TYPE, content_type.clone());
     }
-    let mut form = Multipart::from_request(request, &())
+    // axum caps a Multipart at its own 2 MB unless a `DefaultBodyLimit` layer says
+    // otherwise; the body was already read within the route's limit.
+    let extract = DefaultBodyLimit::disable().layer(tower::service_fn(
+        |request: http::Request<axum::body::Body>| async move {
+            Ok::<_, std::convert::Infallible>(Multipart::from_request(request, &()).await)
+        },
+    ));
+    let mut form = extract
+        .oneshot(request)
         .await
+        .unwrap_or_else(|never| match never {})
         .map_err(|e| Error::codec(format!("multipart: {}", e.body_text())))?;
     let mut text: Vec<(String, String)> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();

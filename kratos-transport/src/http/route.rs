@@ -323,7 +323,7 @@ pub(super) async fn bind<M: Method>(
         let bytes = axum::body::to_bytes(body, limit)
             .await
             .map_err(|e| body_read_error(e, limit, route))?;
-        multipart::bind(&mut message, &parts.headers, bytes).await?;
+        multipart::bind(&mut message, parts, bytes).await?;
     } else if !matches!(route.body, RouteBody::None) {
         let content_type = parts
             .headers
