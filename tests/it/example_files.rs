@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::process::{config_dir, python_client, start};
+use crate::process::{config_dir, start};
 
 fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data)
@@ -139,7 +139,7 @@ fn grpcio_stubs_from_the_exported_proto_send_file_parts_and_get_http_bodies() {
     );
     let conf = config_dir("");
     let app = start("files", conf.path());
-    let seen = python_client(
+    let seen = crate::process::python_client(
         "files_grpc_client.py",
         &[out.path().as_os_str(), app.grpc.as_ref()],
     );
