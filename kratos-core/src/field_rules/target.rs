@@ -145,23 +145,31 @@ trait Number: Copy {
     fn compare(self, bound: &Value) -> Option<std::cmp::Ordering>;
 }
 
+/// `Number::id` for the protovalidate type `$name` (`int32`, `double`): the rule
+/// ids as static strings, written once for the integer and float impls.
+macro_rules! rule_ids {
+    ($name:literal) => {
+        fn id(kind: &str) -> &'static str {
+            match kind {
+                "gt" => concat!($name, ".gt"),
+                "gte" => concat!($name, ".gte"),
+                "lt" => concat!($name, ".lt"),
+                "lte" => concat!($name, ".lte"),
+                "gt_lt" => concat!($name, ".gt_lt"),
+                "gt_lte" => concat!($name, ".gt_lte"),
+                "gte_lt" => concat!($name, ".gte_lt"),
+                "gte_lte" => concat!($name, ".gte_lte"),
+                "in" => concat!($name, ".in"),
+                _ => concat!($name, ".not_in"),
+            }
+        }
+    };
+}
+
 macro_rules! integer {
     ($($ty:ty => $name:literal),*) => {$(
         impl Number for $ty {
-            fn id(kind: &str) -> &'static str {
-                match kind {
-                    "gt" => concat!($name, ".gt"),
-                    "gte" => concat!($name, ".gte"),
-                    "lt" => concat!($name, ".lt"),
-                    "lte" => concat!($name, ".lte"),
-                    "gt_lt" => concat!($name, ".gt_lt"),
-                    "gt_lte" => concat!($name, ".gt_lte"),
-                    "gte_lt" => concat!($name, ".gte_lt"),
-                    "gte_lte" => concat!($name, ".gte_lte"),
-                    "in" => concat!($name, ".in"),
-                    _ => concat!($name, ".not_in"),
-                }
-            }
+            rule_ids!($name);
             fn compare(self, bound: &Value) -> Option<std::cmp::Ordering> {
                 match bound {
                     Value::Int(b) => Some(i128::from(self).cmp(b)),
@@ -183,20 +191,7 @@ integer!(i32 => "int32", i64 => "int64", u32 => "uint32", u64 => "uint64");
 macro_rules! float {
     ($($ty:ty => $name:literal),*) => {$(
         impl Number for $ty {
-            fn id(kind: &str) -> &'static str {
-                match kind {
-                    "gt" => concat!($name, ".gt"),
-                    "gte" => concat!($name, ".gte"),
-                    "lt" => concat!($name, ".lt"),
-                    "lte" => concat!($name, ".lte"),
-                    "gt_lt" => concat!($name, ".gt_lt"),
-                    "gt_lte" => concat!($name, ".gt_lte"),
-                    "gte_lt" => concat!($name, ".gte_lt"),
-                    "gte_lte" => concat!($name, ".gte_lte"),
-                    "in" => concat!($name, ".in"),
-                    _ => concat!($name, ".not_in"),
-                }
-            }
+            rule_ids!($name);
             fn compare(self, bound: &Value) -> Option<std::cmp::Ordering> {
                 match bound {
                     Value::Int(b) => f64::from(self).partial_cmp(&(*b as f64)),
