@@ -1,10 +1,15 @@
 //! Binding the query and path of an HTTP request to a message (the body is
-//! `body.rs`'s) and, for the client, a message to a URL, query and JSON body.
+//! `body.rs`'s) and, for the client, a message to a URL, query and body.
 
+use bytes::Bytes;
+use http::HeaderValue;
 use kratos_core::encoding::{MAX_DEPTH, set_fields};
 use kratos_core::{Error, FieldError, Message, RouteBody, RouteDescriptor};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
+
+use super::client::JSON;
+use super::{http_body, multipart};
 
 /// Bytes that must be escaped inside one path segment.
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -122,19 +127,34 @@ fn push_query(out: &mut form_urlencoded::Serializer<'_, String>, key: &str, valu
     }
 }
 
-/// What a client sends for one call: path with query, and an optional JSON body.
+/// What a client sends for one call: path with query, and an optional body with its media type.
 pub(crate) struct Outgoing {
     pub(crate) path_and_query: String,
-    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) body: Option<(HeaderValue, Bytes)>,
 }
 
-/// Builds the URL path, query string and body of a call, the inverse of the server's binding.
+/// Builds the URL path, query string and body of a call, the inverse of the
+/// server's binding: a `google.api.HttpBody` request is sent raw, a `body = "*"`
+/// request with FilePart fields as `multipart/form-data`, any other as JSON.
 pub(crate) fn encode_request<T: Message>(
     route: &RouteDescriptor,
     message: &T,
 ) -> Result<Outgoing, Error> {
-    let mut value = serde_json::to_value(message)
-        .map_err(|e| Error::codec(format!("request marshal: {e}")).with_cause(e))?;
+    if http_body::is_http_body(T::descriptor()) {
+        // No field of an HttpBody can sit in the path or the query (the route is
+        // checked at compile time), so its path is the template.
+        return Ok(Outgoing {
+            path_and_query: route.path.to_owned(),
+            body: Some(http_body::parts(message)?),
+        });
+    }
+    let form = matches!(route.body, RouteBody::All) && multipart::has_file_fields(T::descriptor());
+    let (mut value, files) = if form {
+        let (rest, files) = multipart::split_files(message)?;
+        (json_value(&rest)?, files)
+    } else {
+        (json_value(message)?, Vec::new())
+    };
     let mut path = String::with_capacity(route.path.len() + 16);
     let mut rest = route.path;
     let mut params = route.params.iter();
@@ -156,25 +176,43 @@ pub(crate) fn encode_request<T: Message>(
         RouteBody::All => Some(std::mem::take(&mut value)),
         RouteBody::Field(field) => take_field(&mut value, field).or(Some(Value::Null)),
     };
-    if let Value::Object(fields) = &value {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, v) in fields {
-            push_query(&mut query, name, v);
-        }
-        let query = query.finish();
-        if !query.is_empty() {
-            path.push('?');
-            path.push_str(&query);
-        }
+    let query = query_of(&value);
+    if !query.is_empty() {
+        path.push('?');
+        path.push_str(&query);
     }
-    let body = body
-        .map(|b| serde_json::to_vec(&b))
-        .transpose()
-        .map_err(|e| Error::codec(format!("request marshal: {e}")))?;
+    let body = match body {
+        // Text parts carry the other fields by the query string's rules, as the
+        // server reads them.
+        Some(fields) if form => Some(multipart::encode(&query_of(&fields), files)),
+        Some(body) => {
+            let json = serde_json::to_vec(&body)
+                .map_err(|e| Error::codec(format!("request marshal: {e}")))?;
+            Some((JSON, Bytes::from(json)))
+        }
+        None => None,
+    };
     Ok(Outgoing {
         path_and_query: path,
         body,
     })
+}
+
+/// `message` as a JSON value, the form the path and query are taken from.
+fn json_value<T: Message>(message: &T) -> Result<Value, Error> {
+    serde_json::to_value(message)
+        .map_err(|e| Error::codec(format!("request marshal: {e}")).with_cause(e))
+}
+
+/// The query string of the fields of the JSON object `value` (empty for any other value).
+fn query_of(value: &Value) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Value::Object(fields) = value {
+        for (name, v) in fields {
+            push_query(&mut query, name, v);
+        }
+    }
+    query.finish()
 }
 
 #[cfg(test)]

@@ -13,16 +13,17 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use kratos_core::encoding::{self, Decode};
 use kratos_core::error::REASON_CODEC;
-use kratos_core::{Context, Error, HttpRequestLine, Method};
+use kratos_core::{Context, Error, HttpRequestLine, Message, Method};
 
 use super::binding::encode_request;
+use super::http_body;
 use super::state::{MAX_BODY_BYTES, TIMEOUT_HEADER};
 use crate::deadline::client_timeout;
 use crate::error::ClientError;
 use crate::unreachable::{NodeUnreachable, never_sent};
 
 /// What the client sends and asks for: JSON, which every kratos server reads.
-pub(super) const JSON: HeaderValue = HeaderValue::from_static("application/json");
+pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Calls the HTTP routes of a kratos (or Go kratos) server.
 #[derive(Clone, Debug)]
@@ -108,6 +109,9 @@ impl HttpClient {
             .await
             .map_err(|_| client_timeout(M::DESCRIPTOR.operation, timeout))??;
         if status.is_success() {
+            if http_body::is_http_body(M::Reply::descriptor()) {
+                return http_body::from_raw(content_type.as_ref(), body);
+            }
             if body.is_empty() {
                 return Ok(M::Reply::default());
             }
@@ -169,11 +173,15 @@ pub(super) fn build_request<M: Method>(
             headers.append(name, value.clone());
         }
     }
-    if outgoing.body.is_some() {
-        builder = builder.header(CONTENT_TYPE, JSON);
-    }
+    let body = match outgoing.body {
+        Some((content_type, body)) => {
+            builder = builder.header(CONTENT_TYPE, content_type);
+            body
+        }
+        None => Bytes::new(),
+    };
     builder
-        .body(Full::new(Bytes::from(outgoing.body.unwrap_or_default())))
+        .body(Full::new(body))
         .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))
 }
 

@@ -33,14 +33,22 @@ pub(crate) fn is_http_body(descriptor: &MessageDescriptor) -> bool {
 
 /// The HttpBody request message `T` holding `data` and its `Content-Type`.
 pub(crate) fn request<T: Message>(headers: &HeaderMap, data: Bytes) -> Result<T, Error> {
-    let content_type = headers
-        .get(CONTENT_TYPE)
+    from_raw(headers.get(CONTENT_TYPE), data)
+}
+
+/// The HttpBody message `T` holding `data` and its media type: a request the
+/// server received or a reply the client read.
+pub(crate) fn from_raw<T: Message>(
+    content_type: Option<&HeaderValue>,
+    data: Bytes,
+) -> Result<T, Error> {
+    let content_type = content_type
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
     let wire = prost::Message::encode_to_vec(&Wire { content_type, data });
     T::decode(wire.as_slice())
-        .map_err(|e| Error::internal_server("CODEC", format!("HttpBody request: {e}")))
+        .map_err(|e| Error::internal_server("CODEC", format!("HttpBody: {e}")))
 }
 
 /// The raw parts (media type, bytes) of an HttpBody message `reply`.

@@ -7,7 +7,7 @@
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart};
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderMap};
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use kratos_core::descriptor::{FieldKind, FieldType, MessageDescriptor};
 use kratos_core::encoding::set_fields;
 use kratos_core::{Error, Message};
@@ -35,17 +35,48 @@ fn file_fields(message: &MessageDescriptor) -> Vec<(&'static str, u32, bool)> {
         .collect()
 }
 
-/// Whether a request to a route with request `message` is a multipart upload it takes.
-pub(crate) fn takes(message: &MessageDescriptor, headers: &HeaderMap) -> bool {
-    let multipart = headers
+/// Whether `message` has a top-level FilePart field, so its `body = "*"` routes take
+/// `multipart/form-data` only.
+pub(crate) fn has_file_fields(message: &MessageDescriptor) -> bool {
+    message.fields.iter().any(|f| match f.kind {
+        FieldKind::Singular(FieldType::Message(m)) | FieldKind::Repeated(FieldType::Message(m)) => {
+            is_file_part(m())
+        }
+        _ => false,
+    })
+}
+
+/// Whether `headers` announce a `multipart/form-data` body.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        });
-    multipart && !file_fields(message).is_empty()
+                .get(..19)
+                .is_some_and(|t| t.eq_ignore_ascii_case("multipart/form-data"))
+        })
+}
+
+/// Refuses a body other than `multipart/form-data` to a route whose request
+/// `message` has file fields: 400 `CODEC` naming the file parts it expects.
+pub(crate) fn require(message: &MessageDescriptor, headers: &HeaderMap) -> Result<(), Error> {
+    if is_form(headers) {
+        return Ok(());
+    }
+    let parts = file_fields(message)
+        .iter()
+        .map(|(name, _, _)| format!("{name:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sent = headers
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(not text)"))
+        .unwrap_or("no Content-Type");
+    Err(Error::codec(format!(
+        "{} takes multipart/form-data (file parts {parts}), not {sent}",
+        message.name
+    )))
 }
 
 /// Fills `message` from the multipart `body` (already read within the route's limit).
@@ -143,4 +174,149 @@ fn push_file_part(out: &mut Vec<u8>, number: u32, filename: &str, content_type: 
     encode_key(number, WireType::LengthDelimited, out);
     encode_varint(part.len() as u64, out);
     out.extend_from_slice(&part);
+}
+
+/// One file part a client sends: the FilePart field's name and its contents.
+pub(crate) struct OutgoingFile {
+    field: &'static str,
+    part: FilePartWire,
+}
+
+/// The protobuf shape of `kratos.api.FilePart`, to read one without its type.
+#[derive(Clone, PartialEq, prost::Message)]
+struct FilePartWire {
+    #[prost(string, tag = "1")]
+    filename: String,
+    #[prost(string, tag = "2")]
+    content_type: String,
+    #[prost(bytes = "bytes", tag = "3")]
+    data: Bytes,
+}
+
+/// Splits `message` into its FilePart fields (in field order, repeats in order) and
+/// a copy holding every other field, which the client sends as text parts.
+pub(crate) fn split_files<T: Message>(message: &T) -> Result<(T, Vec<OutgoingFile>), Error> {
+    use prost::encoding::decode_varint;
+    let files = file_fields(T::descriptor());
+    let wire = Bytes::from(message.encode_to_vec());
+    let malformed = |e: &dyn std::fmt::Display| Error::codec(format!("request marshal: {e}"));
+    let (mut rest, mut out) = (Vec::with_capacity(64), Vec::new());
+    let mut buf = &wire[..];
+    while !buf.is_empty() {
+        let start = wire.len() - buf.len();
+        let key = decode_varint(&mut buf).map_err(|e| malformed(&e))?;
+        let payload = match key & 7 {
+            0 => decode_varint(&mut buf)
+                .map(|_| None)
+                .map_err(|e| malformed(&e))?,
+            1 | 5 => {
+                let width = if key & 7 == 1 { 8 } else { 4 };
+                buf = buf.get(width..).ok_or_else(|| malformed(&"truncated"))?;
+                None
+            }
+            2 => {
+                let len = decode_varint(&mut buf).map_err(|e| malformed(&e))? as usize;
+                let at = wire.len() - buf.len();
+                buf = buf.get(len..).ok_or_else(|| malformed(&"truncated"))?;
+                Some(wire.slice(at..at + len))
+            }
+            other => return Err(malformed(&format!("wire type {other}"))),
+        };
+        let end = wire.len() - buf.len();
+        let file = files
+            .iter()
+            .find(|(_, number, _)| u64::from(*number) == key >> 3);
+        match (file, payload) {
+            (Some(&(field, _, _)), Some(payload)) => {
+                let part =
+                    <FilePartWire as prost::Message>::decode(payload).map_err(|e| malformed(&e))?;
+                out.push(OutgoingFile { field, part });
+            }
+            _ => rest.extend_from_slice(&wire[start..end]),
+        }
+    }
+    let rest = T::decode(rest.as_slice()).map_err(|e| malformed(&e))?;
+    Ok((rest, out))
+}
+
+/// The `multipart/form-data` body of `text` (a query string: one part per pair)
+/// and `files`, with its `Content-Type` naming the boundary.
+pub(crate) fn encode(text: &str, files: Vec<OutgoingFile>) -> (HeaderValue, Bytes) {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect();
+    let boundary = boundary(|candidate| {
+        let needle = candidate.as_bytes();
+        let inside = |data: &[u8]| data.windows(needle.len()).any(|w| w == needle);
+        pairs.iter().any(|(_, v)| inside(v.as_bytes()))
+            || files.iter().any(|f| inside(&f.part.data))
+    });
+    let size: usize = files.iter().map(|f| f.part.data.len() + 256).sum::<usize>()
+        + pairs
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 128)
+            .sum::<usize>();
+    let mut body = Vec::with_capacity(size + 64);
+    for (name, value) in &pairs {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                quoted(name)
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(value.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    for file in &files {
+        let content_type = if file.part.content_type.is_empty() {
+            "application/octet-stream"
+        } else {
+            &file.part.content_type
+        };
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                quoted(file.field),
+                quoted(&file.part.filename),
+                quoted(content_type),
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&file.part.data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("multipart/form-data"));
+    (content_type, Bytes::from(body))
+}
+
+/// A boundary that `taken` says occurs nowhere in the parts.
+fn boundary(taken: impl Fn(&str) -> bool) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let candidate = format!("kratos-form-{:016x}{n:08x}", seed ^ n.rotate_left(32));
+        if !taken(&candidate) {
+            return candidate;
+        }
+    }
+}
+
+/// `text` as it may stand inside a quoted header parameter: quotes and line
+/// breaks percent-encoded, as browsers write form field names.
+fn quoted(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['"', '\r', '\n']) {
+        text.replace('"', "%22")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+            .into()
+    } else {
+        text.into()
+    }
 }

@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use http::StatusCode;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderMap, HeaderValue};
+use kratos_core::descriptor::MessageDescriptor;
 use kratos_core::error::REASON_CODEC;
 use kratos_core::{
     Chain, Context, Error, Handler, HttpMethod, HttpRequestLine, Kind, Message, Method,
@@ -46,6 +47,34 @@ pub(super) struct Route<S> {
     pub(super) chain: Chain,
     pub(super) http: Arc<HttpState>,
     pub(super) route: &'static RouteDescriptor,
+    /// How the request arrives on this route, from its message's type, decided once.
+    pub(super) form: RequestForm,
+    /// Whether the reply is a `google.api.HttpBody`, written raw.
+    pub(super) raw_reply: bool,
+}
+
+/// How a route reads its request body: decided at start from the request type,
+/// so no call asks the descriptor again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RequestForm {
+    /// Through the codec the `Content-Type` names.
+    Codec,
+    /// The raw body into a `google.api.HttpBody`.
+    HttpBody,
+    /// `multipart/form-data` only: a `body = "*"` route whose message has FilePart fields.
+    Multipart,
+}
+
+impl RequestForm {
+    fn of(route: &RouteDescriptor, request: &MessageDescriptor) -> Self {
+        if http_body::is_http_body(request) {
+            RequestForm::HttpBody
+        } else if matches!(route.body, RouteBody::All) && multipart::has_file_fields(request) {
+            RequestForm::Multipart
+        } else {
+            RequestForm::Codec
+        }
+    }
 }
 
 fn filter(method: HttpMethod) -> MethodFilter {
@@ -127,6 +156,8 @@ impl RouteTable {
                     chain: chain.clone(),
                     http: http.clone(),
                     route,
+                    form: RequestForm::of(route, (method.request)()),
+                    raw_reply: http_body::is_http_body((method.reply)()),
                 });
                 on(filter(route.method), move |request: Request| {
                     handler(state.clone(), request)
@@ -245,7 +276,7 @@ where
     let (route, http) = (state.route, &state.http);
     let (mut parts, body) = request.into_parts();
     let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
-    let message = match bind::<M>(route, http, &mut parts, body).await {
+    let message = match bind::<M, S>(&state, &mut parts, body).await {
         Ok(message) => message,
         Err(error) => {
             return http
@@ -270,7 +301,7 @@ where
     match result {
         Ok(reply) => {
             let status = StatusCode::from_u16(ctx.reply_status()).unwrap_or(StatusCode::OK);
-            if http_body::is_http_body(<M as Method>::Reply::descriptor()) {
+            if state.raw_reply {
                 return http_body::response(&reply, status, headers).unwrap_or_else(|error| {
                     http.encoders
                         .error(ctx.request_headers(), &error, HeaderMap::new())
@@ -299,43 +330,41 @@ pub(super) fn call_context(
         .with_http(line)
 }
 
-/// The request message of `route`: the body (as the route binds it), then the
-/// query string, then the path variables.
-pub(super) async fn bind<M: Method>(
-    route: &RouteDescriptor,
-    http: &HttpState,
+/// The request message of `state`'s route: the body (as the route binds it), then
+/// the query string, then the path variables.
+pub(super) async fn bind<M: Method, S>(
+    state: &Route<S>,
     parts: &mut http::request::Parts,
     body: axum::body::Body,
 ) -> Result<M::Request, Error> {
+    let (route, http) = (state.route, &state.http);
     // The route's own limit, when it names one, in place of the server's.
     let limit = route.max_body.unwrap_or(http.max_body);
-    if http_body::is_http_body(<M as Method>::Request::descriptor()) {
-        // The body as it came, whatever its media type: no codec, no query or path fields.
-        let bytes = axum::body::to_bytes(body, limit)
+    let read = |body: axum::body::Body| async move {
+        axum::body::to_bytes(body, limit)
             .await
-            .map_err(|e| body_read_error(e, limit, route))?;
-        return http_body::request(&parts.headers, bytes);
-    }
+            .map_err(|e| body_read_error(e, limit, route))
+    };
     let mut message = <M as Method>::Request::default();
-    if matches!(route.body, RouteBody::All)
-        && multipart::takes(<M as Method>::Request::descriptor(), &parts.headers)
-    {
-        let bytes = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|e| body_read_error(e, limit, route))?;
-        multipart::bind(&mut message, parts, bytes).await?;
-    } else if !matches!(route.body, RouteBody::None) {
-        let content_type = parts
-            .headers
-            .get(CONTENT_TYPE)
-            // A header that is not text names no codec: report it as unsupported.
-            .map(|v| v.to_str().unwrap_or("(not text)"));
-        let codec = encoding::for_content_type(content_type)
-            .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
-        let bytes = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|e| body_read_error(e, limit, route))?;
-        bind_body(&mut message, route.body, &codec, &bytes).await?;
+    match state.form {
+        // The body as it came, whatever its media type: no codec, no query or path fields.
+        RequestForm::HttpBody => return http_body::request(&parts.headers, read(body).await?),
+        RequestForm::Multipart => {
+            multipart::require(<M as Method>::Request::descriptor(), &parts.headers)?;
+            let bytes = read(body).await?;
+            multipart::bind(&mut message, parts, bytes).await?;
+        }
+        RequestForm::Codec if !matches!(route.body, RouteBody::None) => {
+            let content_type = parts
+                .headers
+                .get(CONTENT_TYPE)
+                // A header that is not text names no codec: report it as unsupported.
+                .map(|v| v.to_str().unwrap_or("(not text)"));
+            let codec = encoding::for_content_type(content_type)
+                .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
+            bind_body(&mut message, route.body, &codec, &read(body).await?).await?;
+        }
+        RequestForm::Codec => {}
     }
     if let Some(query) = parts.uri.query() {
         bind_query(&mut message, query)?;

@@ -18,9 +18,9 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::{WS_END, WS_ERROR, error_from_text, error_text, json_codec};
 use crate::deadline::client_timeout;
-use crate::http::HttpClient;
 use crate::http::client::{build_request, error_from_body, first_route, keep_reply_headers};
 use crate::http::state::MAX_BODY_BYTES;
+use crate::http::{HttpClient, http_body};
 use crate::unreachable::NodeUnreachable;
 
 /// Replies read but not yet taken by the caller.
@@ -81,6 +81,13 @@ impl HttpClient {
         let is_sse = content_type
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
+        // A stream of HttpBody replies is one raw body (a download), read in chunks.
+        let raw = http_body::is_http_body(<M::Reply as kratos_core::Message>::descriptor());
+        if parts.status.is_success() && raw {
+            let (tx, replies) = Streaming::channel(BUFFER);
+            tokio::spawn(read_chunks::<M::Reply>(body, content_type.cloned(), tx));
+            return Ok(replies);
+        }
         if !parts.status.is_success() || !is_sse {
             let body = http_body_util::Limited::new(body, MAX_BODY_BYTES)
                 .collect()
@@ -93,6 +100,44 @@ impl HttpClient {
         tokio::spawn(read_events::<M::Reply>(body, tx));
         Ok(replies)
     }
+}
+
+/// Reads the raw `body` into `tx` as HttpBody replies, one per data frame, each
+/// with the body's media type.
+async fn read_chunks<R: kratos_core::Message>(
+    mut body: hyper::body::Incoming,
+    content_type: Option<HeaderValue>,
+    tx: StreamSender<R>,
+) {
+    loop {
+        let frame = tokio::select! {
+            _ = tx.closed() => return,
+            frame = body.frame() => frame,
+        };
+        let item = match frame {
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => http_body::from_raw(content_type.as_ref(), data),
+                Err(_) => continue,
+            },
+            Some(Err(e)) => Err(broken(e)),
+            None => return,
+        };
+        let sent = match item {
+            Ok(chunk) => tx.send(chunk).await.is_ok(),
+            Err(error) => {
+                let _ = tx.fail(error).await;
+                false
+            }
+        };
+        if !sent {
+            return;
+        }
+    }
+}
+
+/// The error of a streamed body that broke before its end.
+fn broken(e: hyper::Error) -> Error {
+    Error::service_unavailable("", format!("the event stream broke: {e}"))
 }
 
 /// Reads SSE events from `body` into `tx`: `message` events are replies, an `error`
@@ -138,12 +183,7 @@ async fn read_events<R: kratos_core::Message>(
                 }
             }
             Some(Err(e)) => {
-                let _ = tx
-                    .fail(Error::service_unavailable(
-                        "",
-                        format!("the event stream broke: {e}"),
-                    ))
-                    .await;
+                let _ = tx.fail(broken(e)).await;
                 return;
             }
             None => return,

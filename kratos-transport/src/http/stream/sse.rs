@@ -20,10 +20,10 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_core::Stream;
 use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
+use kratos_core::Error;
 use kratos_core::encoding::Encode;
 use kratos_core::error::grpc_code;
 use kratos_core::stream::StreamHandler;
-use kratos_core::{Error, Message};
 
 use super::{begin, json_codec};
 use crate::http::http_body;
@@ -62,9 +62,9 @@ where
     M: StreamHandler<S>,
     S: Send + Sync + 'static,
 {
-    let (route, http) = (state.route, &state.http);
+    let http = &state.http;
     let (mut parts, body) = request.into_parts();
-    let message = match bind::<M>(route, http, &mut parts, body).await {
+    let message = match bind::<M, S>(&state, &mut parts, body).await {
         Ok(message) => message,
         Err(error) => {
             return http
@@ -93,7 +93,7 @@ where
                 .error(&request_headers, &error, HeaderMap::new());
         }
     };
-    if http_body::is_http_body(<M::Reply as Message>::descriptor()) {
+    if state.raw_reply {
         // Chunks of one raw body (a download), not events.
         return http_body::stream_response(opened.replies, opened.headers)
             .await
