@@ -138,7 +138,8 @@ fn operation(
         } else if route.body == RouteBody::All
             && let Some(form) = multipart_schema(schemas, request, package)
         {
-            content["multipart/form-data"] = json!({ "schema": form });
+            // The server takes only a form on such a route.
+            content = json!({ "multipart/form-data": { "schema": form } });
         }
         operation["requestBody"] = json!({ "content": content });
     }
