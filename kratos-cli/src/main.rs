@@ -7,6 +7,8 @@ use std::process::{Command as Process, ExitCode, ExitStatus};
 use clap::{Parser, Subcommand};
 
 mod export;
+mod new;
+mod proto_add;
 mod run;
 
 /// The command line.
@@ -25,6 +27,7 @@ struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    New(new::Args),
     /// Work with .proto files.
     #[command(subcommand)]
     Proto(Proto),
@@ -35,12 +38,15 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum Proto {
     Export(export::Args),
+    Add(proto_add::Args),
     // `proto import` and `proto server` (src/import/) go here, one variant each.
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::New(args) => new::run(args),
         Command::Proto(Proto::Export(args)) => export::run(args),
+        Command::Proto(Proto::Add(args)) => proto_add::run(args),
         Command::Run(args) => run::run(args),
     }
 }
