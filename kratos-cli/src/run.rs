@@ -50,6 +50,22 @@ pub fn run(args: Args) -> ExitCode {
         command.arg("--release");
     }
     command.arg("--").args(args.program_args());
+    exec(command)
+}
+
+/// Becomes cargo (which in turn becomes the program, as `cargo run` does on Unix), so
+/// a signal sent to `kratos run` (SIGTERM from a supervisor, Ctrl-C) reaches the
+/// program and its graceful stop, instead of killing a parent and orphaning it.
+#[cfg(unix)]
+fn exec(mut command: std::process::Command) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let err = command.exec();
+    eprintln!("kratos: cannot run cargo: {err}");
+    ExitCode::FAILURE
+}
+
+#[cfg(not(unix))]
+fn exec(mut command: std::process::Command) -> ExitCode {
     crate::status("the program", command.status())
 }
 

@@ -108,12 +108,19 @@ impl Running {
     }
 }
 
-/// Starts `binary -conf conf` and waits (a minute at most, a guard against hanging)
-/// for its "app started" line, which names the bound endpoints.
+/// Starts `binary -conf conf` and waits for its "app started" line.
 pub fn start(binary: &Path, conf: &Path) -> Running {
-    let mut child = Command::new(binary)
-        .arg("-conf")
-        .arg(conf)
+    let mut command = Command::new(binary);
+    command.arg("-conf").arg(conf);
+    spawn(command)
+}
+
+/// Spawns `command` (a kratos app, or what runs one) and waits (ten minutes at most, a
+/// guard against hanging that leaves room for a cold build) for its "app started"
+/// line, which names the bound endpoints.
+pub fn spawn(mut command: Command) -> Running {
+    let what = format!("{command:?}");
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -127,7 +134,7 @@ pub fn start(binary: &Path, conf: &Path) -> Running {
             keep.lock().unwrap().push(line);
         }
     });
-    let guard = Instant::now() + Duration::from_secs(60);
+    let guard = Instant::now() + Duration::from_secs(600);
     let started = loop {
         if let Some(line) = log
             .lock()
@@ -139,15 +146,13 @@ pub fn start(binary: &Path, conf: &Path) -> Running {
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!(
-                "{} exited ({status}) before starting:\n{}",
-                binary.display(),
+                "{what} exited ({status}) before starting:\n{}",
                 log.lock().unwrap().join("\n")
             );
         }
         assert!(
             Instant::now() < guard,
-            "{} did not start:\n{}",
-            binary.display(),
+            "{what} did not start:\n{}",
             log.lock().unwrap().join("\n")
         );
         std::thread::sleep(Duration::from_millis(20));
