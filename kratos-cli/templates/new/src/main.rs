@@ -10,6 +10,7 @@
 
 use kratos::prelude::*;
 {{registry_use}}
+
 mod api;
 mod biz;
 mod data;
