@@ -7,6 +7,7 @@ use std::process::{Command as Process, ExitCode, ExitStatus};
 use clap::{Parser, Subcommand};
 
 mod export;
+mod import;
 mod new;
 mod proto_add;
 mod run;
@@ -39,13 +40,16 @@ enum Command {
 enum Proto {
     Export(export::Args),
     Add(proto_add::Args),
-    // `proto import` and `proto server` (src/import/) go here, one variant each.
+    Import(import::ImportArgs),
+    Server(import::ServerArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::New(args) => new::run(args),
         Command::Proto(Proto::Export(args)) => export::run(args),
+        Command::Proto(Proto::Import(args)) => import::run_import(args),
+        Command::Proto(Proto::Server(args)) => import::run_server(args),
         Command::Proto(Proto::Add(args)) => proto_add::run(args),
         Command::Run(args) => run::run(args),
     }

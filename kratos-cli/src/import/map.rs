@@ -1,0 +1,735 @@
+//! From descriptors to the Rust [`model`](super::model): every name, number and type
+//! is checked against what the macros can give back unchanged, since the `.proto`
+//! export of the imported code must equal the original. What cannot be expressed is
+//! an error naming the file, line and element; what is dropped on the way (an HTTP
+//! binding, a validation rule) is a warning.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use prost_reflect::{
+    Cardinality, EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor,
+    ServiceDescriptor, Syntax, Value,
+};
+
+use super::diag::{Report, comment};
+use super::model::{
+    Enum, ErrorEnum, ErrorValue, Field, Item, Message, Method, Oneof, Package, Service,
+};
+use super::names::{ident, lower_camel, module, screaming_snake, snake, upper_camel};
+use super::{http, rules};
+
+/// The module the `google.protobuf.Empty` message is written to when used.
+pub const EMPTY_MODULE: &str = "google_protobuf";
+
+/// Names a message may not take: the generated code names these Rust types unqualified.
+const SHADOWING: &[&str] = &[
+    "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "HashMap", "Default",
+];
+
+/// Maps `files` into one package per proto package, with the errors and warnings.
+pub fn map(files: &[FileDescriptor]) -> (Vec<Package>, Report) {
+    let mut mapper = Mapper::new(files);
+    for file in files {
+        mapper.file(file);
+    }
+    let mut packages: Vec<Package> = mapper.packages.into_values().collect();
+    if mapper.uses_empty {
+        packages.push(Package {
+            name: "google.protobuf".to_owned(),
+            module: EMPTY_MODULE.to_owned(),
+            files: vec!["google/protobuf/empty.proto".to_owned()],
+            items: vec![Item::Message(Message {
+                doc: "google.protobuf.Empty, which protoc ships: the export imports it.".to_owned(),
+                name: "Empty".to_owned(),
+                fields: Vec::new(),
+            })],
+        });
+    }
+    (packages, mapper.report)
+}
+
+struct Mapper {
+    packages: BTreeMap<String, Package>,
+    /// Full proto name -> (package, Rust name) of every message and enum written.
+    names: HashMap<String, (String, String)>,
+    /// Full names of the enums written as `#[kratos::error_code]`.
+    error_enums: HashSet<String>,
+    /// Message full name -> the message types its fields name.
+    edges: HashMap<String, Vec<String>>,
+    uses_empty: bool,
+    /// Oneof enums of the message being mapped, written after it.
+    pending: Vec<Item>,
+    report: Report,
+}
+
+/// The Rust name of a message or enum: nested types are flattened into their
+/// package, prefixed by their parents' names (`Outer.Inner` -> `OuterInner`), as
+/// kratos-rs declares every type at the top of its package.
+fn flat_name(full_name: &str, package: &str) -> String {
+    let local = if package.is_empty() {
+        full_name
+    } else {
+        &full_name[package.len() + 1..]
+    };
+    local.split('.').collect()
+}
+
+fn is_error_enum(e: &EnumDescriptor) -> bool {
+    let has = |options: prost_reflect::DynamicMessage, name: &str| {
+        options.extensions().any(|(ext, _)| ext.full_name() == name)
+    };
+    has(e.options(), "errors.default_code") || e.values().any(|v| has(v.options(), "errors.code"))
+}
+
+fn int_extension(options: prost_reflect::DynamicMessage, name: &str) -> Option<i32> {
+    options
+        .extensions()
+        .find(|(ext, _)| ext.full_name() == name)
+        .and_then(|(_, v)| v.as_i32())
+}
+
+impl Mapper {
+    fn new(files: &[FileDescriptor]) -> Mapper {
+        let mut mapper = Mapper {
+            packages: BTreeMap::new(),
+            names: HashMap::new(),
+            error_enums: HashSet::new(),
+            edges: HashMap::new(),
+            uses_empty: false,
+            pending: Vec::new(),
+            report: Report::default(),
+        };
+        for file in files {
+            let package = file.package_name().to_owned();
+            let mut stack: Vec<MessageDescriptor> = file.messages().collect();
+            let mut enums: Vec<EnumDescriptor> = file.enums().collect();
+            while let Some(m) = stack.pop() {
+                if m.is_map_entry() {
+                    continue;
+                }
+                let targets = m
+                    .fields()
+                    .filter_map(|f| match f.kind() {
+                        Kind::Message(t) if t.is_map_entry() => {
+                            match t.map_entry_value_field().kind() {
+                                Kind::Message(v) => Some(v.full_name().to_owned()),
+                                _ => None,
+                            }
+                        }
+                        Kind::Message(t) => Some(t.full_name().to_owned()),
+                        _ => None,
+                    })
+                    .collect();
+                mapper.edges.insert(m.full_name().to_owned(), targets);
+                mapper.declare(file, m.path(), m.full_name(), &package);
+                stack.extend(m.child_messages());
+                enums.extend(m.child_enums());
+            }
+            for e in enums {
+                if is_error_enum(&e) {
+                    mapper.error_enums.insert(e.full_name().to_owned());
+                }
+                mapper.declare(file, e.path(), e.full_name(), &package);
+            }
+        }
+        mapper
+    }
+
+    fn declare(&mut self, file: &FileDescriptor, path: &[i32], full_name: &str, package: &str) {
+        let name = flat_name(full_name, package);
+        let taken = self
+            .names
+            .iter()
+            .find(|(other, (p, n))| p == package && *n == name && *other != full_name)
+            .map(|(other, _)| other.clone());
+        if let Some(other) = taken {
+            self.report.error(
+                file,
+                path,
+                full_name,
+                format!("its Rust name `{name}` (kratos-rs declares nested types at the top of the package, parents' names first) is already {other}: rename one of them"),
+            );
+        }
+        if SHADOWING.contains(&name.as_str()) {
+            self.report.error(
+                file,
+                path,
+                full_name,
+                format!("a type named `{name}` would shadow Rust's own `{name}` in the generated code: rename it"),
+            );
+        }
+        self.names
+            .insert(full_name.to_owned(), (package.to_owned(), name));
+    }
+
+    fn package(&mut self, file: &FileDescriptor) -> &mut Package {
+        let name = file.package_name().to_owned();
+        let package = self
+            .packages
+            .entry(name.clone())
+            .or_insert_with(|| Package {
+                module: if name.is_empty() {
+                    "root".to_owned()
+                } else {
+                    module(&name)
+                },
+                name,
+                ..Package::default()
+            });
+        package.files.push(file.name().to_owned());
+        package
+    }
+
+    fn file(&mut self, file: &FileDescriptor) {
+        self.package(file);
+        if file.syntax() != Syntax::Proto3 {
+            self.report.warn(
+                file,
+                &[],
+                file.name(),
+                "written as proto3: kratos-rs exports proto3 (fields keep their numbers; proto2 defaults and presence of plain fields are not kept)".to_owned(),
+            );
+        }
+        for ext in file.extensions() {
+            self.report.error(
+                file,
+                ext.path(),
+                ext.full_name(),
+                "extensions (`extend`) cannot be imported: kratos-rs messages have no extensions"
+                    .to_owned(),
+            );
+        }
+        for message in file.messages() {
+            self.message(file, &message);
+        }
+        for e in file.enums() {
+            self.enumeration(file, &e);
+        }
+        for service in file.services() {
+            self.service(file, &service);
+        }
+    }
+
+    fn push(&mut self, file: &FileDescriptor, item: Item) {
+        let name = file.package_name().to_owned();
+        if let Some(p) = self.packages.get_mut(&name) {
+            p.items.push(item);
+        }
+    }
+
+    /// Whether `from`'s field of type `to` must be boxed: `to` leads back to `from`.
+    fn cyclic(&self, from: &str, to: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![to.to_owned()];
+        while let Some(next) = stack.pop() {
+            if next == from {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                stack.extend(self.edges.get(&next).into_iter().flatten().cloned());
+            }
+        }
+        false
+    }
+
+    /// How the module of package `from` names the message or enum `full_name`.
+    fn type_path(
+        &mut self,
+        file: &FileDescriptor,
+        path: &[i32],
+        element: &str,
+        full_name: &str,
+    ) -> Option<String> {
+        match full_name {
+            "google.protobuf.Timestamp" => return Some("kratos::proto::Timestamp".to_owned()),
+            "google.protobuf.Duration" => return Some("kratos::proto::Duration".to_owned()),
+            "google.api.HttpBody" => return Some("kratos::proto::HttpBody".to_owned()),
+            "google.protobuf.Empty" => {
+                self.uses_empty = true;
+                return Some(format!("super::{EMPTY_MODULE}::Empty"));
+            }
+            _ => {}
+        }
+        let Some((package, name)) = self.names.get(full_name).cloned() else {
+            let why = match full_name {
+                "google.protobuf.Any" => "google.protobuf.Any has no kratos-rs type: name the message itself, or a oneof of the messages it may hold".to_owned(),
+                "google.protobuf.Struct" | "google.protobuf.Value" | "google.protobuf.ListValue" => format!("{full_name} (free-form JSON) has no kratos-rs type: declare the fields as a message"),
+                other => format!("{other} has no kratos-rs type (kratos-rs maps google.protobuf.Timestamp, Duration, Empty and google.api.HttpBody)"),
+            };
+            self.report.error(file, path, element, why);
+            return None;
+        };
+        if self.error_enums.contains(full_name) {
+            self.report.error(
+                file,
+                path,
+                element,
+                format!("{full_name} is a Go kratos errors enum (written as #[kratos::error_code]) and cannot be a field type"),
+            );
+            return None;
+        }
+        if package == file.package_name() {
+            Some(name)
+        } else {
+            Some(format!("super::{}::{name}", module(&package)))
+        }
+    }
+
+    /// The Rust type of one value of the field (no `Vec`/`Option` around it).
+    fn value_type(
+        &mut self,
+        file: &FileDescriptor,
+        field: &FieldDescriptor,
+        kind: Kind,
+        owner: &str,
+    ) -> Option<String> {
+        let scalar = match kind {
+            Kind::Double => "f64",
+            Kind::Float => "f32",
+            Kind::Int32 => "i32",
+            Kind::Int64 => "i64",
+            Kind::Uint32 => "u32",
+            Kind::Uint64 => "u64",
+            Kind::Bool => "bool",
+            Kind::String => "String",
+            Kind::Bytes => "Vec<u8>",
+            Kind::Message(m) => {
+                let path = self.type_path(file, field.path(), field.full_name(), m.full_name())?;
+                return Some(if self.cyclic(owner, m.full_name()) {
+                    format!("Box<{path}>")
+                } else {
+                    path
+                });
+            }
+            Kind::Enum(e) => {
+                return self.type_path(file, field.path(), field.full_name(), e.full_name());
+            }
+            other => {
+                let (proto, instead) = match other {
+                    Kind::Sint32 => ("sint32", "int32"),
+                    Kind::Sfixed32 => ("sfixed32", "int32"),
+                    Kind::Fixed32 => ("fixed32", "uint32"),
+                    Kind::Fixed64 => ("fixed64", "uint64"),
+                    Kind::Sint64 => ("sint64", "int64"),
+                    _ => ("sfixed64", "int64"),
+                };
+                self.report.error(
+                    file,
+                    field.path(),
+                    field.full_name(),
+                    format!("{proto} has no kratos-rs type (its messages encode double, float, int32, int64, uint32, uint64, bool, string and bytes): declare the field {instead}"),
+                );
+                return None;
+            }
+        };
+        Some(scalar.to_owned())
+    }
+
+    fn message(&mut self, file: &FileDescriptor, message: &MessageDescriptor) {
+        if message.is_map_entry() {
+            return;
+        }
+        let full = message.full_name().to_owned();
+        let name = self.names[&full].1.clone();
+        let proto = message.descriptor_proto();
+        if !proto.extension_range.is_empty() {
+            self.report.error(
+                file,
+                message.path(),
+                &full,
+                "extension ranges (`extensions N to M`) cannot be imported: kratos-rs messages have no extensions".to_owned(),
+            );
+        }
+        for ext in message.extensions() {
+            self.report.error(
+                file,
+                ext.path(),
+                ext.full_name(),
+                "extensions (`extend`) cannot be imported: kratos-rs messages have no extensions"
+                    .to_owned(),
+            );
+        }
+        let mut fields = Vec::new();
+        let mut done_oneofs = HashSet::new();
+        for field in message.fields() {
+            if field.is_group() {
+                self.report.error(
+                    file,
+                    field.path(),
+                    field.full_name(),
+                    "groups cannot be imported: declare a message and a field of that type"
+                        .to_owned(),
+                );
+                continue;
+            }
+            if field.cardinality() == Cardinality::Required {
+                self.report.error(
+                    file,
+                    field.path(),
+                    field.full_name(),
+                    "proto2 `required` cannot be imported: kratos-rs messages are proto3 (make it optional and check it with a rule)".to_owned(),
+                );
+                continue;
+            }
+            if field.json_name() != lower_camel(field.name()) {
+                self.report.error(
+                    file,
+                    field.path(),
+                    field.full_name(),
+                    format!("json_name \"{}\" cannot be imported: kratos-rs derives the JSON name from the field name ({})", field.json_name(), lower_camel(field.name())),
+                );
+            }
+            match field.containing_oneof() {
+                Some(oneof) if !oneof.is_synthetic() => {
+                    if done_oneofs.insert(oneof.name().to_owned())
+                        && let Some(f) = self.oneof(file, message, &name, &oneof)
+                    {
+                        fields.push(f);
+                    }
+                }
+                _ => {
+                    if let Some(f) = self.field(file, message, &field) {
+                        fields.push(f);
+                    }
+                }
+            }
+        }
+        let doc = comment(file, message.path());
+        self.push(file, Item::Message(Message { doc, name, fields }));
+        for oneof in std::mem::take(&mut self.pending) {
+            self.push(file, oneof);
+        }
+        for child in message.child_messages() {
+            self.message(file, &child);
+        }
+        for e in message.child_enums() {
+            self.enumeration(file, &e);
+        }
+    }
+
+    fn field_ident(&mut self, file: &FileDescriptor, field: &FieldDescriptor) -> Option<String> {
+        let id = ident(field.name());
+        if id.is_none() {
+            self.report.error(
+                file,
+                field.path(),
+                field.full_name(),
+                format!(
+                    "`{}` cannot be a Rust field name: rename the field",
+                    field.name()
+                ),
+            );
+        }
+        id
+    }
+
+    fn field(
+        &mut self,
+        file: &FileDescriptor,
+        message: &MessageDescriptor,
+        field: &FieldDescriptor,
+    ) -> Option<Field> {
+        let owner = message.full_name();
+        let ident = self.field_ident(file, field)?;
+        let ty = if field.is_map() {
+            let Kind::Message(entry) = field.kind() else {
+                return None;
+            };
+            let key = self.value_type(file, field, entry.map_entry_key_field().kind(), owner)?;
+            let value =
+                self.value_type(file, field, entry.map_entry_value_field().kind(), owner)?;
+            // A map value is never boxed: the map is already on the heap.
+            let value = value
+                .strip_prefix("Box<")
+                .and_then(|v| v.strip_suffix('>'))
+                .map(str::to_owned)
+                .unwrap_or(value);
+            format!("HashMap<{key}, {value}>")
+        } else if field.is_list() {
+            let inner = self.value_type(file, field, field.kind(), owner)?;
+            let inner = inner
+                .strip_prefix("Box<")
+                .and_then(|v| v.strip_suffix('>'))
+                .map(str::to_owned)
+                .unwrap_or(inner);
+            format!("Vec<{inner}>")
+        } else {
+            let inner = self.value_type(file, field, field.kind(), owner)?;
+            let is_message = matches!(field.kind(), Kind::Message(_));
+            let proto3_optional = field.field_descriptor_proto().proto3_optional();
+            let proto2_optional = file.syntax() != Syntax::Proto3
+                && field.cardinality() == Cardinality::Optional
+                && !is_message;
+            if is_message && proto3_optional {
+                self.report.warn(
+                    file,
+                    field.path(),
+                    field.full_name(),
+                    "`optional` on a message field is dropped: a message field has presence already (the export writes it without `optional`)".to_owned(),
+                );
+            }
+            if is_message || proto3_optional || proto2_optional {
+                format!("Option<{inner}>")
+            } else {
+                inner
+            }
+        };
+        let rules = rules::field_rules(&mut self.report, file, field, &ty);
+        Some(Field {
+            doc: comment(file, field.path()),
+            ident,
+            ty,
+            number: field.number(),
+            rules,
+        })
+    }
+
+    fn oneof(
+        &mut self,
+        file: &FileDescriptor,
+        message: &MessageDescriptor,
+        message_name: &str,
+        oneof: &prost_reflect::OneofDescriptor,
+    ) -> Option<Field> {
+        let element = oneof.full_name().to_owned();
+        let Some(field_ident) = ident(oneof.name()) else {
+            self.report.error(
+                file,
+                oneof.path(),
+                &element,
+                format!(
+                    "`{}` cannot be a Rust field name: rename the oneof",
+                    oneof.name()
+                ),
+            );
+            return None;
+        };
+        let members: Vec<FieldDescriptor> = oneof.fields().collect();
+        let first = members.first()?.number();
+        let mut variants = Vec::new();
+        let mut ok = true;
+        for (i, member) in members.iter().enumerate() {
+            if member.number() != first + i as u32 {
+                self.report.error(
+                    file,
+                    member.path(),
+                    member.full_name(),
+                    format!("a kratos-rs oneof numbers its alternatives one after another from the first ({first}, {}, ...): this one is {}; renumber the oneof's fields", first + 1, member.number()),
+                );
+                ok = false;
+            }
+            let variant = upper_camel(member.name());
+            if snake(&variant) != member.name() {
+                self.report.error(
+                    file,
+                    member.path(),
+                    member.full_name(),
+                    format!("kratos-rs names a oneof alternative after its Rust variant in snake_case; no variant gives back `{}`: rename it in snake_case", member.name()),
+                );
+                ok = false;
+            }
+            let Some(ty) = self.value_type(file, member, member.kind(), message.full_name()) else {
+                ok = false;
+                continue;
+            };
+            if !rules::field_rules(&mut self.report, file, member, &ty).is_empty() {
+                self.report.warn(
+                    file,
+                    member.path(),
+                    member.full_name(),
+                    "validation rules dropped: kratos-rs takes no #[rule] on a oneof alternative"
+                        .to_owned(),
+                );
+            }
+            variants.push((variant, ty, comment(file, member.path())));
+        }
+        if !ok {
+            return None;
+        }
+        let mut enum_name = format!("{message_name}{}", upper_camel(oneof.name()));
+        if self
+            .names
+            .values()
+            .any(|(p, n)| p == file.package_name() && *n == enum_name)
+        {
+            enum_name.push_str("Oneof");
+        }
+        let doc = comment(file, oneof.path());
+        self.pending.push(Item::Oneof(Oneof {
+            doc: format!("The `{}` oneof of {message_name}.", oneof.name()),
+            name: enum_name.clone(),
+            variants,
+        }));
+        Some(Field {
+            doc,
+            ident: field_ident,
+            ty: format!("Option<{enum_name}>"),
+            number: first,
+            rules: Vec::new(),
+        })
+    }
+
+    fn enumeration(&mut self, file: &FileDescriptor, e: &EnumDescriptor) {
+        let full = e.full_name().to_owned();
+        let name = self.names[&full].1.clone();
+        let doc = comment(file, e.path());
+        let mut numbers = HashSet::new();
+        if self.error_enums.contains(&full) {
+            let mut values = Vec::new();
+            for v in e.values() {
+                let variant = upper_camel(&v.name().to_lowercase());
+                let derived = screaming_snake(&variant);
+                values.push(ErrorValue {
+                    doc: comment(file, v.path()),
+                    code: int_extension(v.options(), "errors.code"),
+                    reason: (derived != v.name()).then(|| v.name().to_owned()),
+                    variant,
+                });
+            }
+            let default = int_extension(e.options(), "errors.default_code");
+            self.push(
+                file,
+                Item::Errors(ErrorEnum {
+                    doc,
+                    name,
+                    default,
+                    values,
+                }),
+            );
+            return;
+        }
+        let prefix = screaming_snake(&name);
+        let mut values = Vec::new();
+        for (i, v) in e.values().enumerate() {
+            if i == 0 && v.number() != 0 {
+                self.report.error(
+                    file,
+                    v.path(),
+                    v.full_name(),
+                    "the first value of a kratos-rs enum is 0 (its default): add a first value = 0"
+                        .to_owned(),
+                );
+            }
+            if !numbers.insert(v.number()) {
+                self.report.error(
+                    file,
+                    v.path(),
+                    v.full_name(),
+                    format!("aliases (allow_alias) cannot be imported: number {} is taken by an earlier value", v.number()),
+                );
+                continue;
+            }
+            let Some(rest) = v.name().strip_prefix(&format!("{prefix}_")) else {
+                self.report.error(
+                    file,
+                    v.path(),
+                    v.full_name(),
+                    format!("kratos-rs names the values of enum `{name}` {prefix}_<VALUE>: rename the value to start with {prefix}_"),
+                );
+                continue;
+            };
+            let variant = upper_camel(&rest.to_lowercase());
+            if variant.is_empty()
+                || !variant.starts_with(|c: char| c.is_ascii_alphabetic())
+                || screaming_snake(&variant) != rest
+            {
+                self.report.error(
+                    file,
+                    v.path(),
+                    v.full_name(),
+                    format!("no Rust variant gives back the value name {} (variants are written {prefix}_ + their name in SCREAMING_SNAKE_CASE): rename it", v.name()),
+                );
+                continue;
+            }
+            values.push((variant, v.number(), comment(file, v.path())));
+        }
+        self.push(file, Item::Enum(Enum { doc, name, values }));
+    }
+
+    fn service(&mut self, file: &FileDescriptor, service: &ServiceDescriptor) {
+        let Some(name) = ident(service.name()).filter(|n| !n.starts_with("r#")) else {
+            self.report.error(
+                file,
+                service.path(),
+                service.full_name(),
+                "this name cannot be a Rust trait: rename the service".to_owned(),
+            );
+            return;
+        };
+        let mut methods = Vec::new();
+        for method in service.methods() {
+            let element = method.full_name().to_owned();
+            let rust = snake(method.name());
+            if upper_camel(&rust) != method.name() {
+                self.report.error(
+                    file,
+                    method.path(),
+                    &element,
+                    format!("kratos-rs names a method after its Rust name in UpperCamelCase; `{rust}` gives `{}`, not `{}`: rename the method", upper_camel(&rust), method.name()),
+                );
+                continue;
+            }
+            let Some(ident) = ident(&rust) else {
+                self.report.error(
+                    file,
+                    method.path(),
+                    &element,
+                    "this name cannot be a Rust method: rename it".to_owned(),
+                );
+                continue;
+            };
+            let input = method.input();
+            let output = method.output();
+            let request = self.type_path(file, method.path(), &element, input.full_name());
+            let reply = self.type_path(file, method.path(), &element, output.full_name());
+            let (Some(request), Some(reply)) = (request, reply) else {
+                continue;
+            };
+            let routes = http::routes(&mut self.report, file, &method);
+            methods.push(Method {
+                doc: comment(file, method.path()),
+                proto_name: method.name().to_owned(),
+                ident,
+                request,
+                reply,
+                client_streams: method.is_client_streaming(),
+                server_streams: method.is_server_streaming(),
+                routes,
+            });
+        }
+        let doc = comment(file, service.path());
+        self.push(
+            file,
+            Item::Service(Service {
+                file: file.name().to_owned(),
+                doc,
+                name,
+                methods,
+            }),
+        );
+    }
+}
+
+/// The text of a scalar option value, for rules and messages.
+pub fn value_text(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::Bool(b) => b.to_string(),
+        Value::I32(n) => n.to_string(),
+        Value::I64(n) => n.to_string(),
+        Value::U32(n) => n.to_string(),
+        Value::U64(n) => n.to_string(),
+        Value::F32(n) => float_text(f64::from(*n)),
+        Value::F64(n) => float_text(*n),
+        Value::String(s) => format!("{s:?}"),
+        Value::EnumNumber(n) => n.to_string(),
+        _ => return None,
+    })
+}
+
+fn float_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.is_finite() {
+        format!("{n:.1}")
+    } else {
+        n.to_string()
+    }
+}

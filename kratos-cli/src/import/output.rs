@@ -1,0 +1,48 @@
+//! Writing generated files without ever losing a hand-written one: a file is
+//! replaced only when it carries the generator's header; a `mod.rs` with the header
+//! keeps the modules it already declared beside the new ones.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Whether `path` may be written: it does not exist, or starts with `header`.
+pub fn ours(path: &Path, header: &str) -> bool {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.starts_with(header),
+        Err(_) => !path.exists(),
+    }
+}
+
+/// The modules a generated `mod.rs` declares (`pub mod x;` lines).
+fn declared(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .filter_map(|l| l.strip_suffix(';'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The modules of `dir/mod.rs` (when it starts with `header`) plus `new`, sorted.
+pub fn merged_modules(dir: &Path, new: &[String], header: &str) -> Vec<String> {
+    let mut all: BTreeSet<String> = new.iter().cloned().collect();
+    if let Ok(text) = std::fs::read_to_string(dir.join("mod.rs"))
+        && text.starts_with(header)
+    {
+        all.extend(declared(&text));
+    }
+    all.into_iter().collect()
+}
+
+/// Writes every `(path, text)`, creating directories; the paths written.
+pub fn write_all(files: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    for (path, text) in files {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        written.push(path.clone());
+    }
+    Ok(written)
+}
