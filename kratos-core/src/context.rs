@@ -58,6 +58,7 @@ pub struct HttpRequestLine {
 
 impl HttpRequestLine {
     /// The request line of a call to `route` with `method` at `uri`.
+    #[inline]
     pub fn new(method: HttpVerb, route: &'static str, uri: Uri) -> Self {
         Self { method, route, uri }
     }
@@ -80,6 +81,7 @@ pub struct Context {
 
 impl Context {
     /// Builds the context of one call; transports call this before any middleware runs.
+    #[inline]
     pub fn new(kind: Kind, operation: &'static str, request_headers: HeaderMap) -> Self {
         Self {
             kind,
@@ -97,12 +99,14 @@ impl Context {
     }
 
     /// Sets the instant by which the call must answer.
+    #[inline]
     pub fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
         self.deadline = deadline;
         self
     }
 
     /// Sets the endpoint URL: the server's own on a server, the target on a client.
+    #[inline]
     pub fn with_endpoint(mut self, endpoint: Arc<str>) -> Self {
         self.endpoint = Some(endpoint);
         self
@@ -114,12 +118,14 @@ impl Context {
     }
 
     /// Sets the address of the other end: the caller on a server.
+    #[inline]
     pub fn with_peer(mut self, peer: Option<SocketAddr>) -> Self {
         self.peer = peer;
         self
     }
 
     /// Sets an HTTP call's method, route template and target.
+    #[inline]
     pub fn with_http(mut self, line: HttpRequestLine) -> Self {
         self.http = Some(line);
         self

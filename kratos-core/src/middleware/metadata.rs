@@ -120,6 +120,12 @@ impl Middleware for Server {
             with_incoming(handed_on, next.run(ctx, req)).await
         })
     }
+
+    fn passes(&self, ctx: &Context) -> bool {
+        !ctx.request_headers()
+            .keys()
+            .any(|name| name.as_str().starts_with(&self.prefix))
+    }
 }
 
 impl Middleware for Client {
@@ -160,5 +166,33 @@ impl Middleware for Client {
             *ctx.metadata_mut() = outgoing;
             next.run(ctx, req).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Kind;
+    use http::HeaderMap;
+
+    fn ctx(headers: &[(&'static str, &'static str)]) -> Context {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        Context::new(Kind::Http, "/t", map)
+    }
+
+    /// The server side is skipped only for a call it would not change: one
+    /// without a header of its prefix (the configured one, not only `x-md-`).
+    #[test]
+    fn passes_only_calls_without_its_headers() {
+        let server = server();
+        assert!(server.passes(&ctx(&[("accept", "*/*")])));
+        assert!(!server.passes(&ctx(&[("x-md-local-a", "1")])));
+        assert!(!server.passes(&ctx(&[("x-md-global-a", "1")])));
+        let custom = super::server().prefix("X-Team-");
+        assert!(custom.passes(&ctx(&[("x-md-local-a", "1")])));
+        assert!(!custom.passes(&ctx(&[("x-team-a", "1")])));
     }
 }
