@@ -95,6 +95,7 @@ async fn exported_proto_and_reflection_give_a_working_python_client() {
     assert_eq!(
         seen["files"],
         serde_json::json!([
+            "buf/validate/validate.proto",
             "google/api/annotations.proto",
             "google/api/http.proto",
             "helloworld/v1/greeter.proto"

@@ -62,6 +62,8 @@ mod messages;
 mod metrics;
 mod middleware;
 mod panics;
+#[cfg(feature = "proto-export")]
+mod proto_rules;
 mod ratelimit;
 mod streaming;
 #[cfg(feature = "opentelemetry")]

@@ -1,7 +1,8 @@
 //! Hand-built `'static` descriptors, as `#[kratos::service]` and `#[kratos::message]`
 //! write them, for the export tests: a Greeter with GET, POST, PATCH and DELETE
 //! routes and a gRPC-only method, a message that uses every kind of field, a packaged
-//! message shared by two services, and the well-known Timestamp and Duration.
+//! message shared by two services, the well-known Timestamp and Duration, and a
+//! service whose request has every kind of field rule.
 //!
 //! Shared by the unit tests (as `crate::descriptor::fixtures`) and by
 //! `tests/proto_export.rs` (through `#[path]`): names are reached through `super`,
@@ -10,6 +11,7 @@
 // Shared with tests/proto_export.rs, where the items are the test crate's own.
 #![allow(unreachable_pub)]
 
+use super::field_rules::{Pattern, Rule, Value};
 use super::message::WELL_KNOWN_PACKAGE;
 use super::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldKind, FieldType, HttpMethod,
@@ -24,12 +26,24 @@ const fn field(
     kind: FieldKind,
     doc: &'static str,
 ) -> FieldDescriptor {
+    ruled(name, json_name, number, kind, doc, &[])
+}
+
+const fn ruled(
+    name: &'static str,
+    json_name: &'static str,
+    number: u32,
+    kind: FieldKind,
+    doc: &'static str,
+    rules: &'static [Rule],
+) -> FieldDescriptor {
     FieldDescriptor {
         name,
         json_name,
         number,
         kind,
         doc,
+        rules,
     }
 }
 
@@ -435,5 +449,211 @@ pub static CLOCK: ServiceDescriptor = ServiceDescriptor {
     name: "Clock",
     full_name: "acme.google.v1.Clock",
     methods: &[&NOW],
+    doc: "",
+};
+
+fn rules_request() -> &'static MessageDescriptor {
+    &RULES_REQUEST
+}
+
+static CODE_PATTERN: Pattern = Pattern::new(r"^[A-Z]\d+$");
+
+/// A request with every kind of `#[rule(..)]`, as the message macro writes them.
+pub static RULES_REQUEST: MessageDescriptor = MessageDescriptor {
+    name: "RulesRequest",
+    package: None,
+    fields: &[
+        ruled(
+            "name",
+            "name",
+            1,
+            Singular(String),
+            " 1 to 64 characters.",
+            &[Rule::MinLen(1), Rule::MaxLen(64)],
+        ),
+        ruled(
+            "code",
+            "code",
+            2,
+            Singular(String),
+            "",
+            &[Rule::Len(4), Rule::Pattern(&CODE_PATTERN)],
+        ),
+        ruled(
+            "title",
+            "title",
+            3,
+            Singular(String),
+            "",
+            &[
+                Rule::MinBytes(1),
+                Rule::MaxBytes(200),
+                Rule::Prefix("a"),
+                Rule::Suffix("z"),
+                Rule::Contains("m"),
+                Rule::NotContains("\"q\""),
+            ],
+        ),
+        ruled("mail", "mail", 4, Singular(String), "", &[Rule::Email]),
+        ruled("site", "site", 5, Singular(String), "", &[Rule::Uri]),
+        ruled("uid", "uid", 6, Singular(String), "", &[Rule::Uuid]),
+        ruled("addr", "addr", 7, Singular(String), "", &[Rule::Ip]),
+        ruled("addr4", "addr4", 8, Singular(String), "", &[Rule::Ipv4]),
+        ruled("addr6", "addr6", 9, Singular(String), "", &[Rule::Ipv6]),
+        ruled(
+            "color",
+            "color",
+            10,
+            Singular(String),
+            "",
+            &[Rule::In(&[Value::Str("red"), Value::Str("green")])],
+        ),
+        ruled(
+            "word",
+            "word",
+            11,
+            Singular(String),
+            "",
+            &[Rule::NotIn(&[Value::Str("x")])],
+        ),
+        ruled(
+            "age",
+            "age",
+            12,
+            Singular(Int32),
+            "",
+            &[Rule::Gte(Value::Int(0)), Rule::Lt(Value::Int(150))],
+        ),
+        ruled(
+            "id",
+            "id",
+            13,
+            Singular(Int64),
+            "",
+            &[Rule::Gt(Value::Int(-5))],
+        ),
+        ruled(
+            "count",
+            "count",
+            14,
+            Singular(Uint32),
+            "",
+            &[
+                Rule::Lte(Value::Int(10)),
+                Rule::In(&[Value::Int(1), Value::Int(2)]),
+            ],
+        ),
+        ruled(
+            "big",
+            "big",
+            15,
+            Singular(Uint64),
+            "",
+            &[Rule::NotIn(&[Value::Int(0)])],
+        ),
+        ruled(
+            "ratio",
+            "ratio",
+            16,
+            Singular(Double),
+            "",
+            &[Rule::Gt(Value::Float(0.0)), Rule::Lte(Value::Float(1.0))],
+        ),
+        ruled(
+            "weight",
+            "weight",
+            17,
+            Singular(Float),
+            "",
+            &[Rule::Gte(Value::Float(-1.5)), Rule::Lt(Value::Float(2.25))],
+        ),
+        ruled(
+            "blob",
+            "blob",
+            18,
+            Singular(Bytes),
+            "",
+            &[Rule::MinLen(1), Rule::MaxLen(16)],
+        ),
+        ruled("hash", "hash", 19, Singular(Bytes), "", &[Rule::Len(32)]),
+        ruled(
+            "limit",
+            "limit",
+            20,
+            Optional(Int32),
+            "",
+            &[Rule::Required, Rule::Gte(Value::Int(1))],
+        ),
+        ruled(
+            "child",
+            "child",
+            21,
+            Singular(Message(child)),
+            "",
+            &[Rule::Required],
+        ),
+        ruled(
+            "tags",
+            "tags",
+            22,
+            Repeated(String),
+            "",
+            &[
+                Rule::MinItems(1),
+                Rule::MaxItems(5),
+                Rule::Unique,
+                Rule::Items(&[Rule::MinLen(1)]),
+            ],
+        ),
+        ruled(
+            "counts",
+            "counts",
+            23,
+            Map(String, Int64),
+            "",
+            &[
+                Rule::MinPairs(1),
+                Rule::MaxPairs(3),
+                Rule::Keys(&[Rule::MaxLen(8)]),
+                Rule::Values(&[Rule::Gte(Value::Int(0))]),
+            ],
+        ),
+        ruled(
+            "contact",
+            "contact",
+            24,
+            Oneof(contact),
+            "",
+            &[Rule::Required],
+        ),
+        ruled(
+            "display_name",
+            "name2",
+            26,
+            Singular(String),
+            "",
+            &[Rule::MinLen(2)],
+        ),
+    ],
+    doc: "",
+};
+
+/// rules.v1.Rules.Check.
+pub static CHECK: MethodDescriptor = MethodDescriptor {
+    name: "Check",
+    shape: MethodShape::Unary,
+    operation: "/rules.v1.Rules/Check",
+    request: rules_request,
+    reply: hello_reply,
+    routes: &[],
+    doc: "",
+};
+
+/// rules.v1.Rules: a request whose fields have every kind of rule.
+pub static RULES: ServiceDescriptor = ServiceDescriptor {
+    package: "rules.v1",
+    name: "Rules",
+    full_name: "rules.v1.Rules",
+    methods: &[&CHECK],
     doc: "",
 };

@@ -4,6 +4,8 @@
 //! Nested types are referenced through `fn` pointers so a message may contain
 //! itself (`Option<Box<Node>>`) without a cycle in constant evaluation.
 
+use crate::field_rules::Rule;
+
 /// A protobuf message: its name, its package if it names one, and its fields.
 #[derive(Debug)]
 pub struct MessageDescriptor {
@@ -31,6 +33,9 @@ pub struct FieldDescriptor {
     pub kind: FieldKind,
     /// The doc comment of the field.
     pub doc: &'static str,
+    /// Its `#[rule(..)]` rules: what the transports check on a request, and what
+    /// the `.proto` export writes as protovalidate options. Empty without rules.
+    pub rules: &'static [Rule],
 }
 
 /// A field's cardinality and type.
@@ -139,6 +144,7 @@ impl OneofDescriptor {
             number: first + v.number,
             kind: v.kind,
             doc: v.doc,
+            rules: v.rules,
         })
     }
 }

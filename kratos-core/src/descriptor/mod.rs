@@ -19,6 +19,9 @@ pub mod file_set;
     allow(dead_code)
 )]
 mod fixtures;
+// The fixtures name the rule types through `super`, as tests/proto_export.rs does.
+#[cfg(test)]
+use crate::field_rules;
 #[cfg(any(
     feature = "openapi",
     feature = "proto-export",

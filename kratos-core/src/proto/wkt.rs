@@ -25,6 +25,7 @@ const SECONDS_AND_NANOS: &[FieldDescriptor] = &[
         number: 1,
         kind: FieldKind::Singular(FieldType::Int64),
         doc: "",
+        rules: &[],
     },
     FieldDescriptor {
         name: "nanos",
@@ -32,6 +33,7 @@ const SECONDS_AND_NANOS: &[FieldDescriptor] = &[
         number: 2,
         kind: FieldKind::Singular(FieldType::Int32),
         doc: "",
+        rules: &[],
     },
 ];
 

@@ -1,6 +1,6 @@
 //! Writing the rule check of a message (`Message::check_rules` and its
 //! `RuleTarget` impl), of a oneof and of a proto enum: each field with rules
-//! hands its value its `static` rule list; each other field that may hold a
+//! hands its value its `static` rule list (kept in the field's descriptor); each other field that may hold a
 //! message is probed for one, so nested messages are checked too.
 
 use proc_macro2::TokenStream;
@@ -22,18 +22,21 @@ pub(super) fn message_method(message: &Message) -> TokenStream {
     let steps: Vec<TokenStream> = message
         .fields
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(index, f)| {
             let (ident, ty) = (&f.ident, &f.ty);
             let declared = names(ident).0;
             match &f.rules {
-                Some(rules) => {
-                    let statics = &rules.statics;
-                    let list = &rules.list;
-                    Some(quote! {{
-                        #(#statics)*
-                        <#ty as #r::RuleTarget>::check(&self.#ident, &#list, &path.field(#declared), out);
-                    }})
-                }
+                // The list lives in the field's descriptor (see `descriptor_rules`), read
+                // at compile time, so the check and the `.proto` export share one copy.
+                Some(_) => Some(quote! {
+                    <#ty as #r::RuleTarget>::check(
+                        &self.#ident,
+                        const { <Self as ::kratos::__private::Message>::DESCRIPTOR.fields[#index].rules },
+                        &path.field(#declared),
+                        out,
+                    );
+                }),
                 None if is_plain(ty) => None,
                 None => Some(quote! {
                     (&&#r::RulesProbe::<#ty>::new()).kratos_rules(&self.#ident, &path.field(#declared), out);
@@ -50,6 +53,19 @@ pub(super) fn message_method(message: &Message) -> TokenStream {
             use #r::{ViaNoRules as _, ViaRules as _};
             #(#steps)*
         }
+    }
+}
+
+/// The `rules` of a field's descriptor: the `static` lists its `#[rule(..)]`
+/// attributes became, or none.
+pub(super) fn descriptor_rules(rules: Option<&super::rules::FieldRules>) -> TokenStream {
+    match rules {
+        Some(rules) => {
+            let statics = &rules.statics;
+            let list = &rules.list;
+            quote!({ #(#statics)* &#list })
+        }
+        None => quote!(&[]),
     }
 }
 

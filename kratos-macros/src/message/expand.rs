@@ -93,6 +93,11 @@ pub(super) fn message(message: &Message) -> TokenStream {
     let declared: Vec<&String> = all_names.iter().map(|n| &n.0).collect();
     let camel: Vec<&String> = all_names.iter().map(|n| &n.1).collect();
     let docs: Vec<&String> = message.fields.iter().map(|f| &f.doc).collect();
+    let rules: Vec<TokenStream> = message
+        .fields
+        .iter()
+        .map(|f| super::check::descriptor_rules(f.rules.as_ref()))
+        .collect();
     let doc = crate::docs::of(&item.attrs);
     let declared_flag = message.args.declared_names.then(|| {
         quote!(
@@ -178,6 +183,7 @@ pub(super) fn message(message: &Message) -> TokenStream {
                         number: #explicit,
                         kind: #proto::KIND,
                         doc: #docs,
+                        rules: #rules,
                     }),*], [#(#proto::SPAN),*]),
                     doc: #doc,
                 };

@@ -171,6 +171,7 @@ pub(super) fn oneof(o: &Oneof) -> TokenStream {
                                 number: #index,
                                 kind: #p::descriptor::FieldKind::Singular(#elem::TYPE),
                                 doc: #docs,
+                                rules: &[],
                             }
                         ),*],
                     };

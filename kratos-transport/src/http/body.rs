@@ -326,6 +326,7 @@ mod tests {
                     number: 1,
                     kind: FieldKind::Singular(FieldType::String),
                     doc: "",
+                    rules: &[],
                 },
                 kratos_core::descriptor::FieldDescriptor {
                     name: "page",
@@ -333,6 +334,7 @@ mod tests {
                     number: 7,
                     kind: FieldKind::Singular(FieldType::Message(leaf)),
                     doc: "",
+                    rules: &[],
                 },
             ],
             doc: "",

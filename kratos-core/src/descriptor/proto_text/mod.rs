@@ -1,7 +1,9 @@
 //! The services as `.proto` source text, for other languages' code generators: one
 //! file per package (`file_set`, behind its own feature, has the same files as
 //! descriptors), doc comments as `//` comments, routes as `google.api.http` options,
-//! plus the google/api/http.proto and annotations.proto those options need.
+//! plus the google/api/http.proto and annotations.proto those options need. Field
+//! rules (`#[rule(..)]`) are protovalidate options (`buf.validate.field`), with the
+//! buf/validate/validate.proto they need.
 //!
 //! Well-known files (google/protobuf/timestamp.proto, ...) are imported, not written:
 //! every protoc ships them. A field whose JSON name is not the one protoc would derive
@@ -9,6 +11,8 @@
 //! same JSON as the server.
 
 mod google_api;
+mod protovalidate;
+mod validate_proto;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -22,9 +26,12 @@ use super::{MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
 
 pub use google_api::{ANNOTATIONS_PATH, HTTP_PATH};
 use google_api::{ANNOTATIONS_PROTO, HTTP_PROTO};
+pub use validate_proto::VALIDATE_PATH;
+use validate_proto::VALIDATE_PROTO;
 
 /// Every file to write as (path relative to the proto root, text), dependencies
-/// first: the google/api files when a route needs them, then one file per package.
+/// first: the google/api files when a route needs them, buf/validate/validate.proto
+/// when a field has rules, then one file per package.
 pub fn proto_files(services: &[&'static ServiceDescriptor]) -> Vec<(String, String)> {
     let files = layout::plan(services);
     let known = known_symbols(&files);
@@ -32,6 +39,9 @@ pub fn proto_files(services: &[&'static ServiceDescriptor]) -> Vec<(String, Stri
     if files.iter().any(ProtoFile::has_routes) {
         out.push((HTTP_PATH.to_owned(), HTTP_PROTO.to_owned()));
         out.push((ANNOTATIONS_PATH.to_owned(), ANNOTATIONS_PROTO.to_owned()));
+    }
+    if files.iter().any(|f| !f.well_known && has_rules(f)) {
+        out.push((VALIDATE_PATH.to_owned(), VALIDATE_PROTO.to_owned()));
     }
     for file in files.iter().filter(|f| !f.well_known) {
         let text = Writer {
@@ -57,6 +67,13 @@ pub fn export(services: &[&'static ServiceDescriptor], dir: &Path) -> io::Result
         written.push(path);
     }
     Ok(written)
+}
+
+/// Whether a message of the file has field rules, so it imports buf/validate/validate.proto.
+fn has_rules(file: &ProtoFile) -> bool {
+    file.messages
+        .iter()
+        .any(|m| protovalidate::message_has_rules(m))
 }
 
 /// The JSON name protoc derives from a field name (underscores dropped, the next letter upper case).
@@ -90,7 +107,7 @@ fn known_symbols(files: &[ProtoFile]) -> HashSet<String> {
             known.insert(full_name(file.package, name));
         }
     }
-    known.extend(["google".to_owned(), "google.api".to_owned()]);
+    known.extend(["google", "google.api", "buf", "buf.validate"].map(str::to_owned));
     known
 }
 
@@ -122,6 +139,9 @@ impl Writer<'_> {
         let mut imports: Vec<&str> = file.imports.iter().map(String::as_str).collect();
         if file.has_routes() {
             imports.push(ANNOTATIONS_PATH);
+        }
+        if has_rules(file) {
+            imports.push(VALIDATE_PATH);
         }
         imports.sort_unstable();
         if !imports.is_empty() {
@@ -305,6 +325,10 @@ impl Writer<'_> {
             self.comment(field.doc, "  ");
             if let FieldKind::Oneof(oneof) = field.kind {
                 let _ = writeln!(self.out, "  oneof {} {{", field.name);
+                if protovalidate::oneof_required(field) {
+                    let option = self.extension("oneof");
+                    let _ = writeln!(self.out, "    option {option}.required = true;");
+                }
                 for variant in oneof().numbered(field.number) {
                     self.comment(variant.doc, "    ");
                     self.field(&variant, &entries, "    ");
@@ -330,16 +354,34 @@ impl Writer<'_> {
             // A oneof inside a oneof has no proto form; the message macro never writes one.
             FieldKind::Oneof(_) => return,
         };
-        let json = if field.json_name == protoc_json_name(field.name) {
+        let mut options = Vec::new();
+        if field.json_name != protoc_json_name(field.name) {
+            options.push(format!("json_name = {}", quote(field.json_name)));
+        }
+        options.extend(protovalidate::field_options(
+            field,
+            &self.extension("field"),
+        ));
+        let options = if options.is_empty() {
             String::new()
         } else {
-            format!(" [json_name = {}]", quote(field.json_name))
+            format!(" [{}]", options.join(", "))
         };
         let _ = writeln!(
             self.out,
-            "{indent}{declaration} {} = {}{json};",
+            "{indent}{declaration} {} = {}{options};",
             field.name, field.number
         );
+    }
+
+    /// `(buf.validate.{name})`, absolute where a scope of this file would capture `buf`.
+    fn extension(&self, name: &str) -> String {
+        let full = format!("buf.validate.{name}");
+        if self.captured(&full, &[]) {
+            format!("(.{full})")
+        } else {
+            format!("({full})")
+        }
     }
 
     fn enumeration(&mut self, enumeration: &EnumDescriptor) {
