@@ -131,6 +131,19 @@ fn variables(path: &str, request: &MessageDescriptor) -> Result<Vec<String>, Str
                 "path patterns like `{{{name}}}` are not supported: only plain variables such as `{{name}}`"
             ));
         }
+        // Axum matches whole segments: `{name}:verb` or `v{name}` panics at start.
+        if !literal.is_empty() && !literal.ends_with('/') {
+            return Err(format!(
+                "`{literal}{{{name}}}`: kratos-rs serves a variable only as a whole path segment"
+            ));
+        }
+        let after = &rest[open + len + 2..];
+        if !after.is_empty() && !after.starts_with('/') {
+            let tail = after.split('/').next().unwrap_or_default();
+            return Err(format!(
+                "`{{{name}}}{tail}`: kratos-rs serves a variable only as a whole path segment"
+            ));
+        }
         if out.iter().any(|v| v == name) {
             return Err(format!("`{{{name}}}` appears twice"));
         }

@@ -164,6 +164,23 @@ impl Mapper {
 
     fn package(&mut self, file: &FileDescriptor) -> &mut Package {
         let name = file.package_name().to_owned();
+        let clash = self
+            .packages
+            .values()
+            .find(|p| p.name != name && p.module == module(&name))
+            .map(|p| p.name.clone());
+        if let Some(other) = clash {
+            // 2: FileDescriptorProto.package, the `package ..;` line.
+            self.report.error(
+                file,
+                &[2],
+                &name,
+                format!(
+                    "packages {name} and {other} would both be the Rust module `{}`: rename one",
+                    module(&name)
+                ),
+            );
+        }
         let package = self
             .packages
             .entry(name.clone())
@@ -183,10 +200,11 @@ impl Mapper {
     fn file(&mut self, file: &FileDescriptor) {
         self.package(file);
         if file.syntax() != Syntax::Proto3 {
+            // 12: FileDescriptorProto.syntax, the `syntax = ..` line.
             self.report.warn(
                 file,
-                &[],
-                file.name(),
+                &[12],
+                "syntax",
                 "written as proto3: kratos-rs exports proto3 (fields keep their numbers; proto2 defaults and presence of plain fields are not kept)".to_owned(),
             );
         }
@@ -605,7 +623,7 @@ impl Mapper {
                 self.report.error(
                     file,
                     v.path(),
-                    v.full_name(),
+                    &format!("{full}.{}", v.name()),
                     "the first value of a kratos-rs enum is 0 (its default): add a first value = 0"
                         .to_owned(),
                 );
@@ -614,7 +632,7 @@ impl Mapper {
                 self.report.error(
                     file,
                     v.path(),
-                    v.full_name(),
+                    &format!("{full}.{}", v.name()),
                     format!("aliases (allow_alias) cannot be imported: number {} is taken by an earlier value", v.number()),
                 );
                 continue;
@@ -623,7 +641,7 @@ impl Mapper {
                 self.report.error(
                     file,
                     v.path(),
-                    v.full_name(),
+                    &format!("{full}.{}", v.name()),
                     format!("kratos-rs names the values of enum `{name}` {prefix}_<VALUE>: rename the value to start with {prefix}_"),
                 );
                 continue;
@@ -636,7 +654,7 @@ impl Mapper {
                 self.report.error(
                     file,
                     v.path(),
-                    v.full_name(),
+                    &format!("{full}.{}", v.name()),
                     format!("no Rust variant gives back the value name {} (variants are written {prefix}_ + their name in SCREAMING_SNAKE_CASE): rename it", v.name()),
                 );
                 continue;
