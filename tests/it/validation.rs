@@ -91,7 +91,7 @@ impl RuleCheck for Accept {
     }
 }
 
-fn valid() -> Rules {
+pub(crate) fn valid() -> Rules {
     Rules {
         name: "ab".into(),
         code: "abc".into(),
@@ -124,10 +124,10 @@ fn valid() -> Rules {
     }
 }
 
-type Breaker = fn(&mut Rules);
+pub(crate) type Breaker = fn(&mut Rules);
 
 /// One broken rule each: what to change, the field path and the rule id.
-fn cases() -> Vec<(Breaker, &'static str, &'static str)> {
+pub(crate) fn cases() -> Vec<(Breaker, &'static str, &'static str)> {
     vec![
         (|r| r.name.clear(), "name", "string.min_len"),
         (|r| r.name = "ééééé".into(), "name", "string.max_len"),
