@@ -308,7 +308,7 @@ fn service_stubs_are_never_overwritten() {
     let out = proto("server", &["warned/bindings.proto"], &["warned"], &own);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("declare the stubs in it yourself: pub mod library;"),
+        stderr(&out).contains("declare the new modules in it yourself: pub mod library;"),
         "{}",
         stderr(&out)
     );

@@ -33,7 +33,8 @@ use model::{Item, Package};
                   google/protobuf, google/api, errors/errors.proto and validate files are not.\n\
                   What kratos-rs cannot express is an error naming file, line and element, and \
                   then nothing is written. Only files that start with the generator's header are \
-                  ever replaced.\n\
+                  ever replaced; a hand-written mod.rs is left as it is (the command says which \
+                  modules to declare in it).\n\
                   Example: kratos proto import api/helloworld/v1/greeter.proto -I . --out src/api"
 )]
 pub struct ImportArgs {
@@ -112,11 +113,9 @@ pub fn run_import(args: ImportArgs) -> ExitCode {
             )
         })
         .collect();
-    let all = output::merged_modules(&args.out, &modules, render::HEADER);
-    files.push((
-        args.out.join("mod.rs"),
-        render::mod_rs(&all, "one module per proto package"),
-    ));
+    files.extend(output::mod_rs(&args.out, &modules, render::HEADER, |all| {
+        render::mod_rs(all, "one module per proto package")
+    }));
     let foreign: Vec<&Path> = files
         .iter()
         .map(|(p, _)| p.as_path())
@@ -184,26 +183,9 @@ pub fn run_server(args: ServerArgs) -> ExitCode {
         eprintln!("kratos: {} exists: kept as it is", path.display());
     }
     let mut writes = new;
-    let mod_path = args.out.join("mod.rs");
-    if output::ours(&mod_path, server::HEADER) {
-        let all = output::merged_modules(&args.out, &stems, server::HEADER);
-        let text = render::mod_rs(&all, "one module per service").replacen(
-            render::HEADER,
-            server::HEADER,
-            1,
-        );
-        writes.push((mod_path, text));
-    } else {
-        eprintln!(
-            "kratos: {} is not generated: declare the stubs in it yourself: {}",
-            mod_path.display(),
-            stems
-                .iter()
-                .map(|s| format!("pub mod {s};"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
+    writes.extend(output::mod_rs(&args.out, &stems, server::HEADER, |all| {
+        render::mod_rs(all, "one module per service").replacen(render::HEADER, server::HEADER, 1)
+    }));
     match output::write_all(&writes) {
         Ok(written) => {
             for path in written {

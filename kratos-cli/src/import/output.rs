@@ -13,13 +13,45 @@ pub fn ours(path: &Path, header: &str) -> bool {
     }
 }
 
-/// The modules a generated `mod.rs` declares (`pub mod x;` lines).
+/// The modules a `mod.rs` declares (`pub mod x;` or `mod x;` lines).
 fn declared(text: &str) -> Vec<String> {
     text.lines()
-        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("pub ").unwrap_or(l).strip_prefix("mod "))
         .filter_map(|l| l.strip_suffix(';'))
         .map(str::to_owned)
         .collect()
+}
+
+/// Writes `dir/mod.rs` declaring `modules` (beside those it declares already) when
+/// it is absent or starts with `header`; otherwise leaves it and says on stderr
+/// which modules to declare in it. Returns the file to write, if any.
+pub fn mod_rs(
+    dir: &Path,
+    modules: &[String],
+    header: &str,
+    render: impl Fn(&[String]) -> String,
+) -> Option<(PathBuf, String)> {
+    let path = dir.join("mod.rs");
+    if ours(&path, header) {
+        let all = merged_modules(dir, modules, header);
+        return Some((path, render(&all)));
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let have = declared(&text);
+    let missing: Vec<String> = modules
+        .iter()
+        .filter(|m| !have.contains(m))
+        .map(|m| format!("pub mod {m};"))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "kratos: {} is not generated: declare the new modules in it yourself: {}",
+            path.display(),
+            missing.join(" ")
+        );
+    }
+    None
 }
 
 /// The modules of `dir/mod.rs` (when it starts with `header`) plus `new`, sorted.
