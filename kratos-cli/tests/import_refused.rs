@@ -264,6 +264,32 @@ fn hand_written_files_are_never_overwritten() {
         mod_rs.contains("pub mod common_v1;\npub mod warned_v1;\n"),
         "{mod_rs}"
     );
+    // A hand-written mod.rs (as `kratos new` writes src/api/mod.rs) is left as it is:
+    // the package modules are written beside it and the command says what to declare.
+    let new_api = tmp.path().join("new_api");
+    std::fs::create_dir_all(&new_api).unwrap();
+    std::fs::write(
+        new_api.join("mod.rs"),
+        "mod greeter;\npub use greeter::*;\n",
+    )
+    .unwrap();
+    let out = proto(
+        "import",
+        &["roundtrip/common/v1/common.proto"],
+        &["roundtrip"],
+        &new_api,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("declare the new modules in it yourself: pub mod common_v1;"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(new_api.join("mod.rs")).unwrap(),
+        "mod greeter;\npub use greeter::*;\n"
+    );
+    assert!(new_api.join("common_v1.rs").exists());
 }
 
 #[test]
