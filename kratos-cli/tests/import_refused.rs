@@ -358,3 +358,45 @@ fn help_describes_both_commands() {
         assert!(text.contains("-I, --proto_path <DIR>"), "{text}");
     }
 }
+
+#[test]
+fn hostile_files_are_refused_without_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "syntax = \"proto3\";\npackage deep.v1;\n{}{}\n",
+        "message M { string f = 1;\n".repeat(5000),
+        "}".repeat(5000)
+    );
+    std::fs::write(tmp.path().join("deep.proto"), deep).unwrap();
+    std::fs::write(
+        tmp.path().join("binary.proto"),
+        (0..=255u8).cycle().take(4096).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let run = |file: &str| {
+        common::kratos()
+            .args(["proto", "import", file, "-I"])
+            .arg(tmp.path())
+            .arg("--out")
+            .arg(tmp.path().join("api"))
+            .current_dir(tmp.path())
+            .output()
+            .unwrap()
+    };
+    let out = run("deep.proto");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("kratos: deep.proto:103: blocks nest 101 deep, past the limit of 100"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run("binary.proto");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not valid utf-8"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!tmp.path().join("api").exists());
+}

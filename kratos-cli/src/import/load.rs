@@ -4,7 +4,9 @@
 //! Go kratos projects import (`google/api/annotations.proto`, `google/api/http.proto`,
 //! `errors/errors.proto`), embedded here so an import needs no googleapis checkout.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use miette::Diagnostic as _;
 use prost_reflect::FileDescriptor;
@@ -38,6 +40,97 @@ impl FileResolver for Embedded {
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// How deep `{ .. }` blocks may nest in a file: kratos-rs's one nesting limit
+/// (`kratos::encoding::MAX_DEPTH`), far past any real API, and well short of where
+/// the parser's recursion would overflow the stack.
+pub const MAX_DEPTH: usize = 100;
+
+/// Checks every file under the include directories for [`MAX_DEPTH`] before the
+/// parser opens it (opening parses), keeping the finding for the error message.
+struct DepthGuard<R> {
+    inner: R,
+    includes: Vec<PathBuf>,
+    found: Rc<RefCell<Option<String>>>,
+}
+
+impl<R: FileResolver> FileResolver for DepthGuard<R> {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        self.inner.resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        let source = self
+            .includes
+            .iter()
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+            .and_then(|path| std::fs::read_to_string(path).ok());
+        if let Some((line, depth)) = source.as_deref().and_then(too_deep) {
+            let text =
+                format!("{name}:{line}: blocks nest {depth} deep, past the limit of {MAX_DEPTH}");
+            *self.found.borrow_mut() = Some(text.clone());
+            return Err(protox::Error::new(text));
+        }
+        self.inner.open_file(name)
+    }
+}
+
+/// The line where `{` blocks first nest past [`MAX_DEPTH`], outside strings and comments.
+fn too_deep(source: &str) -> Option<(usize, usize)> {
+    let (mut depth, mut line) = (0usize, 1usize);
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((line, depth));
+                }
+            }
+            '}' => depth = depth.saturating_sub(1),
+            '"' | '\'' => {
+                let mut escaped = false;
+                for s in chars.by_ref() {
+                    if s == '\n' {
+                        line += 1;
+                    }
+                    if escaped {
+                        escaped = false;
+                    } else if s == '\\' {
+                        escaped = true;
+                    } else if s == c {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for s in chars.by_ref() {
+                    if s == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut star = false;
+                for s in chars.by_ref() {
+                    if s == '\n' {
+                        line += 1;
+                    }
+                    if star && s == '/' {
+                        break;
+                    }
+                    star = s == '*';
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether a file declares options or well-known types rather than an API: its
@@ -81,10 +174,19 @@ pub fn load(paths: &[PathBuf], includes: &[PathBuf]) -> Result<Loaded, String> {
     }
     resolver.add(GoogleFileResolver::new());
     resolver.add(Embedded);
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    let found = Rc::new(RefCell::new(None));
+    let guard = DepthGuard {
+        inner: resolver,
+        includes: includes.clone(),
+        found: found.clone(),
+    };
+    let mut compiler = protox::Compiler::with_file_resolver(guard);
     compiler.include_source_info(true).include_imports(true);
     for path in paths {
         if let Err(e) = compiler.open_file(path) {
+            if let Some(text) = found.borrow_mut().take() {
+                return Err(text);
+            }
             return Err(describe(&e, path, &includes));
         }
     }
@@ -130,4 +232,21 @@ fn describe(e: &protox::Error, path: &Path, includes: &[PathBuf]) -> String {
         ));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_measured_outside_strings_and_comments() {
+        let deep = "message A {".repeat(MAX_DEPTH + 1);
+        assert_eq!(
+            too_deep(&format!("syntax = \"proto3\";\n{deep}")),
+            Some((2, MAX_DEPTH + 1))
+        );
+        let quoted = format!("// {deep}\n/* {deep} */ option x = \"{deep}\";\nmessage A {{}}");
+        assert_eq!(too_deep(&quoted), None);
+        assert_eq!(too_deep(&"message A {".repeat(MAX_DEPTH)), None);
+    }
 }
