@@ -166,7 +166,10 @@ fn run_serves_the_project_with_its_configs_and_passes_signals_on() {
         // The shipped configs/ (which `kratos run` passes), on free loopback ports.
         .env("KRATOS_SERVER_HTTP_ADDR", "127.0.0.1:0")
         .env("KRATOS_SERVER_GRPC_ADDR", "127.0.0.1:0");
+    // Its own process group, so a failure below cannot leave a program orphaned.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut app = common::spawn(command);
+    let _group = KillGroup(app.child.id());
     assert_eq!(
         curl(&app.http, "/helloworld/kratos"),
         (r#"{"message":"Hello kratos"}"#.to_owned(), 200)
@@ -195,6 +198,18 @@ fn run_serves_the_project_with_its_configs_and_passes_signals_on() {
     assert!(status.success(), "{status}:\n{}", app.log());
     let log = app.log();
     assert!(log.contains("app stopped name=runner"), "{log}");
+}
+
+/// Kills a process group when dropped (already gone after a clean stop).
+struct KillGroup(u32);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
 }
 
 #[test]

@@ -31,6 +31,18 @@ fn new_project_builds_and_serves_http_and_grpc() {
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("name = \"demo\""), "{manifest}");
     let binary = build(&dir, "demo");
+    // And formatted as rustfmt would, so a user's first `cargo fmt` changes nothing.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let fmt = Command::new(&cargo)
+        .args(["fmt", "--check"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        fmt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
 
     let conf = config_dir("");
     let app = start(&binary, conf.path());

@@ -21,7 +21,6 @@ async fn main(app: AppBuilder) -> kratos::Result<App> {
     // Dependency injection, by hand and in one place: data -> biz -> service.
     let data = data::Data::new(app.loaded_config())?;
     let greeter = biz::GreeterUsecase::new(data::GreeterStore::new(data));
-    Ok(app
-        .service(api::GreeterServer::new(service::GreeterService::new(greeter)))
-        .build())
+    let service = service::GreeterService::new(greeter);
+    Ok(app.service(api::GreeterServer::new(service)).build())
 }
