@@ -137,6 +137,16 @@ fn oneofs_with_gaps_in_their_numbers_are_refused() {
 }
 
 #[test]
+fn files_without_a_package_are_refused() {
+    refused(
+        "no_package.proto",
+        &[
+            "kratos: error: no_package.proto:1: no_package.proto: a file without `package` cannot be imported",
+        ],
+    );
+}
+
+#[test]
 fn a_syntax_error_names_its_line() {
     refused(
         "syntax_error.proto",

@@ -198,6 +198,15 @@ impl Mapper {
     }
 
     fn file(&mut self, file: &FileDescriptor) {
+        if file.package_name().is_empty() {
+            self.report.error(
+                file,
+                &[],
+                file.name(),
+                "a file without `package` cannot be imported: kratos-rs names services and exports types by package; add one (`package echo.v1;`)".to_owned(),
+            );
+            return;
+        }
         self.package(file);
         if file.syntax() != Syntax::Proto3 {
             // 12: FileDescriptorProto.syntax, the `syntax = ..` line.
