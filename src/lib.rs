@@ -95,7 +95,7 @@ pub mod selector {
 
 /// Messages on the wire: the well-known types, the JSON name switch, proto enums.
 pub mod proto {
-    pub use crate::body::{FilePart, HttpBody};
+    pub use crate::body::{FilePart, FormChunk, HttpBody};
     pub use kratos_core::message::{FieldError, FieldValue, Message};
     pub use kratos_core::proto::ProtoEnum;
     pub use kratos_core::proto::json::use_declared_names;

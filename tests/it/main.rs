@@ -47,6 +47,7 @@ mod example_stream;
 #[cfg(feature = "opentelemetry")]
 mod example_trace;
 mod features;
+mod form_stream;
 mod grpc_input;
 #[cfg(all(feature = "xml", feature = "yaml", feature = "form"))]
 mod hostile_codecs;

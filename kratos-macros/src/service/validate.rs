@@ -161,7 +161,7 @@ fn method(ast: &parse::Method, routes: Vec<Route>, errors: &mut Errors) -> Optio
         (true, true) => Shape::Bidi,
     };
     for route in &routes {
-        stream_route(shape, route, errors);
+        stream_route(shape, route, &request, errors);
     }
     Some(Method {
         ident: ast.ident.clone(),

@@ -249,11 +249,13 @@ fn generic_arg(ty: &Type, name: &str) -> Option<Type> {
 }
 
 /// What a route of a streaming method can be: a stream of requests arrives over
-/// WebSocket, which opens with a GET and no body; a server-streaming request is
-/// bound whole or from the path and query.
-pub(super) fn stream_route(shape: Shape, route: &Route, errors: &mut Errors) {
+/// WebSocket, which opens with a GET and no body, or, for a stream of
+/// `FormChunk`, as a `multipart/form-data` body POSTed or PUT; a server-streaming
+/// request is bound whole or from the path and query.
+pub(super) fn stream_route(shape: Shape, route: &Route, request: &Type, errors: &mut Errors) {
     if shape.client_streams() {
-        if route.verb != Verb::Get {
+        let form = shape == Shape::ClientStreaming && is_form_chunk(request);
+        if route.verb != Verb::Get && !(form && matches!(route.verb, Verb::Post | Verb::Put)) {
             errors.push(syn::Error::new(
                 route.path.span(),
                 format!(
@@ -278,4 +280,14 @@ pub(super) fn stream_route(shape: Shape, route: &Route, errors: &mut Errors) {
             "a server-streaming route takes its request whole: write `body = \"*\"`, or no body for a GET",
         );
     }
+}
+
+/// Whether `ty` names `FormChunk` (any path ending in it): its stream is also a
+/// streamed `multipart/form-data` body.
+fn is_form_chunk(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "FormChunk")
 }

@@ -5,13 +5,17 @@
 //! The request of a server-streaming route is bound like a unary one (body, query,
 //! path); an error before the stream opens is the usual kratos error response with
 //! its status. After it opens, the status is 200 and an error travels in-band.
+//! A client stream of `kratos.api.FormChunk` also takes a plain streamed
+//! `multipart/form-data` body (see `form`).
 
 mod client;
+mod form;
 mod sse;
 mod ws;
 
 use std::sync::Arc;
 
+use kratos_core::descriptor::MethodShape;
 use kratos_core::encoding::{self, JSON, RegisteredCodec};
 use kratos_core::stream::StreamHandler;
 use kratos_core::{Chain, Context, Error};
@@ -27,7 +31,10 @@ where
     M: StreamHandler<S>,
     S: Send + Sync + 'static,
 {
-    if M::DESCRIPTOR.shape.client_streams() {
+    let shape = M::DESCRIPTOR.shape;
+    if shape == MethodShape::ClientStreaming && form::is_form_chunk((M::DESCRIPTOR.request)()) {
+        table.add_routes(M::DESCRIPTOR, service, chain, form::handle::<M, S>)
+    } else if shape.client_streams() {
         table.add_routes(M::DESCRIPTOR, service, chain, ws::handle::<M, S>)
     } else {
         table.add_routes(M::DESCRIPTOR, service, chain, sse::handle::<M, S>)

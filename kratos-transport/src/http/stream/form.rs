@@ -1,0 +1,288 @@
+//! A client-streaming route whose requests are `kratos.api.FormChunk`: a plain
+//! (non-WebSocket) request with a `multipart/form-data` body, parsed as it arrives.
+//! Each chunk of each part becomes one FormChunk handed to the handler through a
+//! small bounded channel, so a handler that reads slowly slows the socket read and
+//! the server holds a few chunks whatever the body's size. The route's body limit
+//! (its `max_body`, else the server's) counts the whole body as it streams: past it
+//! the handler's stream yields 413 `PAYLOAD_TOO_LARGE`, a malformed form 400
+//! `CODEC`. The reply is an ordinary unary one (status, codec by `Accept`).
+//!
+//! A WebSocket upgrade on the route is served as on any client-streaming route.
+
+use std::sync::Arc;
+
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request};
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderMap, UPGRADE};
+use kratos_core::descriptor::MessageDescriptor;
+use kratos_core::stream::{StreamHandler, Streaming};
+use kratos_core::{Error, Message, StreamSender};
+use tower::{Layer, ServiceExt};
+
+use super::{begin, ws};
+use crate::http::multipart::is_form;
+use crate::http::route::Route;
+use crate::http::state::body_too_large;
+use crate::serve::BodyTimeout;
+use crate::stream::{Input, open};
+
+/// Chunks read from the body but not yet taken by the handler: few, so the body is
+/// read no faster than the handler takes it.
+const INBOX: usize = 4;
+
+/// Whether `descriptor` is `kratos.api.FormChunk`.
+pub(crate) fn is_form_chunk(descriptor: &MessageDescriptor) -> bool {
+    descriptor.name == "FormChunk" && descriptor.package == Some("kratos.api")
+}
+
+/// The protobuf shape of `kratos.api.FormChunk`, to build the handler's request
+/// type without naming it (it lives in the `kratos` facade).
+#[derive(Clone, PartialEq, prost::Message)]
+struct Wire {
+    #[prost(uint32, tag = "1")]
+    part: u32,
+    #[prost(string, tag = "2")]
+    name: String,
+    #[prost(string, tag = "3")]
+    filename: String,
+    #[prost(string, tag = "4")]
+    content_type: String,
+    #[prost(bytes = "bytes", tag = "5")]
+    data: Bytes,
+}
+
+/// One call of client-streaming method `M`, whose requests are FormChunk, over HTTP.
+pub(super) async fn handle<M, S>(state: Arc<Route<S>>, request: Request) -> Response
+where
+    M: StreamHandler<S>,
+    S: Send + Sync + 'static,
+{
+    if wants_websocket(&request) {
+        return ws::handle::<M, S>(state, request).await;
+    }
+    let http = &state.http;
+    let (parts, body) = request.into_parts();
+    if !is_form(&parts.headers) {
+        let sent = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("(not text)"))
+            .unwrap_or("no Content-Type");
+        let error = Error::codec(format!(
+            "{} {} streams its body as kratos.api.FormChunk items: send multipart/form-data, not {sent}",
+            parts.method,
+            parts.uri.path()
+        ));
+        return http
+            .encoders
+            .error(&parts.headers, &error, HeaderMap::new());
+    }
+    let limit = Limit {
+        bytes: state.route.max_body.unwrap_or(http.max_body),
+        route: state.route.max_body.is_some(),
+    };
+    let form = match open_form(&parts.headers, body, limit.bytes).await {
+        Ok(form) => form,
+        Err(error) => {
+            return http
+                .encoders
+                .error(&parts.headers, &error, HeaderMap::new());
+        }
+    };
+    let request_headers = parts.headers.clone();
+    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts);
+    let (inbox, requests) = Streaming::channel(INBOX);
+    let opened = match open::<M, S>(
+        state.service.clone(),
+        chain,
+        ctx,
+        Input::Many(requests),
+        // Unused: a stream of requests opens when the middlewares let it through.
+        http.server.timeout,
+    )
+    .await
+    {
+        Ok(opened) => opened,
+        Err(error) => {
+            return http
+                .encoders
+                .error(&request_headers, &error, HeaderMap::new());
+        }
+    };
+    let mut replies = opened.replies;
+    let feed = feed::<M::Request>(form, inbox, limit);
+    tokio::pin!(feed);
+    let mut fed = false;
+    let mut reply = None;
+    // The call ends when the handler has answered and every middleware returned:
+    // read the body meanwhile (the handler may answer before it is all read).
+    let end = loop {
+        tokio::select! {
+            () = &mut feed, if !fed => fed = true,
+            item = replies.next() => match item {
+                Some(Ok(item)) => reply = Some(item),
+                Some(Err(error)) => break Err(error),
+                None => break Ok(()),
+            },
+        }
+    };
+    match (end, reply) {
+        (Ok(()), Some(reply)) => {
+            let status = StatusCode::from_u16(state.route.status).unwrap_or(StatusCode::OK);
+            http.encoders
+                .reply(&request_headers, status, &reply, opened.headers)
+        }
+        (Ok(()), None) => {
+            let error = Error::internal_server("", "the stream ended without a reply");
+            http.encoders
+                .error(&request_headers, &error, opened.headers)
+        }
+        (Err(error), _) => http
+            .encoders
+            .error(&request_headers, &error, opened.headers),
+    }
+}
+
+/// Whether `request` opens a WebSocket (an HTTP/1.1 upgrade or an HTTP/2 CONNECT),
+/// which the route serves as any client stream.
+fn wants_websocket(request: &Request) -> bool {
+    request.method() == http::Method::CONNECT
+        || request
+            .headers()
+            .get(UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The body limit of a route, and whether it is the route's own.
+#[derive(Clone, Copy)]
+struct Limit {
+    bytes: usize,
+    route: bool,
+}
+
+impl Limit {
+    /// The 413 of a body past this limit, as the unary binding words it.
+    fn exceeded(self) -> Error {
+        if self.route {
+            Error::new(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                format!(
+                    "request body exceeds {} bytes (the route's max_body)",
+                    self.bytes
+                ),
+            )
+        } else {
+            body_too_large(self.bytes)
+        }
+    }
+}
+
+/// The form of `body`, read lazily within `limit` bytes.
+async fn open_form(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<Multipart, Error> {
+    let mut request = http::Request::new(body);
+    if let Some(content_type) = headers.get(CONTENT_TYPE) {
+        request
+            .headers_mut()
+            .insert(CONTENT_TYPE, content_type.clone());
+    }
+    // axum's Multipart caps its body at what a `DefaultBodyLimit` says (2 MB when
+    // none does): here the route's limit, counted as the parts stream.
+    let extract = DefaultBodyLimit::max(limit).layer(tower::service_fn(
+        |request: http::Request<axum::body::Body>| async move {
+            Ok::<_, std::convert::Infallible>(Multipart::from_request(request, &()).await)
+        },
+    ));
+    extract
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|never| match never {})
+        .map_err(|e| Error::codec(format!("multipart: {}", e.body_text())))
+}
+
+/// Reads `form` part by part, chunk by chunk, into `inbox` (waiting for room, so
+/// the handler's pace is the read's), until the form ends, fails (the handler
+/// reads the error as its stream's end) or the handler stops reading.
+async fn feed<Q: Message>(mut form: Multipart, inbox: StreamSender<Q>, limit: Limit) {
+    if let Err(error) = feed_parts(&mut form, &inbox, limit).await {
+        let _ = inbox.fail(error).await;
+    }
+}
+
+/// The loop of [`feed`]: `Ok` at the form's end or when the handler stopped reading.
+async fn feed_parts<Q: Message>(
+    form: &mut Multipart,
+    inbox: &StreamSender<Q>,
+    limit: Limit,
+) -> Result<(), Error> {
+    let mut index = 0u32;
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| form_error(e, None, limit))?
+    {
+        let mut chunk = Wire {
+            part: index,
+            name: field.name().unwrap_or_default().to_owned(),
+            filename: field.file_name().unwrap_or_default().to_owned(),
+            content_type: field.content_type().unwrap_or_default().to_owned(),
+            data: Bytes::new(),
+        };
+        let mut sent_one = false;
+        loop {
+            let data = field
+                .chunk()
+                .await
+                .map_err(|e| form_error(e, Some(&chunk.name), limit))?;
+            let last = data.is_none();
+            // A part with no bytes still yields one (empty) chunk.
+            if last && sent_one {
+                break;
+            }
+            chunk.data = data.unwrap_or_default();
+            if inbox.send(request(&chunk)?).await.is_err() {
+                return Ok(());
+            }
+            sent_one = true;
+            if last {
+                break;
+            }
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
+/// The request message (a FormChunk) holding `chunk`.
+fn request<Q: Message>(chunk: &Wire) -> Result<Q, Error> {
+    Q::decode(prost::Message::encode_to_vec(chunk).as_slice())
+        .map_err(|e| Error::internal_server("CODEC", format!("FormChunk: {e}")))
+}
+
+/// What a failed form read means for the client: past the limit 413, a body that
+/// came too slowly 408, anything else a malformed form, 400 `CODEC` (naming `part`).
+fn form_error(error: MultipartError, part: Option<&str>, limit: Limit) -> Error {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return limit.exceeded();
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(e) = source {
+        if let Some(late) = e.downcast_ref::<BodyTimeout>() {
+            return Error::new(408, "REQUEST_TIMEOUT", late.to_string());
+        }
+        source = e.source();
+    }
+    match part {
+        Some(name) => Error::codec(format!("multipart part {name:?}: {}", error.body_text())),
+        None => Error::codec(format!("multipart: {}", error.body_text())),
+    }
+}
