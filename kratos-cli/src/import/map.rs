@@ -185,11 +185,7 @@ impl Mapper {
             .packages
             .entry(name.clone())
             .or_insert_with(|| Package {
-                module: if name.is_empty() {
-                    "root".to_owned()
-                } else {
-                    module(&name)
-                },
+                module: module(&name),
                 name,
                 ..Package::default()
             });
