@@ -199,12 +199,27 @@ fn helloworld_exports_the_name_rule_for_protoc() {
     assert_eq!(options_of(&set, "message"), "");
 }
 
-/// The exported rules enforced by a validator this project did not write:
-/// bufbuild's protovalidate for Python, over classes grpcio-tools generates from the
-/// export (so through our buf/validate/validate.proto), on the validation tests'
-/// valid request and each of their broken ones, encoded by kratos.
-#[test]
-fn protovalidate_enforces_the_exported_rules_as_kratos_does() {
+/// Every violation kratos's own check finds in `request`, as (field path, rule id), sorted.
+fn kratos_violations(request: &Rules) -> Vec<(String, String)> {
+    let Err(error) = kratos::__private::field_rules::check(request) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, String)> = (0..)
+        .map_while(|i| {
+            let field = error.metadata.get(&format!("violations.{i}.field"))?;
+            let rule = &error.metadata[&format!("violations.{i}.rule")];
+            Some((field.clone(), rule.clone()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// What bufbuild's protovalidate for Python (a validator this project did not
+/// write) finds in each request, reading the rules from the `.proto` files kratos
+/// exports, through classes grpcio-tools generates from them (and so through our
+/// buf/validate/validate.proto); the requests are encoded by kratos.
+fn protovalidate_violations(requests: &[Rules]) -> Vec<Vec<(String, String)>> {
     use std::fmt::Write as _;
     use std::io::Write as _;
 
@@ -214,17 +229,8 @@ fn protovalidate_enforces_the_exported_rules_as_kratos_does() {
         .build();
     let dir = tempfile::tempdir().unwrap();
     kratos::bootstrap::export_proto(&app, dir.path()).unwrap();
-
-    let mut requests = vec![valid()];
-    let mut expected = vec![Vec::new()];
-    for (breaker, field, rule) in cases() {
-        let mut request = valid();
-        breaker(&mut request);
-        requests.push(request);
-        expected.push(vec![(field.to_owned(), rule.to_owned())]);
-    }
     let mut input = String::new();
-    for request in &requests {
+    for request in requests {
         for byte in kratos::__private::prost::Message::encode_to_vec(request) {
             let _ = write!(input, "{byte:02x}");
         }
@@ -256,16 +262,146 @@ fn protovalidate_enforces_the_exported_rules_as_kratos_does() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(seen.len(), requests.len());
+    seen
+}
+
+/// The validation tests' valid request and each of their broken ones: protovalidate
+/// finds exactly the one violation kratos finds, same field path, same rule id.
+#[test]
+fn protovalidate_enforces_the_exported_rules_as_kratos_does() {
+    let mut requests = vec![valid()];
+    let mut expected = vec![Vec::new()];
+    for (breaker, field, rule) in cases() {
+        let mut request = valid();
+        breaker(&mut request);
+        requests.push(request);
+        expected.push(vec![(field.to_owned(), rule.to_owned())]);
+    }
+    let seen = protovalidate_violations(&requests);
     for ((request, want), got) in requests.iter().zip(&expected).zip(&seen) {
-        // kratos's own check agrees with the case, so both validators agree.
-        let ours: Vec<(String, String)> = match kratos::__private::field_rules::check(request) {
-            Ok(()) => Vec::new(),
-            Err(e) => vec![(
-                e.metadata["violations.0.field"].clone(),
-                e.metadata["violations.0.rule"].clone(),
-            )],
-        };
-        assert_eq!(&ours, want, "kratos on {request:?}");
+        assert_eq!(&kratos_violations(request), want, "kratos on {request:?}");
         assert_eq!(got, want, "protovalidate on {request:?}");
     }
+}
+
+/// Values at the edges of the formats and counts: whatever protovalidate answers,
+/// kratos answers the same (an empty value breaks a format as `string.email_empty`).
+#[test]
+fn protovalidate_and_kratos_agree_at_the_edges() {
+    type Edit = Box<dyn Fn(&mut Rules)>;
+    let mut edits: Vec<(String, Edit)> = Vec::new();
+    let mut text = |name: &'static str, set: fn(&mut Rules, String), values: &[&str]| {
+        for value in values {
+            let value = (*value).to_owned();
+            edits.push((
+                format!("{name} = {value:?}"),
+                Box::new(move |r| set(r, value.clone())),
+            ));
+        }
+    };
+    text(
+        "email",
+        |r, v| r.email = v,
+        &[
+            "",
+            "a@b",
+            "a@b.c",
+            "a.b+c@example.com",
+            "a b@c.d",
+            "<a@b.c>",
+            "a@b.c.",
+            "a@-b.c",
+            "a@b_c.d",
+            "\"a\"@b.c",
+            "a@[1.2.3.4]",
+            "é@b.c",
+            "a@é.c",
+        ],
+    );
+    text(
+        "site",
+        |r, v| r.site = v,
+        &[
+            "",
+            "http://x",
+            "http://[::1]:80/a?b#c",
+            "mailto:a@b",
+            "http:// x",
+            "x:",
+            "urn:isbn:1",
+            "http://a/%zz",
+            "https://é.com/",
+            "1http://a",
+        ],
+    );
+    text(
+        "id",
+        |r, v| r.id = v,
+        &[
+            "",
+            "123E4567-E89B-12D3-A456-426614174000",
+            "123e4567e89b12d3a456426614174000",
+            "{123e4567-e89b-12d3-a456-426614174000}",
+            "00000000-0000-0000-0000-000000000000",
+        ],
+    );
+    text(
+        "ip",
+        |r, v| r.ip = v,
+        &[
+            "",
+            "::ffff:1.2.3.4",
+            "1.2.3.04",
+            "fe80::1%eth0",
+            "1.2.3.4/8",
+            "255.255.255.255",
+            "256.1.1.1",
+        ],
+    );
+    text(
+        "v4",
+        |r, v| r.v4 = v,
+        &["", "01.2.3.4", "1.2.3.4 ", "0.0.0.0", "1.2.3"],
+    );
+    text(
+        "v6",
+        |r, v| r.v6 = v,
+        &[
+            "",
+            "::",
+            "1::2::3",
+            "::1.2.3.4",
+            "fe80::1%eth0",
+            "[::1]",
+            "fe80::1%",
+            "fe80::1%a%b",
+            "fe80::1%é",
+            "fe80::1%a b",
+        ],
+    );
+    text(
+        "name",
+        |r, v| r.name = v,
+        &["e\u{301}e\u{301}", "👍👍👍👍", "👍👍👍👍👍"],
+    );
+    text("raw", |r, v| r.raw = v, &["👍", "ab"]);
+    text("slug", |r, v| r.slug = v, &["abc\n", "ABC", "é"]);
+
+    let requests: Vec<Rules> = edits
+        .iter()
+        .map(|(_, edit)| {
+            let mut request = valid();
+            edit(&mut request);
+            request
+        })
+        .collect();
+    let seen = protovalidate_violations(&requests);
+    let mut differ = Vec::new();
+    for ((what, _), (request, theirs)) in edits.iter().zip(requests.iter().zip(&seen)) {
+        let ours = kratos_violations(request);
+        if &ours != theirs {
+            differ.push(format!("{what}: kratos {ours:?}, protovalidate {theirs:?}"));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }

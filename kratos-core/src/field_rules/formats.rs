@@ -18,6 +18,8 @@ pub(super) fn email(s: &str) -> bool {
                     '@' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '\\' | '"' | '[' | ']'
                 )
         })
+        // A mail domain takes no final dot, where a hostname may.
+        && !domain.ends_with('.')
         && hostname(domain)
 }
 
@@ -37,21 +39,41 @@ fn hostname(s: &str) -> bool {
         })
 }
 
-/// An absolute URI: a scheme (`letter *(letter / digit / + / - / .)`), `:`, and
-/// a rest without spaces, controls or characters RFC 3986 never allows raw.
+/// An absolute URI as RFC 3986 writes one: a scheme (`letter *(letter / digit / + /
+/// - / .)`), `:`, then only the characters RFC 3986 allows (ASCII, `%` with two hex
+/// digits), brackets only around the host, and at most one `#`.
 pub(super) fn uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
     };
     let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        && !rest.is_empty()
-        && rest.chars().all(|c| {
-            !c.is_control()
-                && !c.is_whitespace()
-                && !matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
-        })
+    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let (before_fragment, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    // The host (of `//host/path`) is the one place brackets may stand.
+    let (authority, path) = match before_fragment.strip_prefix("//") {
+        Some(after) => after.split_at(after.find(['/', '?']).unwrap_or(after.len())),
+        None => ("", before_fragment),
+    };
+    let bracketed = authority.starts_with('[') && authority.contains(']');
+    scheme_ok
+        && uri_chars(authority, bracketed)
+        && uri_chars(path, false)
+        && uri_chars(fragment, false)
+        && !fragment.contains('#')
+}
+
+/// Whether `part` holds only characters RFC 3986 allows raw (`[` and `]` where
+/// `brackets`), every `%` followed by two hex digits.
+fn uri_chars(part: &str, brackets: bool) -> bool {
+    let b = part.as_bytes();
+    b.iter().enumerate().all(|(i, &c)| match c {
+        b'%' => b
+            .get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)),
+        b'[' | b']' => brackets,
+        c => c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&c),
+    })
 }
 
 /// `8-4-4-4-12` hex digits, either case.
@@ -66,7 +88,7 @@ pub(super) fn uuid(s: &str) -> bool {
 
 /// An IPv4 or IPv6 address.
 pub(super) fn ip(s: &str) -> bool {
-    s.parse::<IpAddr>().is_ok()
+    s.parse::<IpAddr>().is_ok() || ipv6(s)
 }
 
 /// An IPv4 address in dotted form.
@@ -74,9 +96,10 @@ pub(super) fn ipv4(s: &str) -> bool {
     s.parse::<Ipv4Addr>().is_ok()
 }
 
-/// An IPv6 address.
+/// An IPv6 address, with a zone (`fe80::1%eth0`) or without, as protovalidate takes it.
 pub(super) fn ipv6(s: &str) -> bool {
-    s.parse::<Ipv6Addr>().is_ok()
+    let (address, zone) = s.split_once('%').unwrap_or((s, "x"));
+    !zone.is_empty() && address.parse::<Ipv6Addr>().is_ok()
 }
 
 #[cfg(test)]
@@ -98,5 +121,10 @@ mod tests {
         assert!(ip("::1") && ip("10.0.0.1") && !ip("10.0.0"));
         assert!(ipv4("10.0.0.1") && !ipv4("::1"));
         assert!(ipv6("::1") && !ipv6("10.0.0.1"));
+        // Where protovalidate draws the line (tests/it/proto_rules.rs asks it).
+        assert!(!email("a@b.c."));
+        assert!(uri("x:") && uri("http://[::1]/") && uri("http://a/%41"));
+        assert!(!uri("http://a/%zz") && !uri("https://é.com/") && !uri("http://a#b#c"));
+        assert!(ipv6("fe80::1%eth0") && ip("fe80::1%eth0") && !ipv6("fe80::1%"));
     }
 }

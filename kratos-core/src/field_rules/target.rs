@@ -64,26 +64,35 @@ impl RuleTarget for String {
                     "string.not_contains",
                     format!("value contains substring `{s}`"),
                 )),
-                Rule::Email if !formats::email(self) => Some((
-                    "string.email",
-                    "value must be a valid email address".to_owned(),
+                Rule::Email if !formats::email(self) => Some(format_broken(
+                    ("string.email", "string.email_empty"),
+                    "email address",
+                    self,
                 )),
-                Rule::Uri if !formats::uri(self) => {
-                    Some(("string.uri", "value must be a valid URI".to_owned()))
-                }
-                Rule::Uuid if !formats::uuid(self) => {
-                    Some(("string.uuid", "value must be a valid UUID".to_owned()))
-                }
-                Rule::Ip if !formats::ip(self) => {
-                    Some(("string.ip", "value must be a valid IP address".to_owned()))
-                }
-                Rule::Ipv4 if !formats::ipv4(self) => Some((
-                    "string.ipv4",
-                    "value must be a valid IPv4 address".to_owned(),
+                Rule::Uri if !formats::uri(self) => Some(format_broken(
+                    ("string.uri", "string.uri_empty"),
+                    "URI",
+                    self,
                 )),
-                Rule::Ipv6 if !formats::ipv6(self) => Some((
-                    "string.ipv6",
-                    "value must be a valid IPv6 address".to_owned(),
+                Rule::Uuid if !formats::uuid(self) => Some(format_broken(
+                    ("string.uuid", "string.uuid_empty"),
+                    "UUID",
+                    self,
+                )),
+                Rule::Ip if !formats::ip(self) => Some(format_broken(
+                    ("string.ip", "string.ip_empty"),
+                    "IP address",
+                    self,
+                )),
+                Rule::Ipv4 if !formats::ipv4(self) => Some(format_broken(
+                    ("string.ipv4", "string.ipv4_empty"),
+                    "IPv4 address",
+                    self,
+                )),
+                Rule::Ipv6 if !formats::ipv6(self) => Some(format_broken(
+                    ("string.ipv6", "string.ipv6_empty"),
+                    "IPv6 address",
+                    self,
                 )),
                 Rule::In(list) if !list.iter().any(|v| matches!(v, Value::Str(s) if s == self)) => {
                     Some((
@@ -129,6 +138,23 @@ impl RuleTarget for Vec<u8> {
                 push(out, path, id, message);
             }
         }
+    }
+}
+
+/// A broken format rule as protovalidate reports it: an empty value has an id and
+/// message of its own (`string.email_empty`), any other value `string.email`.
+fn format_broken(
+    (id, empty_id): (&'static str, &'static str),
+    what: &str,
+    value: &str,
+) -> (&'static str, String) {
+    if value.is_empty() {
+        (
+            empty_id,
+            format!("value is empty, which is not a valid {what}"),
+        )
+    } else {
+        (id, format!("value must be a valid {what}"))
     }
 }
 
