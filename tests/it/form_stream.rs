@@ -133,8 +133,11 @@ async fn start(forms: FormsImpl) -> RunningApp {
 const BOUNDARY: &str = "form-stream-test-boundary";
 const FORM: &str = "multipart/form-data; boundary=form-stream-test-boundary";
 
-/// A form of `(name, filename, content type, data)` parts (no filename: a text part).
-fn form(parts: &[(&str, Option<&str>, Option<&str>, &[u8])]) -> Vec<u8> {
+/// One part of a test form: name, filename (none: a text part), media type, bytes.
+type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// A form of `parts`.
+fn form(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, filename, content_type, data) in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
