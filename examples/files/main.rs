@@ -1,21 +1,30 @@
 //! File uploads and downloads: `Files.Upload` takes a `multipart/form-data` body
 //! (a text part `name`, a file part `file`, up to 32 MiB by the route's own limit)
-//! and keeps the file in memory; `Files.Download` answers it as a raw
-//! `google.api.HttpBody` with its media type and `Content-Disposition`. Over gRPC
-//! the same messages travel as protobuf.
+//! and keeps the file in memory; `Files.UploadStream` takes the same form as a
+//! stream of `kratos.api.FormChunk` (up to 1 GiB), writing the file to the
+//! directory `files.dir` (default: a temp directory) while hashing it, so the
+//! server holds a few chunks whatever the file's size; `Files.Download` streams a
+//! stored file back as raw `google.api.HttpBody` chunks with its media type and
+//! `Content-Disposition`. Over gRPC the same messages travel as protobuf.
 //!
 //! ```text
 //! cargo run --example files -- -conf examples/files/configs
-//! curl -F name=report.pdf -F file=@report.pdf http://127.0.0.1:8000/v1/files   # {"name":..,"size":..,"sha256":..}
-//! curl -OJ http://127.0.0.1:8000/v1/files/report.pdf                           # saved as report.pdf
+//! curl -F name=report.pdf -F file=@report.pdf http://127.0.0.1:8000/v1/files          # {"name":..,"size":..,"sha256":..}
+//! curl -F name=disk.iso -F file=@disk.iso http://127.0.0.1:8000/v1/files:stream       # streamed to files.dir
+//! curl -OJ http://127.0.0.1:8000/v1/files/report.pdf                                  # saved as report.pdf
 //! ```
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod store;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kratos::Streaming;
 use kratos::prelude::*;
-use kratos::proto::{FilePart, HttpBody};
+use kratos::proto::{FilePart, FormChunk, HttpBody};
 use sha2::{Digest, Sha256};
+
+use store::{Store, Stored};
 
 /// The request of `Upload`.
 #[kratos::message]
@@ -50,9 +59,16 @@ pub trait Files {
     /// Stores the `file` part under `name`.
     #[route(post = "/v1/files", body = "*", max_body = "32MiB")]
     async fn upload(&self, req: UploadRequest) -> kratos::Result<UploadReply>;
-    /// Answers a stored file as an attachment.
+    /// Stores the `file` part under `name` as the form streams in, on disk.
+    #[route(post = "/v1/files:stream", max_body = "1GiB")]
+    async fn upload_stream(&self, req: Streaming<FormChunk>) -> kratos::Result<UploadReply>;
+    /// Answers a stored file as an attachment, in chunks.
     #[route(get = "/v1/files/{name}")]
-    async fn download(&self, ctx: &Context, req: DownloadRequest) -> kratos::Result<HttpBody>;
+    async fn download(
+        &self,
+        ctx: &Context,
+        req: DownloadRequest,
+    ) -> kratos::Result<Streaming<HttpBody>>;
 }
 
 /// The errors of the file store.
@@ -71,16 +87,13 @@ pub enum FilesError {
     BadUpload,
 }
 
-/// One stored file.
-struct Stored {
-    content_type: String,
-    data: Vec<u8>,
-}
+/// The longest `name` part a streamed upload takes: the form's other parts are
+/// read as they come, and only the file may be large.
+const MAX_NAME: usize = 1024;
 
-/// The in-memory store.
-#[derive(Default)]
+/// The file store.
 pub struct FilesImpl {
-    files: Arc<Mutex<HashMap<String, Arc<Stored>>>>,
+    store: Arc<Store>,
 }
 
 impl Files for FilesImpl {
@@ -90,19 +103,15 @@ impl Files for FilesImpl {
             return Err(FilesError::BadUpload.into());
         }
         let part = parts.remove(0);
-        let sha256: String = Sha256::digest(&part.data)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = store::hex(&Sha256::digest(&part.data));
         let size = part.data.len() as u64;
-        let stored = Stored {
-            content_type: part.content_type,
-            data: part.data,
-        };
-        self.files
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(req.name.clone(), Arc::new(stored));
+        self.store.insert(
+            req.name.clone(),
+            Stored::Memory {
+                content_type: part.content_type,
+                data: Arc::new(part.data),
+            },
+        );
         Ok(UploadReply {
             name: req.name,
             size,
@@ -110,16 +119,52 @@ impl Files for FilesImpl {
         })
     }
 
-    async fn download(&self, ctx: &Context, req: DownloadRequest) -> kratos::Result<HttpBody> {
-        let stored = self
-            .files
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&req.name)
-            .cloned()
-            .ok_or(FilesError::NotFound {
-                name: req.name.clone(),
-            })?;
+    async fn upload_stream(&self, mut req: Streaming<FormChunk>) -> kratos::Result<UploadReply> {
+        let mut name: Vec<u8> = Vec::new();
+        // The file part's index, media type and writer, from its first chunk on.
+        let mut file: Option<(u32, String, store::Writer)> = None;
+        while let Some(chunk) = req.message().await? {
+            match (chunk.name.as_str(), chunk.filename.is_empty()) {
+                ("name", true) => {
+                    name.extend_from_slice(&chunk.data);
+                    if name.len() > MAX_NAME {
+                        return Err(FilesError::BadUpload.into());
+                    }
+                }
+                ("file", false) => {
+                    if file.is_none() {
+                        let writer = self.store.create().await?;
+                        file = Some((chunk.part, chunk.content_type, writer));
+                    }
+                    match &mut file {
+                        Some((part, _, writer)) if *part == chunk.part => {
+                            writer.write(chunk.data).await?
+                        }
+                        // A second file part.
+                        _ => return Err(FilesError::BadUpload.into()),
+                    }
+                }
+                _ => return Err(FilesError::BadUpload.into()),
+            }
+        }
+        let name = String::from_utf8(name).map_err(|_| FilesError::BadUpload)?;
+        let Some((_, content_type, writer)) = file.filter(|_| !name.is_empty()) else {
+            return Err(FilesError::BadUpload.into());
+        };
+        let (path, size, sha256) = writer.finish().await?;
+        self.store
+            .insert(name.clone(), Stored::Disk { content_type, path });
+        Ok(UploadReply { name, size, sha256 })
+    }
+
+    async fn download(
+        &self,
+        ctx: &Context,
+        req: DownloadRequest,
+    ) -> kratos::Result<Streaming<HttpBody>> {
+        let stored = self.store.get(&req.name).ok_or(FilesError::NotFound {
+            name: req.name.clone(),
+        })?;
         // The name goes in a quoted string: drop what would end it.
         let safe: String = req
             .name
@@ -130,14 +175,19 @@ impl Files for FilesImpl {
             "content-disposition",
             &format!("attachment; filename=\"{safe}\""),
         )?;
-        Ok(HttpBody {
-            content_type: stored.content_type.clone(),
-            data: stored.data.clone(),
-        })
+        store::chunks(stored)
     }
 }
 
 #[kratos::main]
 async fn main(app: AppBuilder) -> kratos::Result<App> {
-    Ok(app.service(FilesServer::new(FilesImpl::default())).build())
+    let dir: Option<PathBuf> = app.loaded_config().get("files.dir")?;
+    let dir = dir.unwrap_or_else(store::default_dir);
+    let store = Store::new(dir.clone()).map_err(|e| {
+        Error::internal_server("CONFIG", format!("files.dir {}: {e}", dir.display()))
+    })?;
+    let files = FilesImpl {
+        store: Arc::new(store),
+    };
+    Ok(app.service(FilesServer::new(files)).build())
 }

@@ -3,8 +3,10 @@ stubs that grpcio-tools compiles from the .proto files the example exports
 (google/api/httpbody.proto and kratos/api/api.proto among them).
 
 Usage: files_grpc_client.py PROTO_DIR GRPC_HOST:PORT
-Uploads a file as a kratos.api.FilePart, downloads it back as a google.api.HttpBody
-and asks for a name never stored. Prints one JSON object with what it saw.
+Uploads a file as a kratos.api.FilePart, downloads it back as a stream of
+google.api.HttpBody chunks, uploads it again as a client stream of
+kratos.api.FormChunk items and asks for a name never stored. Prints one JSON object
+with what it saw.
 """
 
 import hashlib
@@ -31,9 +33,22 @@ def main():
         stub = grpc_pb2.FilesStub(channel)
         part = api_pb2.FilePart(filename="g.bin", content_type="application/x-test", data=data)
         uploaded = stub.Upload(pb2.UploadRequest(name="g.bin", file=[part]), timeout=TIMEOUT)
-        body = stub.Download(pb2.DownloadRequest(name="g.bin"), timeout=TIMEOUT)
+        chunks = list(stub.Download(pb2.DownloadRequest(name="g.bin"), timeout=TIMEOUT))
+        body = chunks[0]
+        downloaded = b"".join(chunk.data for chunk in chunks)
+        form = [api_pb2.FormChunk(part=0, name="name", data=b"s.bin")] + [
+            api_pb2.FormChunk(
+                part=1,
+                name="file",
+                filename="s.bin",
+                content_type="application/x-test",
+                data=data[i : i + 65536],
+            )
+            for i in range(0, len(data), 65536)
+        ]
+        streamed = stub.UploadStream(iter(form), timeout=TIMEOUT)
         try:
-            stub.Download(pb2.DownloadRequest(name="nothing"), timeout=TIMEOUT)
+            list(stub.Download(pb2.DownloadRequest(name="nothing"), timeout=TIMEOUT))
             missing = "OK"
         except grpc.RpcError as err:
             missing = err.code().name
@@ -43,11 +58,13 @@ def main():
                 "reply_type": type(body).__name__,
                 "is_google_http_body": isinstance(body, httpbody_pb2.HttpBody),
                 "upload": {"name": uploaded.name, "size": uploaded.size, "sha256": uploaded.sha256},
+                "streamed": {"name": streamed.name, "size": streamed.size, "sha256": streamed.sha256},
                 "expected_sha256": hashlib.sha256(data).hexdigest(),
                 "download": {
                     "content_type": body.content_type,
-                    "size": len(body.data),
-                    "sha256": hashlib.sha256(body.data).hexdigest(),
+                    "chunks": len(chunks),
+                    "size": len(downloaded),
+                    "sha256": hashlib.sha256(downloaded).hexdigest(),
                 },
                 "missing": missing,
             }
