@@ -65,6 +65,14 @@ pub fn run(args: Args) -> ExitCode {
     match create(&args) {
         Ok(dir) => {
             let dir = std::path::absolute(&dir).unwrap_or(dir);
+            if let Some(workspace) = enclosing_workspace(&dir) {
+                // cargo refuses a package under a workspace that does not list it.
+                eprintln!(
+                    "note: {name} is inside the cargo workspace {ws}: add \"{name}\" to its `members`, or move {name} out of it, before building",
+                    name = args.name,
+                    ws = workspace.display()
+                );
+            }
             println!(
                 "Created {name} in {dir}\n\n  cd {name}\n  kratos run          # or: cargo run -- -conf configs\n  curl http://127.0.0.1:8000/helloworld/kratos",
                 name = args.name,
@@ -105,6 +113,17 @@ fn create(args: &Args) -> Result<PathBuf, String> {
         std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     }
     Ok(dir)
+}
+
+/// The Cargo.toml of a workspace above `dir`, if there is one.
+fn enclosing_workspace(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().skip(1).find_map(|parent| {
+        let manifest = parent.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        text.lines()
+            .any(|l| l.trim() == "[workspace]")
+            .then_some(manifest)
+    })
 }
 
 /// Refuses what cargo would refuse as a package name, or what would clash with the

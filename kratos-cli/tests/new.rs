@@ -273,6 +273,27 @@ fn invalid_names_are_refused_with_nothing_written() {
 }
 
 #[test]
+fn inside_a_workspace_it_says_how_to_build() {
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::write(
+        parent.path().join("Cargo.toml"),
+        "[workspace]\nmembers = []\n",
+    )
+    .unwrap();
+    let out = kratos_in(parent.path(), &["new", "inner"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("inside the cargo workspace"), "{stderr}");
+    assert!(
+        stderr.contains("add \"inner\" to its `members`"),
+        "{stderr}"
+    );
+    let alone = tempfile::tempdir().unwrap();
+    let out = kratos_in(alone.path(), &["new", "outer"]);
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+}
+
+#[test]
 fn path_dep_must_be_a_kratos_checkout() {
     let parent = tempfile::tempdir().unwrap();
     let out = kratos_in(parent.path(), &["new", "demo", "--path-dep", "/"]);
