@@ -145,6 +145,7 @@ pub fn is_support_file(name: &str) -> bool {
                 | "google/api/httpbody.proto"
                 | "google/api/field_behavior.proto"
                 | "google/api/client.proto"
+                | "kratos/api/api.proto"
                 | "errors/errors.proto"
                 | "validate/validate.proto"
         )
