@@ -200,6 +200,80 @@ fn run_serves_the_project_with_its_configs_and_passes_signals_on() {
     assert!(log.contains("app stopped name=runner"), "{log}");
 }
 
+#[test]
+fn go_kratos_workflow_new_proto_add_import_server_builds_and_serves() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = new_project(parent.path(), "blog", &[]);
+    let run = |args: &[&str]| {
+        let out = kratos_in(&dir, args);
+        assert!(
+            out.status.success(),
+            "kratos {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    run(&["proto", "add", "api/blog/v1/article.proto"]);
+    // kratos new's own mod.rs files are hand-written: the commands name what to declare.
+    let said = run(&[
+        "proto",
+        "import",
+        "api/blog/v1/article.proto",
+        "--out",
+        "src/api",
+    ]);
+    let declare = said.rsplit("yourself: ").next().unwrap().trim().to_owned();
+    assert!(declare.starts_with("pub mod "), "{said}");
+    append(&dir.join("src/api/mod.rs"), &declare);
+    let said = run(&[
+        "proto",
+        "server",
+        "api/blog/v1/article.proto",
+        "--out",
+        "src/service",
+    ]);
+    let declare = said.rsplit("yourself: ").next().unwrap().trim().to_owned();
+    assert!(declare.starts_with("pub mod "), "{said}");
+    append(&dir.join("src/service/mod.rs"), &declare);
+
+    let binary = common::build(&dir, "blog");
+    let conf = common::config_dir("");
+    let app = common::start(&binary, conf.path());
+    assert_eq!(
+        curl(&app.http, "/helloworld/kratos"),
+        (r#"{"message":"Hello kratos"}"#.to_owned(), 200)
+    );
+    let protos = tempfile::tempdir().unwrap();
+    let export = Command::new(&binary)
+        .arg("-export-proto")
+        .arg(protos.path())
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let answer = common::python(
+        "grpc_call.py",
+        &[
+            protos.path().as_os_str(),
+            std::ffi::OsStr::new(&app.grpc),
+            std::ffi::OsStr::new("api/blog/v1/article.proto"),
+            std::ffi::OsStr::new("Article"),
+            std::ffi::OsStr::new("CreateArticle"),
+        ],
+    );
+    assert!(answer.starts_with("error UNIMPLEMENTED "), "{answer}");
+}
+
+fn append(file: &std::path::Path, line: &str) {
+    let mut text = std::fs::read_to_string(file).unwrap();
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(file, text).unwrap();
+}
+
 /// Kills a process group when dropped (already gone after a clean stop).
 struct KillGroup(u32);
 
