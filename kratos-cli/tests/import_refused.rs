@@ -223,6 +223,33 @@ fn bindings_kratos_cannot_serve_are_dropped_with_a_warning() {
 }
 
 #[test]
+fn rules_kratos_has_no_form_for_are_dropped_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = proto(
+        "import",
+        &["warned/rules.proto"],
+        &["warned", "third_party"],
+        tmp.path(),
+    );
+    let text = stderr(&out);
+    assert!(out.status.success(), "{text}");
+    for warning in [
+        "kratos: warning: rules.proto:9: warned.v1.Account.login: validation rule `string.pattern` dropped: the regex crate, which #[rule(pattern)] uses, cannot compile it (look-around, including look-ahead and look-behind, is not supported)",
+        "kratos: warning: rules.proto:10: warned.v1.Account.host: validation rule `string.hostname` dropped: kratos-rs has no such #[rule]",
+        "kratos: warning: rules.proto:11: warned.v1.Account.version: validation rule `int32.const` dropped: kratos-rs has no such #[rule]",
+        "kratos: warning: rules.proto:12: warned.v1.Account.plan: validation rule `enum` dropped: kratos-rs has no such #[rule]",
+    ] {
+        assert!(text.contains(warning), "expected {warning:?} in:\n{text}");
+    }
+    let rust = std::fs::read_to_string(tmp.path().join("warned_v1.rs")).unwrap();
+    assert!(
+        rust.contains("    #[rule(min_len = 3)]\n    pub login: String,"),
+        "{rust}"
+    );
+    assert_eq!(rust.matches("#[rule(").count(), 1, "{rust}");
+}
+
+#[test]
 fn hand_written_files_are_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     let api = tmp.path().join("api");

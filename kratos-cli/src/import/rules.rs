@@ -54,6 +54,9 @@ fn inner(ty: &str) -> Vec<String> {
     parts.into_iter().map(|p| p.trim().to_owned()).collect()
 }
 
+/// Why most dropped rules are dropped.
+const NO_RULE: &str = "kratos-rs has no such #[rule]";
+
 /// The `#[rule(..)]` arguments for `field` of Rust type `ty`.
 pub fn field_rules(
     report: &mut Report,
@@ -71,12 +74,12 @@ pub fn field_rules(
     };
     let mut dropped = Vec::new();
     let out = rules_of(&rules, ty, "", &mut dropped);
-    for rule in dropped {
+    for (rule, why) in dropped {
         report.warn(
             file,
             field.path(),
             field.full_name(),
-            format!("validation rule `{rule}` dropped: kratos-rs has no such #[rule]"),
+            format!("validation rule `{rule}` dropped: {why}"),
         );
     }
     out
@@ -87,7 +90,7 @@ fn rules_of(
     rules: &DynamicMessage,
     ty: &str,
     prefix: &str,
-    dropped: &mut Vec<String>,
+    dropped: &mut Vec<(String, String)>,
 ) -> Vec<String> {
     let shape = shape(ty);
     let optional = ty.starts_with("Option<");
@@ -104,7 +107,7 @@ fn rules_of(
                             out.push("required".to_owned())
                         }
                         ("required" | "skip", Value::Bool(false)) => {}
-                        (other, _) => dropped.push(format!("{path}.{other}")),
+                        (other, _) => dropped.push((format!("{path}.{other}"), NO_RULE.to_owned())),
                     }
                 }
             }
@@ -135,7 +138,7 @@ fn rules_of(
                                 out.push(format!("items({})", nested.join(", ")));
                             }
                         }
-                        (other, _) => dropped.push(format!("{path}.{other}")),
+                        (other, _) => dropped.push((format!("{path}.{other}"), NO_RULE.to_owned())),
                     }
                 }
             }
@@ -159,11 +162,11 @@ fn rules_of(
                                 out.push(format!("{which}({})", nested.join(", ")));
                             }
                         }
-                        (other, _) => dropped.push(format!("{path}.{other}")),
+                        (other, _) => dropped.push((format!("{path}.{other}"), NO_RULE.to_owned())),
                     }
                 }
             }
-            _ => dropped.push(path),
+            _ => dropped.push((path, NO_RULE.to_owned())),
         }
     }
     out
@@ -223,11 +226,29 @@ fn typed(
     known: &[(&str, Form)],
     path: &str,
     out: &mut Vec<String>,
-    dropped: &mut Vec<String>,
+    dropped: &mut Vec<(String, String)>,
 ) {
     for (field, value) in rules.fields() {
         let name = field.name();
         let form = known.iter().find(|(n, _)| *n == name).map(|(_, f)| *f);
+        if name == "pattern"
+            && let Some(Err(e)) = value.as_str().map(regex::Regex::new)
+        {
+            // The macro compiles patterns with the `regex` crate: one it rejects would
+            // make the imported code fail to build.
+            dropped.push((
+                format!("{path}.pattern"),
+                format!(
+                    "the regex crate, which #[rule(pattern)] uses, cannot compile it ({})",
+                    e.to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ")
+                ),
+            ));
+            continue;
+        }
         let written = match (form, value) {
             (Some(Form::Flag), Value::Bool(true)) => Some(name.to_owned()),
             (Some(Form::Flag), Value::Bool(false)) => continue,
@@ -241,7 +262,7 @@ fn typed(
         };
         match written {
             Some(w) => out.push(w),
-            None => dropped.push(format!("{path}.{name}")),
+            None => dropped.push((format!("{path}.{name}"), NO_RULE.to_owned())),
         }
     }
 }
