@@ -152,7 +152,7 @@ fn proto_add_refuses_paths_that_name_no_package() {
 #[test]
 fn run_serves_the_project_with_its_configs_and_passes_signals_on() {
     let parent = tempfile::tempdir().unwrap();
-    let dir = new_project(parent.path(), "runner", &[]);
+    let dir = new_project(parent.path(), "run-demo", &[]);
     std::fs::copy(
         common::workspace_root().join("Cargo.lock"),
         dir.join("Cargo.lock"),
@@ -197,7 +197,7 @@ fn run_serves_the_project_with_its_configs_and_passes_signals_on() {
     };
     assert!(status.success(), "{status}:\n{}", app.log());
     let log = app.log();
-    assert!(log.contains("app stopped name=runner"), "{log}");
+    assert!(log.contains("app stopped name=run-demo"), "{log}");
 }
 
 #[test]
