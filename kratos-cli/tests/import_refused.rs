@@ -147,6 +147,16 @@ fn files_without_a_package_are_refused() {
 }
 
 #[test]
+fn a_message_named_like_a_written_service_type_is_refused() {
+    refused(
+        "service_clash.proto",
+        &[
+            "kratos: error: service_clash.proto:5: refused.v1.Catalog: the service's Rust item `CatalogClient` (#[kratos::service] writes Catalog, CatalogServer and CatalogClient) is already refused.v1.CatalogClient",
+        ],
+    );
+}
+
+#[test]
 fn a_syntax_error_names_its_line() {
     refused(
         "syntax_error.proto",

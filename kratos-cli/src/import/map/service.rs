@@ -20,6 +20,27 @@ impl Mapper {
             );
             return;
         };
+        // The trait and the two types the macro writes beside it share the package's
+        // module with its messages and enums.
+        for written in [
+            name.clone(),
+            format!("{name}Server"),
+            format!("{name}Client"),
+        ] {
+            let taken = self
+                .names
+                .iter()
+                .find(|(_, (p, n))| p == file.package_name() && *n == written)
+                .map(|(full, _)| full.clone());
+            if let Some(full) = taken {
+                self.report.error(
+                    file,
+                    service.path(),
+                    service.full_name(),
+                    format!("the service's Rust item `{written}` (#[kratos::service] writes {name}, {name}Server and {name}Client) is already {full}: rename one of them"),
+                );
+            }
+        }
         let mut methods = Vec::new();
         for method in service.methods() {
             let element = method.full_name().to_owned();
