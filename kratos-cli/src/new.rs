@@ -104,13 +104,18 @@ fn create(args: &Args) -> Result<PathBuf, String> {
         .collect();
     // create_dir (not create_dir_all): a directory made by someone else meanwhile is refused too.
     std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for (path, text) in rendered {
+    let written = rendered.into_iter().try_for_each(|(path, text)| {
         let file = dir.join(path);
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    });
+    if let Err(e) = written {
+        // The directory is ours (created above): a half-written project is worse than none.
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(format!("{e} (nothing was kept)"));
     }
     Ok(dir)
 }
