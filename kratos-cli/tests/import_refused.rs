@@ -157,6 +157,16 @@ fn a_message_named_like_a_written_service_type_is_refused() {
 }
 
 #[test]
+fn a_type_named_like_a_rust_keyword_is_refused() {
+    refused(
+        "keyword.proto",
+        &[
+            "kratos: error: keyword.proto:5: refused.v1.match: `match` is a Rust keyword, which a type cannot be named",
+        ],
+    );
+}
+
+#[test]
 fn a_syntax_error_names_its_line() {
     refused(
         "syntax_error.proto",

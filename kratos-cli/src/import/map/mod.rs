@@ -16,7 +16,7 @@ use prost_reflect::{
 
 use super::diag::Report;
 use super::model::{Item, Message, Package};
-use super::names::module;
+use super::names::{ident, module};
 
 /// The module the `google.protobuf.Empty` message is written to when used.
 pub const EMPTY_MODULE: &str = "google_protobuf";
@@ -148,6 +148,14 @@ impl Mapper {
                 path,
                 full_name,
                 format!("its Rust name `{name}` (kratos-rs declares nested types at the top of the package, parents' names first) is already {other}: rename one of them"),
+            );
+        }
+        if ident(&name).is_none_or(|i| i.starts_with("r#")) {
+            self.report.error(
+                file,
+                path,
+                full_name,
+                format!("`{name}` is a Rust keyword, which a type cannot be named: rename it"),
             );
         }
         if SHADOWING.contains(&name.as_str()) {
