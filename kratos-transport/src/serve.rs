@@ -347,9 +347,14 @@ fn endpoint_url(scheme: &str, addr: SocketAddr) -> String {
     format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// The caller's address of a request this crate's accept loop received.
-pub(crate) fn peer(extensions: &http::Extensions) -> Option<std::net::SocketAddr> {
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0)
+tokio::task_local! {
+    /// The client's address of the call being polled: set by the connection around
+    /// each call's future, so a call reads it without a per-request extension.
+    static PEER: SocketAddr;
+}
+
+/// The caller's address of the request being served, when this crate's accept
+/// loop received it; read while the call is polled (its context is built then).
+pub(crate) fn peer() -> Option<SocketAddr> {
+    PEER.try_with(|peer| *peer).ok()
 }

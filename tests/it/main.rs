@@ -63,6 +63,7 @@ mod messages;
 mod metrics;
 mod middleware;
 mod panics;
+mod peer;
 #[cfg(feature = "proto-export")]
 mod proto_rules;
 mod ratelimit;

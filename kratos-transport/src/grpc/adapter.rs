@@ -73,13 +73,13 @@ where
         let service = self.service.clone();
         let chain = self.chain.clone();
         Box::pin(async move {
-            let (metadata, extensions, message) = request.into_parts();
+            let (metadata, _, message) = request.into_parts();
             let headers = metadata.into_headers();
             // The caller's grpc-timeout shortens the server timeout, never lengthens it.
             let timeout = effective_timeout(chain.server.timeout, requested_timeout(&headers));
             let mut ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_endpoint(chain.server.endpoint.clone())
-                .with_peer(crate::serve::peer(&extensions))
+                .with_peer(crate::serve::peer())
                 .with_deadline(Some(Instant::now() + timeout));
             let result = invoke::<M, S>(
                 &service,

@@ -66,13 +66,13 @@ where
     fn call(&mut self, request: tonic::Request<tonic::Streaming<M::Request>>) -> Self::Future {
         let (service, chain) = (self.service.clone(), self.chain.clone());
         Box::pin(async move {
-            let (metadata, extensions, incoming) = request.into_parts();
+            let (metadata, _, incoming) = request.into_parts();
             let headers = metadata.into_headers();
             // The caller's grpc-timeout shortens the opening, never lengthens it.
             let timeout = effective_timeout(chain.server.timeout, requested_timeout(&headers));
             let ctx = Context::new(Kind::Grpc, M::DESCRIPTOR.operation, headers)
                 .with_endpoint(chain.server.endpoint.clone())
-                .with_peer(crate::serve::peer(&extensions));
+                .with_peer(crate::serve::peer());
             let mut requests = Streaming::new(FromStatus(incoming));
             let input = if M::DESCRIPTOR.shape.client_streams() {
                 Input::Many(requests)

@@ -112,14 +112,21 @@ where
             .error(request.headers(), &error, HeaderMap::new());
     }
     let limit = BodyLimit::new(http.max_body);
-    let request = limit.wrap(request);
+    let mut request = limit.wrap(request);
+    let peer = crate::serve::peer();
+    if let Some(peer) = peer {
+        // What axum's `ConnectInfo` extractor reads, for the hand-written handler.
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+    }
     let server = &http.server;
     let timeout = effective_timeout(server.timeout, requested_timeout(request.headers()));
     let deadline = Instant::now() + timeout;
     let line = HttpRequestLine::new(request.method().clone(), template, request.uri().clone());
     let mut ctx = Context::new(Kind::Http, operation, request.headers().clone())
         .with_endpoint(server.endpoint.clone())
-        .with_peer(crate::serve::peer(request.extensions()))
+        .with_peer(peer)
         .with_http(line)
         .with_deadline(Some(deadline));
     let incoming = Incoming {

@@ -322,7 +322,7 @@ pub(super) fn call_context(
     http: &HttpState,
     parts: http::request::Parts,
 ) -> Context {
-    let peer = crate::serve::peer(&parts.extensions);
+    let peer = crate::serve::peer();
     let line = HttpRequestLine::new(parts.method, template, parts.uri);
     Context::new(Kind::Http, operation, parts.headers)
         .with_endpoint(http.server.endpoint.clone())

@@ -13,7 +13,6 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -149,8 +148,8 @@ pub(crate) struct ConnService {
     /// unary bodies, a stream's stalls are the stream idle timeout's. Usually
     /// empty, and then free.
     pub(crate) untimed: Arc<[&'static str]>,
-    /// The client's address, handed to every call as axum's `ConnectInfo` (what
-    /// `Context::peer` and a hand-written route's `ConnectInfo` extractor read).
+    /// The client's address, in scope while each call of the connection is polled
+    /// (what `Context::peer` reads): nothing stored per request.
     pub(crate) peer: SocketAddr,
 }
 
@@ -159,9 +158,8 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Error = Infallible;
     type Future = CallFuture;
 
-    fn call(&self, mut request: Request<Incoming>) -> CallFuture {
+    fn call(&self, request: Request<Incoming>) -> CallFuture {
         let call = self.conn.begin_call(request.version());
-        request.extensions_mut().insert(ConnectInfo(self.peer));
         let streamed = !self.untimed.is_empty() && self.untimed.contains(&request.uri().path());
         let timeout = match self.body_timeout {
             Some(timeout) if !streamed => Some((timeout, self.late_body)),
@@ -175,6 +173,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         CallFuture {
             inner: self.router.clone().oneshot(request),
             call: Some(call),
+            peer: self.peer,
         }
     }
 }
@@ -185,6 +184,7 @@ pin_project! {
         #[pin]
         inner: Oneshot<Router, Request<TimedBody>>,
         call: Option<CallGuard>,
+        peer: SocketAddr,
     }
 }
 
@@ -193,7 +193,8 @@ impl Future for CallFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response = match ready!(this.inner.poll(cx)) {
+        let inner = this.inner;
+        let response = match ready!(super::PEER.sync_scope(*this.peer, || inner.poll(cx))) {
             Ok(response) => response,
             Err(never) => match never {},
         };
