@@ -124,15 +124,78 @@ pub(super) fn field(
         statics: Vec::new(),
         prefix: format!("__KRATOS_RULES_{index}"),
     };
-    let mut rules = Vec::new();
+    let mut rules = List::default();
     for attr in attrs {
         attr.parse_nested_meta(|meta| rule(meta, &shape, &mut ctx, &mut rules))?;
     }
-    let list = ctx.list(rules);
+    let list = ctx.list(rules.rules);
     Ok(Some(FieldRules {
         statics: ctx.statics,
         list,
     }))
+}
+
+/// One list of rules being parsed, and which protovalidate value each rule sets:
+/// the `.proto` export writes each rule as a protovalidate option, which holds one
+/// value per rule (one `min_len`, one format, one lower bound), so a list that sets
+/// one twice is refused rather than exported as something else than it checks.
+#[derive(Default)]
+struct List {
+    rules: Vec<TokenStream>,
+    set: Vec<(&'static str, String)>,
+}
+
+impl List {
+    fn push(&mut self, rule: TokenStream) {
+        self.rules.push(rule);
+    }
+
+    /// Records that rule `name` sets protovalidate's `value`; an error at `meta`
+    /// when an earlier rule of the list set it.
+    fn set(&mut self, meta: &ParseNestedMeta, value: &'static str, name: &str) -> syn::Result<()> {
+        if let Some((_, earlier)) = self.set.iter().find(|(v, _)| *v == value) {
+            let what = if earlier == name {
+                format!("`{name}` twice")
+            } else {
+                format!("`{earlier}` and `{name}`")
+            };
+            return Err(meta.error(format!(
+                "{what} on one field: the exported `.proto` holds one {value} per field (protovalidate's rules), so keep one"
+            )));
+        }
+        self.set.push((value, name.to_owned()));
+        Ok(())
+    }
+}
+
+/// The protovalidate value a rule sets, for every rule but `len` (whose form decides).
+fn protovalidate_value(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "email" | "uri" | "uuid" | "ip" | "ipv4" | "ipv6" => "format",
+        "gt" | "gte" => "lower bound",
+        "lt" | "lte" => "upper bound",
+        "min_len" => "`min_len`",
+        "max_len" => "`max_len`",
+        "min_bytes" => "`min_bytes`",
+        "max_bytes" => "`max_bytes`",
+        "pattern" => "`pattern`",
+        "prefix" => "`prefix`",
+        "suffix" => "`suffix`",
+        "contains" => "`contains`",
+        "not_contains" => "`not_contains`",
+        "in" => "`in` list",
+        "not_in" => "`not_in` list",
+        "required" => "`required`",
+        "min_items" => "`min_items`",
+        "max_items" => "`max_items`",
+        "unique" => "`unique`",
+        "items" => "`items` list",
+        "min_pairs" => "`min_pairs`",
+        "max_pairs" => "`max_pairs`",
+        "keys" => "`keys` list",
+        "values" => "`values` list",
+        _ => return None,
+    })
 }
 
 struct Ctx {
@@ -164,12 +227,7 @@ fn misfit(meta: &ParseNestedMeta, name: &str, shape: &Shape) -> syn::Error {
     ))
 }
 
-fn rule(
-    meta: ParseNestedMeta,
-    shape: &Shape,
-    ctx: &mut Ctx,
-    out: &mut Vec<TokenStream>,
-) -> syn::Result<()> {
+fn rule(meta: ParseNestedMeta, shape: &Shape, ctx: &mut Ctx, out: &mut List) -> syn::Result<()> {
     let r = quote!(::kratos::__private::field_rules::Rule);
     let Some(ident) = meta.path.get_ident() else {
         return Err(meta.error("write a rule such as `len(1..=64)`, `gte = 1` or `required`"));
@@ -180,6 +238,9 @@ fn rule(
         && name != "required"
     {
         return rule(meta, inner, ctx, out);
+    }
+    if let Some(value) = protovalidate_value(&name) {
+        out.set(&meta, value, &name)?;
     }
     let fits = |shapes: &[fn(&Shape) -> bool]| shapes.iter().any(|f| f(shape));
     let is_str = |s: &Shape| matches!(s, Shape::Str);
@@ -200,10 +261,12 @@ fn rule(
                         start, end, limits, ..
                     }) => {
                         if let Some(start) = start {
+                            out.set(&meta, "`min_len`", "len")?;
                             let n = Literal::usize_unsuffixed(count(start)?);
                             out.push(quote!(#r::MinLen(#n)));
                         }
                         if let Some(end) = end {
+                            out.set(&meta, "`max_len`", "len")?;
                             let mut n = count(end)?;
                             if matches!(limits, RangeLimits::HalfOpen(_)) {
                                 n = n.checked_sub(1).ok_or_else(|| {
@@ -218,6 +281,7 @@ fn rule(
                         }
                     }
                     other => {
+                        out.set(&meta, "`len`", "len")?;
                         let n = Literal::usize_unsuffixed(count(other)?);
                         out.push(quote!(#r::Len(#n)));
                     }
@@ -364,9 +428,9 @@ fn rule(
 
 /// `items(..)`, `keys(..)`, `values(..)`: the inner rules as their own static list.
 fn nested(meta: &ParseNestedMeta, inner: &Shape, ctx: &mut Ctx) -> syn::Result<syn::Ident> {
-    let mut rules = Vec::new();
+    let mut rules = List::default();
     meta.parse_nested_meta(|m| rule(m, inner, ctx, &mut rules))?;
-    Ok(ctx.list(rules))
+    Ok(ctx.list(rules.rules))
 }
 
 /// A length or count: a non-negative integer literal.

@@ -4,10 +4,10 @@
 //! inside a oneof. The values are protobuf text format, which protoc parses against
 //! `buf/validate/validate.proto` (written with the export, see `validate_proto`).
 //!
-//! Where the check would apply two rules that protovalidate holds in one field (two
-//! `min_len`s, `gt` and later `gte`), the option keeps what the check enforces: the
-//! strictest count, the last bound of a side (the check uses the last one too), and the
-//! last format of `email`/`uri`/`uuid`/`ip`/... (protovalidate's `well_known` oneof).
+//! `#[kratos::message]` refuses two rules that set one protovalidate value (two
+//! `min_len`s, `gt` with `gte`, two formats). A hand-built descriptor may still hold
+//! them; then the option keeps what binds: the strictest count, the last bound of a
+//! side (as the check does), the last format (protovalidate's `well_known` is a oneof).
 
 use crate::descriptor::message::{FieldDescriptor, FieldKind, FieldType, MessageDescriptor};
 use crate::field_rules::{Rule, Value};
