@@ -53,6 +53,10 @@ fn new_project_builds_and_serves_http_and_grpc() {
     let (body, status) = curl(&app.http, "/helloworld/unknown");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains(r#""reason":"USER_NOT_FOUND""#), "{body}");
+    // The template's #[rule(len(1..=64))] on HelloRequest.name.
+    let (body, status) = curl(&app.http, &format!("/helloworld/{}", "x".repeat(65)));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains(r#""reason":"VALIDATOR""#), "{body}");
 
     // The gRPC side through stubs compiled from what the project exports.
     let protos = tempfile::tempdir().unwrap();
