@@ -3,8 +3,10 @@
 //! (a part's chunks repeating its name, filename and media type, an empty part one
 //! empty chunk); past the route's limit the handler's stream fails with 413 after
 //! it has read what came before; a broken form is 400 `CODEC` in the stream; a body
-//! that is not a form is 400 `CODEC`. The same method still takes a WebSocket on
-//! its GET route and a client stream over gRPC.
+//! that is not a form is 400 `CODEC`, and so are part headers or a preamble past
+//! the 1 MiB the parser may hold (a large limit lets no form fill the memory with
+//! them). The same method still takes a WebSocket on its GET route and a client
+//! stream over gRPC.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,6 +52,7 @@ pub trait Forms {
     /// Describes every part of the form it is sent.
     #[route(get = "/v1/forms")]
     #[route(post = "/v1/forms", max_body = "1MiB")]
+    #[route(put = "/v1/forms", max_body = "64MiB")]
     async fn describe(&self, req: Streaming<FormChunk>) -> kratos::Result<FormSeen>;
 }
 
@@ -258,6 +261,35 @@ async fn a_body_that_is_not_a_form_is_400_codec_naming_multipart() {
     let message = res.json()["message"].as_str().unwrap().to_owned();
     assert!(message.contains("multipart/form-data"), "{message}");
     assert!(message.contains("application/json"), "{message}");
+}
+
+#[tokio::test]
+async fn part_headers_or_a_preamble_past_a_mebibyte_are_400_under_a_larger_limit() {
+    let app = start(FormsImpl::default()).await;
+    let url = format!("{}/v1/forms", http_url(&app));
+    // 8 MiB of file data passes the same guard: it is handed on as it comes.
+    let data = file_bytes(8 << 20);
+    let body = form(&[("file", Some("big.bin"), None, &data)]);
+    let res = send("PUT", &url, &[("content-type", FORM)], &body).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["parts"][0]["size"], "8388608");
+
+    let pad = "a".repeat(2 << 20);
+    let mut headers = form(&[("file", Some("a.bin"), None, b"data")]);
+    let at = headers.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    headers.splice(at..at, format!("X-Pad: {pad}\r\n").into_bytes());
+    let mut preamble = pad.into_bytes();
+    preamble.extend_from_slice(b"\r\n");
+    preamble.extend_from_slice(&form(&[("file", Some("a.bin"), None, b"data")]));
+    for body in [headers, preamble] {
+        let res = send("PUT", &url, &[("content-type", FORM)], &body).await;
+        assert_error(&res, 400, "CODEC");
+        assert!(
+            res.text().contains("exceed 1048576 bytes"),
+            "{}",
+            res.text()
+        );
+    }
 }
 
 /// The chunks of one small form, as a client stream sends them.

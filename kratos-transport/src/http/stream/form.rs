@@ -7,9 +7,16 @@
 //! the handler's stream yields 413 `PAYLOAD_TOO_LARGE`, a malformed form 400
 //! `CODEC`. The reply is an ordinary unary one (status, codec by `Accept`).
 //!
+//! The parser buffers what it cannot hand on yet (a part's headers, the preamble):
+//! the body it reads stops at [`READ_AHEAD`] bytes past the last chunk handed on,
+//! so a hostile form cannot make the server hold more than that, whatever the limit.
+//!
 //! A WebSocket upgrade on the route is served as on any client-streaming route.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
 
 use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request};
@@ -18,6 +25,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderMap, UPGRADE};
+use hyper::body::{Frame, SizeHint};
 use kratos_core::descriptor::MessageDescriptor;
 use kratos_core::stream::{StreamHandler, Streaming};
 use kratos_core::{Error, Message, StreamSender};
@@ -33,6 +41,10 @@ use crate::stream::{Input, open};
 /// Chunks read from the body but not yet taken by the handler: few, so the body is
 /// read no faster than the handler takes it.
 const INBOX: usize = 4;
+
+/// The most the form reads past the last chunk it handed on: the longest a part's
+/// headers or the preamble may be, and about the most one chunk holds.
+const READ_AHEAD: usize = 1 << 20;
 
 /// Whether `descriptor` is `kratos.api.FormChunk`.
 pub(crate) fn is_form_chunk(descriptor: &MessageDescriptor) -> bool {
@@ -85,6 +97,12 @@ where
         bytes: state.route.max_body.unwrap_or(http.max_body),
         route: state.route.max_body.is_some(),
     };
+    let unread = Arc::new(AtomicUsize::new(0));
+    let body = axum::body::Body::new(ReadAhead {
+        inner: body,
+        unread: unread.clone(),
+        paused: false,
+    });
     let form = match open_form(&parts.headers, body, limit.bytes).await {
         Ok(form) => form,
         Err(error) => {
@@ -114,7 +132,7 @@ where
         }
     };
     let mut replies = opened.replies;
-    let feed = feed::<M::Request>(form, inbox, limit);
+    let feed = feed::<M::Request>(form, inbox, limit, unread);
     tokio::pin!(feed);
     let mut fed = false;
     let mut reply = None;
@@ -212,8 +230,13 @@ async fn open_form(
 /// Reads `form` part by part, chunk by chunk, into `inbox` (waiting for room, so
 /// the handler's pace is the read's), until the form ends, fails (the handler
 /// reads the error as its stream's end) or the handler stops reading.
-async fn feed<Q: Message>(mut form: Multipart, inbox: StreamSender<Q>, limit: Limit) {
-    if let Err(error) = feed_parts(&mut form, &inbox, limit).await {
+async fn feed<Q: Message>(
+    mut form: Multipart,
+    inbox: StreamSender<Q>,
+    limit: Limit,
+    unread: Arc<AtomicUsize>,
+) {
+    if let Err(error) = feed_parts(&mut form, &inbox, limit, &unread).await {
         let _ = inbox.fail(error).await;
     }
 }
@@ -223,6 +246,7 @@ async fn feed_parts<Q: Message>(
     form: &mut Multipart,
     inbox: &StreamSender<Q>,
     limit: Limit,
+    unread: &AtomicUsize,
 ) -> Result<(), Error> {
     let mut index = 0u32;
     while let Some(mut field) = form
@@ -243,6 +267,9 @@ async fn feed_parts<Q: Message>(
                 .chunk()
                 .await
                 .map_err(|e| form_error(e, Some(&chunk.name), limit))?;
+            // What was read so far is handed on (or in the parser's few bytes of
+            // lookahead): the body may read on.
+            unread.store(0, Ordering::Relaxed);
             let last = data.is_none();
             // A part with no bytes still yields one (empty) chunk.
             if last && sent_one {
@@ -279,6 +306,9 @@ fn form_error(error: MultipartError, part: Option<&str>, limit: Limit) -> Error 
         if let Some(late) = e.downcast_ref::<BodyTimeout>() {
             return Error::new(408, "REQUEST_TIMEOUT", late.to_string());
         }
+        if let Some(ahead) = e.downcast_ref::<TooFarAhead>() {
+            return Error::codec(format!("multipart: {ahead}"));
+        }
         source = e.source();
     }
     match part {
@@ -286,3 +316,63 @@ fn form_error(error: MultipartError, part: Option<&str>, limit: Limit) -> Error 
         None => Error::codec(format!("multipart: {}", error.body_text())),
     }
 }
+
+/// The request body as the form reads it: once it has delivered [`READ_AHEAD`]
+/// bytes that no chunk handed on has accounted for (`unread`, which the reader
+/// clears), it pauses once, so the parser hands on what it holds, and then fails:
+/// what the parser still holds is a part's headers or the preamble.
+struct ReadAhead {
+    inner: axum::body::Body,
+    unread: Arc<AtomicUsize>,
+    paused: bool,
+}
+
+impl hyper::body::Body for ReadAhead {
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.unread.load(Ordering::Relaxed) >= READ_AHEAD {
+            if self.paused {
+                return Poll::Ready(Some(Err(Box::new(TooFarAhead))));
+            }
+            // The parser returns what it holds as a chunk if it can; it polls again.
+            self.paused = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.paused = false;
+        let frame = std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx));
+        if let Some(Ok(data)) = frame.as_ref().map(|f| f.as_ref().map(Frame::data_ref)) {
+            self.unread
+                .fetch_add(data.map_or(0, Bytes::len), Ordering::Relaxed);
+        }
+        Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The error of a form whose part headers or preamble run past [`READ_AHEAD`].
+#[derive(Debug)]
+struct TooFarAhead;
+
+impl std::fmt::Display for TooFarAhead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a part's headers (or the text before the first boundary) exceed {READ_AHEAD} bytes"
+        )
+    }
+}
+
+impl std::error::Error for TooFarAhead {}
