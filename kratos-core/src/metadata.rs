@@ -121,6 +121,12 @@ pub fn incoming() -> Option<Incoming> {
     INCOMING.try_with(Incoming::clone).ok()
 }
 
+/// Runs `f` with `incoming` as what client calls made inside it propagate: one
+/// poll of a call's future that scopes itself rather than being wrapped.
+pub fn in_incoming<R>(incoming: &Incoming, f: impl FnOnce() -> R) -> R {
+    INCOMING.sync_scope(incoming.clone(), f)
+}
+
 /// Runs `future` with `incoming` as what client calls made inside it propagate.
 pub async fn with_incoming<F: Future>(incoming: Incoming, future: F) -> F::Output {
     INCOMING.scope(incoming, future).await

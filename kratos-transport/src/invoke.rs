@@ -8,12 +8,14 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll, ready};
 use std::time::Duration;
 
 use kratos_core::app::BoxFuture;
 use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
-use kratos_core::metadata::{Incoming, with_incoming};
-use kratos_core::middleware::recovery::catch;
+use kratos_core::metadata::{Incoming, in_incoming};
+use kratos_core::middleware::recovery::{install_hook, poll_guarded};
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler};
 
@@ -79,13 +81,17 @@ where
             method: PhantomData,
         };
         let request = Request::message(request).with_validator(M::validator());
-        let reply = Next::new(
-            server.chain.as_slice(),
-            chain.as_slice(),
-            M::MIDDLEWARE,
-            &endpoint,
+        // Boxed: the chain's future is large, and the call's future holds it only
+        // on this path, so it stays small for a bare call.
+        let reply = Box::pin(
+            Next::new(
+                server.chain.as_slice(),
+                chain.as_slice(),
+                M::MIDDLEWARE,
+                &endpoint,
+            )
+            .run(ctx, request),
         )
-        .run(ctx, request)
         .await?;
         reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     };
@@ -99,15 +105,63 @@ where
 /// Runs one call's future under the timeout, the deadline scope and the panic guard;
 /// shared by typed methods and hand-written routes, which then log a server-side
 /// failure with [`log_failure`].
-pub(crate) async fn run_bounded<R>(
-    timeout: Duration,
-    incoming: Incoming,
-    call: impl Future<Output = Result<R, Error>>,
-) -> Result<R, Error> {
-    let guarded = with_incoming(incoming, recover(call));
-    match tokio::time::timeout(timeout, guarded).await {
-        Ok(result) => result,
-        Err(_) => Err(server_timeout(timeout)),
+pub(crate) fn run_bounded<F, R>(timeout: Duration, incoming: Incoming, call: F) -> Bounded<F>
+where
+    F: Future<Output = Result<R, Error>>,
+{
+    // Programs that build their servers by hand get the hook with their first call.
+    install_hook();
+    Bounded {
+        call,
+        incoming,
+        started: tokio::time::Instant::now(),
+        timeout,
+        sleep: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call under its timeout, its deadline scope and the panic guard, as one
+    /// future rather than three wrapped around it (each wrapper moved the whole
+    /// call at its start); the timer is armed only when the call does not finish
+    /// on its first poll, as most calls do.
+    pub(crate) struct Bounded<F> {
+        #[pin]
+        call: F,
+        incoming: Incoming,
+        started: tokio::time::Instant,
+        timeout: Duration,
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
+    }
+}
+
+impl<F, R> Future for Bounded<F>
+where
+    F: Future<Output = Result<R, Error>>,
+{
+    type Output = Result<R, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let call = this.call;
+        match in_incoming(this.incoming, || poll_guarded(|| call.poll(cx))) {
+            Ok(Poll::Ready(out)) => return Poll::Ready(out),
+            Ok(Poll::Pending) => {}
+            Err(panic) => {
+                return Poll::Ready(Err(
+                    Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic)
+                ));
+            }
+        }
+        if this.sleep.is_none() {
+            let at = *this.started + *this.timeout;
+            this.sleep.set(Some(tokio::time::sleep_until(at)));
+        }
+        if let Some(sleep) = this.sleep.as_pin_mut() {
+            ready!(sleep.poll(cx));
+        }
+        Poll::Ready(Err(server_timeout(*this.timeout)))
     }
 }
 
@@ -130,15 +184,6 @@ pub(crate) fn log_failure(ctx: &Context, error: &Error, what: &'static str) {
         cause = cause.as_deref().unwrap_or(""),
         "{what}"
     );
-}
-
-/// Polls `call`, turning a panic inside it into the recovery error, whose cause is the
-/// panic (message, location, a backtrace only when RUST_BACKTRACE asks): it is logged
-/// once, as every server error is, by the caller.
-async fn recover<R>(call: impl Future<Output = Result<R, Error>>) -> Result<R, Error> {
-    catch(call).await.unwrap_or_else(|panic| {
-        Err(Error::internal_server(REASON_UNKNOWN, PANIC_MESSAGE).with_cause(panic))
-    })
 }
 
 /// The request's own deadline when it is shorter than the server's timeout.

@@ -156,17 +156,21 @@ pub async fn catch<R>(call: impl Future<Output = R>) -> Result<R, Panic> {
     // Programs that build their servers by hand get the hook with their first call.
     install_hook();
     let mut call = pin!(call);
-    std::future::poll_fn(|cx| {
-        GUARDED.set(GUARDED.get() + 1);
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx)));
-        GUARDED.set(GUARDED.get() - 1);
-        match polled {
-            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(Panic::caught(&*payload))),
-        }
+    std::future::poll_fn(|cx| match poll_guarded(|| call.as_mut().poll(cx)) {
+        Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => Poll::Ready(Err(panic)),
     })
     .await
+}
+
+/// One poll of a guarded call: what [`catch`] does per poll, for a future that
+/// guards itself rather than being wrapped ([`install_hook`] is the caller's).
+pub fn poll_guarded<R>(poll: impl FnOnce() -> Poll<R>) -> Result<Poll<R>, Panic> {
+    GUARDED.set(GUARDED.get() + 1);
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(poll));
+    GUARDED.set(GUARDED.get() - 1);
+    polled.map_err(|payload| Panic::caught(&*payload))
 }
 
 impl Middleware for Recovery {
