@@ -36,7 +36,7 @@ use crate::http::multipart::is_form;
 use crate::http::route::Route;
 use crate::http::state::body_too_large;
 use crate::serve::BodyTimeout;
-use crate::stream::{Input, open};
+use crate::stream::{Input, Replies, open};
 
 /// Chunks read from the body but not yet taken by the handler: few, so the body is
 /// read no faster than the handler takes it.
@@ -131,38 +131,36 @@ where
                 .error(&request_headers, &error, HeaderMap::new());
         }
     };
-    let mut replies = opened.replies;
     let feed = feed::<M::Request>(form, inbox, limit, unread);
-    tokio::pin!(feed);
-    let mut fed = false;
-    let mut reply = None;
-    // The call ends when the handler has answered and every middleware returned:
-    // read the body meanwhile (the handler may answer before it is all read).
-    let end = loop {
-        tokio::select! {
-            () = &mut feed, if !fed => fed = true,
-            item = replies.next() => match item {
-                Some(Ok(item)) => reply = Some(item),
-                Some(Err(error)) => break Err(error),
-                None => break Ok(()),
-            },
-        }
-    };
-    match (end, reply) {
-        (Ok(()), Some(reply)) => {
+    match answer(opened.replies, feed).await {
+        Ok(reply) => {
             let status = StatusCode::from_u16(state.route.status).unwrap_or(StatusCode::OK);
             http.encoders
                 .reply(&request_headers, status, &reply, opened.headers)
         }
-        (Ok(()), None) => {
-            let error = Error::internal_server("", "the stream ended without a reply");
-            http.encoders
-                .error(&request_headers, &error, opened.headers)
-        }
-        (Err(error), _) => http
+        Err(error) => http
             .encoders
             .error(&request_headers, &error, opened.headers),
     }
+}
+
+/// The call's one reply, or the error that ended it, once the handler has answered
+/// and every middleware returned; `feed` reads the form meanwhile (the handler may
+/// answer before the body is all read, which then goes unread).
+async fn answer<R>(mut replies: Replies<R>, feed: impl Future<Output = ()>) -> Result<R, Error> {
+    tokio::pin!(feed);
+    let (mut fed, mut reply) = (false, None);
+    loop {
+        tokio::select! {
+            () = &mut feed, if !fed => fed = true,
+            item = replies.next() => match item {
+                Some(Ok(item)) => reply = Some(item),
+                Some(Err(error)) => return Err(error),
+                None => break,
+            },
+        }
+    }
+    reply.ok_or_else(|| Error::internal_server("", "the stream ended without a reply"))
 }
 
 /// Whether `request` opens a WebSocket (an HTTP/1.1 upgrade or an HTTP/2 CONNECT),
