@@ -126,6 +126,15 @@ pub(super) fn template_params(path: &str) -> Result<Vec<String>, String> {
         if after.starts_with('{') {
             return Err("two variables need a literal between them, like `/{a}/{b}`".to_owned());
         }
+        if !after.is_empty() && !after.starts_with('/') {
+            // The router matches a variable against a whole segment only.
+            let suffix = after.split('/').next().unwrap_or(after);
+            let verb = suffix.trim_start_matches(':');
+            return Err(format!(
+                "a variable fills its whole path segment: `{{{name}}}{suffix}` cannot be routed; \
+                 write `{{{name}}}/{verb}` (or put the verb before the variable, like `/{verb}/{{{name}}}`)"
+            ));
+        }
         rest = after;
     }
     Ok(params)
@@ -156,7 +165,7 @@ mod tests {
     #[test]
     fn template_variables_in_order() {
         assert_eq!(
-            template_params("/v1/{name}/items/{item.id}:get").unwrap(),
+            template_params("/v1/{name}/items/{item.id}/get").unwrap(),
             ["name", "item.id"]
         );
         assert!(template_params("/v1/things").unwrap().is_empty());
@@ -174,6 +183,9 @@ mod tests {
         assert!(error("/v1/{}").contains("not a field path"));
         assert!(error("/v1/{id}/{id}").contains("appears twice"));
         assert!(error("/v1/{a}{b}").contains("a literal between them"));
+        assert!(error("/v1/users/{login}:ban").contains("write `{login}/ban`"));
+        assert!(error("/v1/{a}.json/x").contains("`{a}.json` cannot be routed"));
+        assert_eq!(template_params("/v1/users:batchGet").unwrap().len(), 0);
     }
 
     #[test]
