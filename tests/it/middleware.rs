@@ -415,6 +415,30 @@ async fn client_middlewares_wrap_the_call_on_both_transports() {
     }
 }
 
+/// A hand-written path the router cannot match (a variable sharing its segment)
+/// stops the start with an error naming it; the router panicked on it before.
+#[tokio::test]
+async fn a_hand_written_route_the_router_cannot_match_stops_the_start() {
+    let http = HttpServer::new().address("127.0.0.1:0").route(
+        kratos::descriptor::HttpMethod::Post,
+        "/v1/users/{login}:ban",
+        "/ban",
+        || async { "banned" },
+    );
+    let started = App::builder()
+        .handle_signals(false)
+        .server(http)
+        .service(EchoServer::new(EchoImpl::default()))
+        .build()
+        .start()
+        .await;
+    let error = started.err().expect("the start fails");
+    assert!(
+        error.to_string().contains("`{login}:ban` cannot be routed"),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn hand_written_routes_pass_through_the_server_chain() {
     let recorder = Recorder::default();

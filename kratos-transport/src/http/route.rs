@@ -189,6 +189,19 @@ impl RouteTable {
         H: axum::handler::Handler<T, ()> + Sync,
         T: 'static,
     {
+        if let Some(segment) = path
+            .split('/')
+            .find(|s| s.contains('{') && !(s.starts_with('{') && s.ends_with('}')))
+        {
+            // The router would refuse it with a panic at start.
+            return Err(Error::internal_server(
+                "ROUTE_INVALID",
+                format!(
+                    "{} {path} of {operation}: a variable fills its whole path segment, `{segment}` cannot be routed",
+                    method.as_str()
+                ),
+            ));
+        }
         // Spans and logs name the template; a route is added once per server, so
         // keeping its text for the life of the process costs that once.
         let template: &'static str = Box::leak(path.to_owned().into_boxed_str());
