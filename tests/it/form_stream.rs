@@ -330,3 +330,22 @@ async fn the_same_method_takes_a_websocket_and_a_grpc_client_stream() {
         assert_eq!(seen.parts[1].sha256, hex(&Sha256::digest(b"abcdef")));
     }
 }
+
+/// OpenAPI shows a POST or PUT route of a streamed form as the multipart body it
+/// takes and the JSON reply it answers; the GET route stays the WebSocket.
+#[test]
+fn openapi_shows_the_form_routes_as_multipart() {
+    let app = App::builder()
+        .handle_signals(false)
+        .service(FormsServer::new(FormsImpl::default()))
+        .build();
+    let doc = kratos::descriptor::openapi::openapi(app.services(), "forms", "1");
+    let post = &doc["paths"]["/v1/forms"]["post"];
+    let body = &post["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(body["additionalProperties"]["format"], "binary", "{post}");
+    let reply = &post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+    assert!(reply.as_str().unwrap().ends_with("FormSeen"), "{post}");
+    assert!(post["responses"].get("101").is_none(), "{post}");
+    let get = &doc["paths"]["/v1/forms"]["get"];
+    assert!(get["responses"]["101"].is_object(), "{get}");
+}

@@ -17,7 +17,7 @@ use schema::{Schemas, describe_in, doc_text, error_schema, well_known};
 use super::field_path::{resolve, wire_fields};
 use super::layout::{self, full_name, package_of};
 use super::message::{FieldDescriptor, FieldKind, FieldType, MessageDescriptor};
-use super::{MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
+use super::{HttpMethod, MethodDescriptor, RouteBody, RouteDescriptor, ServiceDescriptor};
 
 /// The component name of the kratos error body, every operation's `default` response.
 pub const ERROR_SCHEMA: &str = "kratos.Error";
@@ -147,6 +147,23 @@ fn operation(
     let mut responses = Map::new();
     let reply_ref = schemas.message_ref(reply, package);
     match (method.shape.client_streams(), method.shape.server_streams()) {
+        // A streamed upload: a form read part by part as it arrives.
+        (true, false) if is_form_chunk(request) && route.method != HttpMethod::Get => {
+            operation["requestBody"] = json!({
+                "description": "A multipart/form-data form, handed to the method as it arrives: one kratos.api.FormChunk per chunk of each part.",
+                "content": { "multipart/form-data": { "schema": {
+                    "type": "object",
+                    "additionalProperties": { "type": "string", "format": "binary" },
+                } } },
+            });
+            responses.insert(
+                route.status.to_string(),
+                json!({
+                    "description": status_text(route.status),
+                    "content": { "application/json": { "schema": reply_ref } },
+                }),
+            );
+        }
         // A stream of requests is a WebSocket: one message per frame each way.
         (true, _) => {
             let request_ref = schemas.message_ref(request, package);
@@ -276,6 +293,11 @@ fn status_text(status: u16) -> &'static str {
         204 => "No Content",
         _ => "Success",
     }
+}
+
+/// Whether `message` is `kratos.api.FormChunk`, a streamed form's item.
+fn is_form_chunk(message: &MessageDescriptor) -> bool {
+    message.name == "FormChunk" && message.package == Some("kratos.api")
 }
 
 /// Whether `message` is `google.api.HttpBody`, which HTTP carries raw.
