@@ -30,7 +30,13 @@ pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json"
 pub struct HttpClient {
     base: String,
     client: HyperClient<HttpConnector, Full<Bytes>>,
+    /// For bodies sent as they are made (a streamed form): a pool of its own, so
+    /// the calls with a whole body keep their unboxed body type.
+    pub(super) streaming: HyperClient<HttpConnector, StreamedBody>,
 }
+
+/// A request body sent as it is made.
+pub(super) type StreamedBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
 
 fn unavailable(message: String) -> Error {
     Error::service_unavailable("", message)
@@ -61,7 +67,8 @@ impl HttpClient {
         connector.set_nodelay(true);
         Self {
             base: String::new(),
-            client: HyperClient::builder(TokioExecutor::new()).build(connector),
+            client: HyperClient::builder(TokioExecutor::new()).build(connector.clone()),
+            streaming: HyperClient::builder(TokioExecutor::new()).build(connector),
         }
     }
 
@@ -93,39 +100,13 @@ impl HttpClient {
         ctx.set_http(line);
         let call = async {
             let response = self.request::<M>(base, http_request).await?;
-            let status = response.status();
-            let content_type = response.headers().get(CONTENT_TYPE).cloned();
             keep_reply_headers(ctx, response.headers());
-            let body = http_body_util::Limited::new(response.into_body(), MAX_BODY_BYTES)
-                .collect()
-                .await
-                .map_err(|e| {
-                    unavailable(format!("reading reply of {}: {e}", M::DESCRIPTOR.operation))
-                })?
-                .to_bytes();
-            Ok::<_, Error>((status, content_type, body))
+            read_reply(response, M::DESCRIPTOR.operation).await
         };
         let (status, content_type, body) = tokio::time::timeout(timeout, call)
             .await
             .map_err(|_| client_timeout(M::DESCRIPTOR.operation, timeout))??;
-        if status.is_success() {
-            if http_body::is_http_body(M::Reply::descriptor()) {
-                return http_body::from_raw(content_type.as_ref(), body);
-            }
-            if body.is_empty() {
-                return Ok(M::Reply::default());
-            }
-            let mut reply = M::Reply::default();
-            decode(content_type.as_ref(), &body, &mut reply).map_err(|e| {
-                Error::internal_server(REASON_CODEC, format!("reply unmarshal: {e}"))
-            })?;
-            return Ok(reply);
-        }
-        Err(error_from_body(
-            status.as_u16(),
-            content_type.as_ref(),
-            &body,
-        ))
+        reply_of(status, content_type.as_ref(), body)
     }
 }
 
@@ -183,6 +164,42 @@ pub(super) fn build_request<M: Method>(
     builder
         .body(Full::new(body))
         .map_err(|e| Error::bad_request("", format!("cannot build request: {e}")))
+}
+
+/// The status, media type and body (within [`MAX_BODY_BYTES`]) of a call's answer.
+pub(super) async fn read_reply(
+    response: http::Response<hyper::body::Incoming>,
+    operation: &str,
+) -> Result<(http::StatusCode, Option<HeaderValue>, Bytes), Error> {
+    let status = response.status();
+    let content_type = response.headers().get(CONTENT_TYPE).cloned();
+    let body = http_body_util::Limited::new(response.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|e| unavailable(format!("reading reply of {operation}: {e}")))?
+        .to_bytes();
+    Ok((status, content_type, body))
+}
+
+/// The reply `R` of an answered call, or the kratos error its body carries.
+pub(super) fn reply_of<R: Message>(
+    status: http::StatusCode,
+    content_type: Option<&HeaderValue>,
+    body: Bytes,
+) -> Result<R, Error> {
+    if !status.is_success() {
+        return Err(error_from_body(status.as_u16(), content_type, &body));
+    }
+    if http_body::is_http_body(R::descriptor()) {
+        return http_body::from_raw(content_type, body);
+    }
+    let mut reply = R::default();
+    if body.is_empty() {
+        return Ok(reply);
+    }
+    decode(content_type, &body, &mut reply)
+        .map_err(|e| Error::internal_server(REASON_CODEC, format!("reply unmarshal: {e}")))?;
+    Ok(reply)
 }
 
 /// The route an HTTP client calls `M` on: its first.

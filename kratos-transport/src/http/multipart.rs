@@ -258,31 +258,13 @@ pub(crate) fn encode(text: &str, files: Vec<OutgoingFile>) -> (HeaderValue, Byte
             .sum::<usize>();
     let mut body = Vec::with_capacity(size + 64);
     for (name, value) in &pairs {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
-                quoted(name)
-            )
-            .as_bytes(),
-        );
+        body.extend_from_slice(part_head(&boundary, name, None).as_bytes());
         body.extend_from_slice(value.as_bytes());
         body.extend_from_slice(b"\r\n");
     }
     for file in &files {
-        let content_type = if file.part.content_type.is_empty() {
-            "application/octet-stream"
-        } else {
-            &file.part.content_type
-        };
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-                quoted(file.field),
-                quoted(&file.part.filename),
-                quoted(content_type),
-            )
-            .as_bytes(),
-        );
+        let file_name = (file.part.filename.as_str(), file.part.content_type.as_str());
+        body.extend_from_slice(part_head(&boundary, file.field, Some(file_name)).as_bytes());
         body.extend_from_slice(&file.part.data);
         body.extend_from_slice(b"\r\n");
     }
@@ -292,20 +274,54 @@ pub(crate) fn encode(text: &str, files: Vec<OutgoingFile>) -> (HeaderValue, Byte
     (content_type, Bytes::from(body))
 }
 
+/// The delimiter and headers that open the part `name` of a form: a text part, or
+/// a file part with its filename and media type (`application/octet-stream` when
+/// it names none).
+pub(crate) fn part_head(boundary: &str, name: &str, file: Option<(&str, &str)>) -> String {
+    match file {
+        None => format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+            quoted(name)
+        ),
+        Some((filename, content_type)) => {
+            let content_type = if content_type.is_empty() {
+                "application/octet-stream"
+            } else {
+                content_type
+            };
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                quoted(name),
+                quoted(filename),
+                quoted(content_type),
+            )
+        }
+    }
+}
+
 /// A boundary that `taken` says occurs nowhere in the parts.
 fn boundary(taken: impl Fn(&str) -> bool) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
     loop {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let candidate = format!("kratos-form-{:016x}{n:08x}", seed ^ n.rotate_left(32));
+        let candidate = random_boundary();
         if !taken(&candidate) {
             return candidate;
         }
     }
+}
+
+/// A boundary of 128 random bits, for a form whose parts are not known when it
+/// starts (a streamed one): no data will hold it but by a 2^-128 chance.
+pub(crate) fn random_boundary() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    // `RandomState` keys come from the OS's randomness, fresh per state.
+    let random = || {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(NEXT.fetch_add(1, Ordering::Relaxed));
+        hasher.finish()
+    };
+    format!("kratos-form-{:016x}{:016x}", random(), random())
 }
 
 /// `text` as it may stand inside a quoted header parameter: quotes and line

@@ -50,7 +50,13 @@ impl HttpClient {
     ) -> Result<Streaming<M::Reply>, Error> {
         let operation = M::DESCRIPTOR.operation;
         let opening = async {
-            if M::DESCRIPTOR.shape.client_streams() {
+            let form = M::DESCRIPTOR.shape.client_streams()
+                && !M::DESCRIPTOR.shape.server_streams()
+                && super::form::is_form_chunk(<M::Request as kratos_core::Message>::descriptor())
+                && first_route::<M>()?.method != kratos_core::HttpMethod::Get;
+            if form {
+                self.send_form::<M>(base, ctx, requests)
+            } else if M::DESCRIPTOR.shape.client_streams() {
                 websocket::<M>(base, ctx, requests).await
             } else {
                 self.server_stream::<M>(base, ctx, requests, timeout).await

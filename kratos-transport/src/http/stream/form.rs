@@ -54,17 +54,17 @@ pub(crate) fn is_form_chunk(descriptor: &MessageDescriptor) -> bool {
 /// The protobuf shape of `kratos.api.FormChunk`, to build the handler's request
 /// type without naming it (it lives in the `kratos` facade).
 #[derive(Clone, PartialEq, prost::Message)]
-struct Wire {
+pub(super) struct Wire {
     #[prost(uint32, tag = "1")]
-    part: u32,
+    pub(super) part: u32,
     #[prost(string, tag = "2")]
-    name: String,
+    pub(super) name: String,
     #[prost(string, tag = "3")]
-    filename: String,
+    pub(super) filename: String,
     #[prost(string, tag = "4")]
-    content_type: String,
+    pub(super) content_type: String,
     #[prost(bytes = "bytes", tag = "5")]
-    data: Bytes,
+    pub(super) data: Bytes,
 }
 
 /// One call of client-streaming method `M`, whose requests are FormChunk, over HTTP.

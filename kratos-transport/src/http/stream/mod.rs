@@ -10,6 +10,7 @@
 
 mod client;
 mod form;
+mod form_client;
 mod sse;
 mod ws;
 
