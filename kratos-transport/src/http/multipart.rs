@@ -164,16 +164,33 @@ pub(crate) async fn bind<T: Message>(
     Ok(())
 }
 
-/// Appends the protobuf field `number` holding a FilePart to `out`.
+/// Appends the protobuf field `number` holding a FilePart to `out`, the file's
+/// bytes copied once (an upload is as big as the route allows).
 fn push_file_part(out: &mut Vec<u8>, number: u32, filename: &str, content_type: &str, data: &[u8]) {
-    use prost::encoding::{WireType, bytes, encode_key, encode_varint, string};
-    let mut part = Vec::with_capacity(data.len() + filename.len() + content_type.len() + 16);
-    string::encode(1, &filename.to_owned(), &mut part);
-    string::encode(2, &content_type.to_owned(), &mut part);
-    bytes::encode(3, &data.to_vec(), &mut part);
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len};
+    let field_len = |tag: u32, len: usize| {
+        if len == 0 {
+            0
+        } else {
+            key_len(tag) + encoded_len_varint(len as u64) + len
+        }
+    };
+    let part_len =
+        field_len(1, filename.len()) + field_len(2, content_type.len()) + field_len(3, data.len());
+    out.reserve(part_len + 16);
     encode_key(number, WireType::LengthDelimited, out);
-    encode_varint(part.len() as u64, out);
-    out.extend_from_slice(&part);
+    encode_varint(part_len as u64, out);
+    for (tag, value) in [
+        (1, filename.as_bytes()),
+        (2, content_type.as_bytes()),
+        (3, data),
+    ] {
+        if !value.is_empty() {
+            encode_key(tag, WireType::LengthDelimited, out);
+            encode_varint(value.len() as u64, out);
+            out.extend_from_slice(value);
+        }
+    }
 }
 
 /// One file part a client sends: the FilePart field's name and its contents.
