@@ -334,6 +334,23 @@ async fn multipart_fills_text_and_file_fields_from_curl() {
         assert_eq!(json["reason"], "CODEC", "{body}");
         assert!(json["message"].as_str().unwrap().contains(part), "{body}");
     }
+    // Past the server's 1 MiB, as a chunked body with no length to refuse it by
+    // up front: 413 from inside the form, as the form is parsed while it arrives.
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, vec![1u8; (1 << 20) + 4096]).unwrap();
+    let big_file = format!("files=@{}", big.display());
+    let (status, body) = curl(&[
+        "-H",
+        "Transfer-Encoding: chunked",
+        "-F",
+        "note=big",
+        "-F",
+        &big_file,
+        &url,
+    ])
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("PAYLOAD_TOO_LARGE"), "{body}");
     let note_file = format!("note=@{}", a.display());
     let (status, body) = curl(&["-F", &note_file, &url]).await;
     assert_eq!(status, 400, "{body}");

@@ -5,6 +5,7 @@
 //! by its descriptor, so a part is merged into the message as the protobuf field it
 //! is (filename 1, content_type 2, data 3 inside the field's number).
 
+use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -79,22 +80,25 @@ pub(crate) fn require(message: &MessageDescriptor, headers: &HeaderMap) -> Resul
     )))
 }
 
-/// Fills `message` from the multipart `body` (already read within the route's limit).
+/// Fills `message` from the multipart `body`, parsed as it arrives (the body is
+/// under the route's limit already); `read_failure` says what a failed read of
+/// the body means (413, 408) before it is taken for a broken form (400).
 pub(crate) async fn bind<T: Message>(
     message: &mut T,
     parts: &http::request::Parts,
-    body: Bytes,
+    body: axum::body::Body,
+    read_failure: impl Fn(&(dyn std::error::Error + 'static)) -> Option<Error>,
 ) -> Result<(), Error> {
     let headers = &parts.headers;
     let files = file_fields(T::descriptor());
-    let mut request = http::Request::new(axum::body::Body::from(body));
+    let mut request = http::Request::new(body);
     if let Some(content_type) = headers.get(CONTENT_TYPE) {
         request
             .headers_mut()
             .insert(CONTENT_TYPE, content_type.clone());
     }
     // axum caps a Multipart at its own 2 MB unless a `DefaultBodyLimit` layer says
-    // otherwise; the body was already read within the route's limit.
+    // otherwise; the body is under the route's limit.
     let extract = DefaultBodyLimit::disable().layer(tower::service_fn(
         |request: http::Request<axum::body::Body>| async move {
             Ok::<_, std::convert::Infallible>(Multipart::from_request(request, &()).await)
@@ -105,13 +109,16 @@ pub(crate) async fn bind<T: Message>(
         .await
         .unwrap_or_else(|never| match never {})
         .map_err(|e| Error::codec(format!("multipart: {}", e.body_text())))?;
+    let failed = |what: String, e: MultipartError| {
+        read_failure(&e).unwrap_or_else(|| Error::codec(format!("{what}: {}", e.body_text())))
+    };
     let mut text: Vec<(String, String)> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     let mut merged = Vec::new();
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| Error::codec(format!("multipart: {}", e.body_text())))?
+        .map_err(|e| failed("multipart".to_owned(), e))?
     {
         let name = field.name().unwrap_or_default().to_owned();
         let file = files.iter().find(|(f, _, _)| *f == name);
@@ -124,9 +131,10 @@ pub(crate) async fn bind<T: Message>(
                 }
                 seen.push(field_name);
                 let content_type = field.content_type().unwrap_or_default().to_owned();
-                let data = field.bytes().await.map_err(|e| {
-                    Error::codec(format!("multipart part {name:?}: {}", e.body_text()))
-                })?;
+                let data = field
+                    .bytes()
+                    .await
+                    .map_err(|e| failed(format!("multipart part {name:?}"), e))?;
                 push_file_part(&mut merged, number, &filename, &content_type, &data);
             }
             (Some(_), None) => {
@@ -141,9 +149,10 @@ pub(crate) async fn bind<T: Message>(
                 )));
             }
             (None, None) => {
-                let value = field.text().await.map_err(|e| {
-                    Error::codec(format!("multipart part {name:?}: {}", e.body_text()))
-                })?;
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| failed(format!("multipart part {name:?}"), e))?;
                 text.push((name, value));
             }
         }

@@ -364,8 +364,10 @@ pub(super) async fn bind<M: Method, S>(
         RequestForm::HttpBody => return http_body::request(&parts.headers, read(body).await?),
         RequestForm::Multipart => {
             multipart::require(<M as Method>::Request::descriptor(), &parts.headers)?;
-            let bytes = read(body).await?;
-            multipart::bind(&mut message, parts, bytes).await?;
+            // Parsed as it arrives: only the parts' contents are held, never the
+            // whole body beside them.
+            let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+            multipart::bind(&mut message, parts, body, |e| read_failure(e, limit, route)).await?;
         }
         RequestForm::Codec if !matches!(route.body, RouteBody::None) => {
             let content_type = parts
@@ -395,22 +397,33 @@ pub(super) async fn bind<M: Method, S>(
 /// not arrive within the body read timeout, else 400 `CODEC`.
 fn body_read_error(err: axum::Error, max_body: usize, route: &RouteDescriptor) -> Error {
     let inner = err.into_inner();
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
+    read_failure(&*inner, max_body, route)
+        .unwrap_or_else(|| Error::codec(format!("body unmarshal: cannot read body: {inner}")))
+}
+
+/// What a failed body read means when `err` (or an error under it) says: 413 past
+/// the limit, 408 when the body came too late; `None` for anything else.
+pub(super) fn read_failure(
+    err: &(dyn std::error::Error + 'static),
+    max_body: usize,
+    route: &RouteDescriptor,
+) -> Option<Error> {
+    let mut source = Some(err);
     while let Some(e) = source {
         if e.is::<http_body_util::LengthLimitError>() {
-            return match route.max_body {
+            return Some(match route.max_body {
                 Some(limit) => Error::new(
                     413,
                     "PAYLOAD_TOO_LARGE",
                     format!("request body exceeds {limit} bytes (the route's max_body)"),
                 ),
                 None => body_too_large(max_body),
-            };
+            });
         }
         if let Some(late) = e.downcast_ref::<BodyTimeout>() {
-            return Error::new(408, "REQUEST_TIMEOUT", late.to_string());
+            return Some(Error::new(408, "REQUEST_TIMEOUT", late.to_string()));
         }
         source = e.source();
     }
-    Error::codec(format!("body unmarshal: cannot read body: {inner}"))
+    None
 }
