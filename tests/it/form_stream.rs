@@ -341,6 +341,7 @@ async fn the_same_method_takes_a_websocket_and_a_grpc_client_stream() {
 
 /// OpenAPI shows a POST or PUT route of a streamed form as the multipart body it
 /// takes and the JSON reply it answers; the GET route stays the WebSocket.
+#[cfg(feature = "openapi")]
 #[test]
 fn openapi_shows_the_form_routes_as_multipart() {
     let app = App::builder()
