@@ -27,16 +27,16 @@ use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderMap, UPGRADE};
 use hyper::body::{Frame, SizeHint};
 use kratos_core::descriptor::MessageDescriptor;
-use kratos_core::stream::{StreamHandler, Streaming};
+use kratos_core::stream::StreamHandler;
 use kratos_core::{Error, Message, StreamSender};
 use tower::{Layer, ServiceExt};
 
-use super::{begin, ws};
+use super::{open_requests, ws};
 use crate::http::multipart::is_form;
 use crate::http::route::Route;
 use crate::http::state::body_too_large;
 use crate::serve::BodyTimeout;
-use crate::stream::{Input, Replies, open};
+use crate::stream::Replies;
 
 /// Chunks read from the body but not yet taken by the handler: few, so the body is
 /// read no faster than the handler takes it.
@@ -112,24 +112,9 @@ where
         }
     };
     let request_headers = parts.headers.clone();
-    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts);
-    let (inbox, requests) = Streaming::channel(INBOX);
-    let opened = match open::<M, S>(
-        state.service.clone(),
-        chain,
-        ctx,
-        Input::Many(requests),
-        // Unused: a stream of requests opens when the middlewares let it through.
-        http.server.timeout,
-    )
-    .await
-    {
+    let (opened, inbox) = match open_requests::<M, S>(&state, parts, INBOX).await {
         Ok(opened) => opened,
-        Err(error) => {
-            return http
-                .encoders
-                .error(&request_headers, &error, HeaderMap::new());
-        }
+        Err(refused) => return refused,
     };
     let feed = feed::<M::Request>(form, inbox, limit, unread);
     match answer(opened.replies, feed).await {

@@ -16,14 +16,17 @@ mod ws;
 
 use std::sync::Arc;
 
+use axum::response::Response;
+use http::header::HeaderMap;
 use kratos_core::descriptor::MethodShape;
 use kratos_core::encoding::{self, JSON, RegisteredCodec};
-use kratos_core::stream::StreamHandler;
+use kratos_core::stream::{StreamHandler, StreamSender, Streaming};
 use kratos_core::{Chain, Context, Error};
 
 use super::RouteTable;
 use super::route::{Route, call_context};
 use crate::state::ServiceChain;
+use crate::stream::{Input, Opened, open};
 
 /// Adds the routes of streaming method `M`: the [`MethodEntry`](crate::table::MethodEntry)'s
 /// HTTP side.
@@ -55,6 +58,38 @@ fn begin<S>(
         server: Arc::new(server.clone()),
     };
     (ctx, chain)
+}
+
+/// Opens a stream of requests of `M` on `state`'s route (a WebSocket's frames, a
+/// form's chunks): the handler's replies, and the sender of its requests (`inbox`
+/// items buffered). Refused by the chain, the error's answer.
+async fn open_requests<M, S>(
+    state: &Route<S>,
+    parts: http::request::Parts,
+    inbox: usize,
+) -> Result<(Opened<M::Reply>, StreamSender<M::Request>), Response>
+where
+    M: StreamHandler<S>,
+    S: Send + Sync + 'static,
+{
+    let http = &state.http;
+    let request_headers = parts.headers.clone();
+    let (ctx, chain) = begin(state, M::DESCRIPTOR.operation, parts);
+    let (sender, requests) = Streaming::channel(inbox);
+    let opened = open::<M, S>(
+        state.service.clone(),
+        chain,
+        ctx,
+        Input::Many(requests),
+        // Unused: a stream of requests opens when the middlewares let it through.
+        http.server.timeout,
+    )
+    .await
+    .map_err(|error| {
+        http.encoders
+            .error(&request_headers, &error, HeaderMap::new())
+    })?;
+    Ok((opened, sender))
 }
 
 /// The codec of SSE data and of our WebSocket client's frames: the registered JSON

@@ -21,12 +21,12 @@ use http::header::{CONTENT_TYPE, HeaderMap};
 use kratos_core::Error;
 use kratos_core::encoding::{self, RegisteredCodec};
 use kratos_core::error::REASON_CODEC;
-use kratos_core::stream::{StreamHandler, Streaming};
+use kratos_core::stream::StreamHandler;
 
-use super::{WS_END, WS_ERROR, begin, error_text};
+use super::{WS_END, WS_ERROR, error_text, open_requests};
 use crate::http::reply_codec;
 use crate::http::route::Route;
-use crate::stream::{Input, Replies, open};
+use crate::stream::Replies;
 
 /// Requests decoded but not yet read by the handler, per stream.
 const INBOX: usize = 16;
@@ -68,25 +68,9 @@ where
         }
     };
     let encode = reply_codec(&parts.headers);
-    let request_headers = parts.headers.clone();
-    let (ctx, chain) = begin(&state, M::DESCRIPTOR.operation, parts);
-    let (inbox, requests) = Streaming::channel(INBOX);
-    let opened = match open::<M, S>(
-        state.service.clone(),
-        chain,
-        ctx,
-        Input::Many(requests),
-        // Unused: a stream of requests opens when the middlewares let it through.
-        http.server.timeout,
-    )
-    .await
-    {
+    let (opened, inbox) = match open_requests::<M, S>(&state, parts, INBOX).await {
         Ok(opened) => opened,
-        Err(error) => {
-            return http
-                .encoders
-                .error(&request_headers, &error, HeaderMap::new());
-        }
+        Err(refused) => return refused,
     };
     let session = Session {
         inbox: Some(inbox),
