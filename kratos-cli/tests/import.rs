@@ -184,7 +184,7 @@ fn imported_api_exports_what_protoc_reads_from_the_originals() {
     );
     assert_eq!(
         report.trim(),
-        "equal: 5 packages, 21 messages (69 fields), 4 enums, 4 services (14 methods)"
+        "equal: 5 packages, 21 messages (70 fields), 5 enums, 4 services (14 methods)"
     );
 
     let conf = common::config_dir("");

@@ -117,16 +117,6 @@ fn custom_json_names_are_refused() {
 }
 
 #[test]
-fn enum_values_without_the_enum_prefix_are_refused() {
-    refused(
-        "enum_prefix.proto",
-        &[
-            "enum_prefix.proto:11: refused.v1.Color.RED: kratos-rs names the values of enum `Color` COLOR_<VALUE>",
-        ],
-    );
-}
-
-#[test]
 fn oneofs_with_gaps_in_their_numbers_are_refused() {
     refused(
         "oneof_gap.proto",

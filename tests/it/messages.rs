@@ -532,3 +532,65 @@ fn python_classes_from_the_exported_proto_read_our_bytes_field_for_field() {
     let back = Everything::decode(std::fs::read(&theirs).unwrap().as_slice()).unwrap();
     assert_eq!(back, sample());
 }
+
+/// A proto enum whose values are named without the enum's prefix, as older protos
+/// name them (`RED`, not `COLOR_RED`).
+#[kratos::message(package = "paint.v1", unprefixed)]
+pub enum Color {
+    /// The default.
+    Red = 0,
+    /// Two words.
+    DarkBlue = 2,
+}
+
+/// Holds a [`Color`].
+#[kratos::message(package = "paint.v1")]
+pub struct Paint {
+    /// The color.
+    pub color: Color,
+}
+
+/// Paints.
+#[kratos::service(package = "paint.v1")]
+pub trait Painter {
+    /// Answers the paint it got.
+    async fn paint(&self, req: Paint) -> kratos::Result<Paint>;
+}
+
+#[test]
+fn an_unprefixed_enum_names_its_values_without_the_enums_name() {
+    use kratos::proto::ProtoEnum;
+    let paint = Paint {
+        color: Color::DarkBlue,
+    };
+    assert_eq!(
+        serde_json::to_value(&paint).unwrap(),
+        json!({"color": "DARK_BLUE"})
+    );
+    for sent in [json!("DARK_BLUE"), json!("DarkBlue"), json!(2)] {
+        let read: Paint = serde_json::from_value(json!({ "color": sent })).unwrap();
+        assert_eq!(read.color, Color::DarkBlue, "{sent}");
+    }
+    assert!(serde_json::from_value::<Paint>(json!({"color": "COLOR_DARK_BLUE"})).is_err());
+    let names: Vec<_> = Color::descriptor().values.iter().map(|v| v.name).collect();
+    assert_eq!(names, ["RED", "DARK_BLUE"]);
+    #[cfg(feature = "proto-export")]
+    {
+        struct Brush;
+        impl Painter for Brush {
+            async fn paint(&self, req: Paint) -> kratos::Result<Paint> {
+                Ok(req)
+            }
+        }
+        let app = kratos::App::builder()
+            .service(PainterServer::new(Brush))
+            .build();
+        let files = kratos::descriptor::proto_text::proto_files(app.services());
+        let text: String = files.into_iter().map(|(_, text)| text).collect();
+        assert!(
+            text.contains("  RED = 0;") && text.contains("  DARK_BLUE = 2;"),
+            "{text}"
+        );
+        assert!(!text.contains("COLOR_DARK_BLUE"), "{text}");
+    }
+}

@@ -52,6 +52,8 @@ pub struct Field {
 pub struct Enum {
     pub doc: String,
     pub name: String,
+    /// Whether the values are named without the enum's prefix (`RED`).
+    pub unprefixed: bool,
     /// (variant, number, doc).
     pub values: Vec<(String, i32, String)>,
 }

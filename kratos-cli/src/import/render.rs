@@ -83,7 +83,13 @@ fn field(out: &mut String, f: &Field) {
 
 fn enumeration(out: &mut String, e: &Enum, package: &str) {
     doc(out, &e.doc, "");
-    out.push_str(&message_attr(package));
+    match (e.unprefixed, package.is_empty()) {
+        (false, _) => out.push_str(&message_attr(package)),
+        (true, true) => out.push_str("#[kratos::message(unprefixed)]\n"),
+        (true, false) => {
+            let _ = writeln!(out, "#[kratos::message(package = {package:?}, unprefixed)]");
+        }
+    }
     let _ = writeln!(out, "pub enum {} {{", e.name);
     for (variant, number, text) in &e.values {
         doc(out, text, "    ");

@@ -1,4 +1,5 @@
-//! Writing a proto enum (fieldless variants, `{ENUM}_{VARIANT}` names) and a oneof
+//! Writing a proto enum (fieldless variants, `{ENUM}_{VARIANT}` names, or `{VARIANT}`
+//! when `unprefixed`) and a oneof
 //! (one value per variant, alternatives numbered from the field that holds it).
 
 use proc_macro2::TokenStream;
@@ -22,12 +23,17 @@ pub(super) fn proto_enum(e: &ProtoEnum) -> TokenStream {
         ::core::hash::Hash,
         ::core::fmt::Debug
     )]));
-    let prefix = screaming_snake(&name_str);
+    // Protobuf scopes enum values in their package, hence the enum's name before
+    // each by default; `unprefixed` keeps the names of protos written without it.
+    let prefix = match e.args.unprefixed {
+        Some(_) => String::new(),
+        None => format!("{}_", screaming_snake(&name_str)),
+    };
     let idents: Vec<_> = e.values.iter().map(|v| &v.0).collect();
     let numbers: Vec<i32> = e.values.iter().map(|v| v.1).collect();
     let proto_names: Vec<String> = idents
         .iter()
-        .map(|i| format!("{prefix}_{}", screaming_snake(&i.to_string())))
+        .map(|i| format!("{prefix}{}", screaming_snake(&i.to_string())))
         .collect();
     let rust_names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
     let value_docs: Vec<&String> = e.values.iter().map(|v| &v.2).collect();

@@ -12,6 +12,9 @@ pub(super) struct Args {
     pub(super) package: Option<LitStr>,
     /// Write declared (snake_case) names in JSON instead of lowerCamel.
     pub(super) declared_names: bool,
+    /// On an enum: its values are named without the enum's prefix (`RED`, not
+    /// `COLOR_RED`), as protos written before that convention name them.
+    pub(super) unprefixed: Option<syn::Ident>,
 }
 
 /// What the attribute is on.
@@ -32,9 +35,12 @@ pub(super) fn args(tokens: TokenStream) -> syn::Result<Args> {
         } else if meta.path.is_ident("declared_names") {
             args.declared_names = true;
             Ok(())
+        } else if meta.path.is_ident("unprefixed") {
+            args.unprefixed = meta.path.get_ident().cloned();
+            Ok(())
         } else {
             Err(meta.error(
-                "unknown argument: write `package = \"helloworld.v1\"` or `declared_names`; set field numbers with `#[tag(N)]` on fields",
+                "unknown argument: write `package = \"helloworld.v1\"`, `declared_names`, or `unprefixed` on an enum; set field numbers with `#[tag(N)]` on fields",
             ))
         }
     });

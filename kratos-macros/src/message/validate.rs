@@ -159,7 +159,15 @@ fn check_derives(attrs: &[syn::Attribute], provided: &[&str], errors: &mut Error
 
 pub(super) fn model(args: Args, item: Item) -> syn::Result<Model> {
     match item {
-        Item::Struct(item, tags, rules) => message(args, item, tags, rules).map(Model::Message),
+        Item::Struct(item, tags, rules) => {
+            if let Some(unprefixed) = &args.unprefixed {
+                return Err(syn::Error::new(
+                    unprefixed.span(),
+                    "`unprefixed` names the values of an enum: remove it from this message",
+                ));
+            }
+            message(args, item, tags, rules).map(Model::Message)
+        }
         Item::Enum(item) => enumeration(args, item),
     }
 }
@@ -323,7 +331,7 @@ fn enumeration(args: Args, item: ItemEnum) -> syn::Result<Model> {
         }
         return errors.finish(Model::Enum(ProtoEnum { item, values, args }));
     }
-    if args.package.is_some() || args.declared_names {
+    if args.package.is_some() || args.declared_names || args.unprefixed.is_some() {
         errors.at(
             &item.ident,
             "a oneof takes no arguments: it is written inside the messages that hold it",

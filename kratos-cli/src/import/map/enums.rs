@@ -1,4 +1,5 @@
-//! Proto enums, whose value names must be `{ENUM}_{VARIANT}` to come back unchanged,
+//! Proto enums, whose value names are `{ENUM}_{VARIANT}` or, all of them without
+//! the prefix, `{VARIANT}` (`unprefixed`), to come back unchanged,
 //! and Go kratos error enums, which become `#[kratos::error_code]`.
 
 use std::collections::HashSet;
@@ -41,6 +42,11 @@ impl Mapper {
             return;
         }
         let prefix = screaming_snake(&name);
+        // Values named without the enum's prefix (as protos written before that
+        // convention name them) keep their names through `unprefixed`.
+        let unprefixed = !e
+            .values()
+            .all(|v| v.name().starts_with(&format!("{prefix}_")));
         let mut values = Vec::new();
         for (i, v) in e.values().enumerate() {
             if i == 0 && v.number() != 0 {
@@ -61,14 +67,10 @@ impl Mapper {
                 );
                 continue;
             }
-            let Some(rest) = v.name().strip_prefix(&format!("{prefix}_")) else {
-                self.report.error(
-                    file,
-                    v.path(),
-                    &format!("{full}.{}", v.name()),
-                    format!("kratos-rs names the values of enum `{name}` {prefix}_<VALUE>: rename the value to start with {prefix}_"),
-                );
-                continue;
+            let rest = if unprefixed {
+                v.name()
+            } else {
+                &v.name()[prefix.len() + 1..]
             };
             let variant = upper_camel(&rest.to_lowercase());
             if variant.is_empty()
@@ -79,12 +81,20 @@ impl Mapper {
                     file,
                     v.path(),
                     &format!("{full}.{}", v.name()),
-                    format!("no Rust variant gives back the value name {} (variants are written {prefix}_ + their name in SCREAMING_SNAKE_CASE): rename it", v.name()),
+                    format!("no Rust variant gives back the value name {} (variants are written in SCREAMING_SNAKE_CASE{}): rename it", v.name(), if unprefixed { String::new() } else { format!(", after {prefix}_") }),
                 );
                 continue;
             }
             values.push((variant, v.number(), comment(file, v.path())));
         }
-        self.push(file, Item::Enum(Enum { doc, name, values }));
+        self.push(
+            file,
+            Item::Enum(Enum {
+                doc,
+                name,
+                unprefixed,
+                values,
+            }),
+        );
     }
 }
