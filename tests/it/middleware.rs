@@ -721,3 +721,59 @@ async fn global_metadata_travels_every_hop_and_local_metadata_one() {
     );
     assert!(reply.remaining_ms > 0);
 }
+
+/// Counts the calls it handles; passes (is skipped for) calls carrying `x-quiet`.
+#[derive(Clone, Default)]
+struct Quiet(Arc<AtomicUsize>);
+
+#[kratos::middleware]
+impl Middleware for Quiet {
+    async fn handle(
+        &self,
+        ctx: &mut Context,
+        req: Request,
+        next: Next<'_>,
+    ) -> Result<Reply, Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        next.run(ctx, req).await
+    }
+
+    fn passes(&self, ctx: &Context) -> bool {
+        ctx.request_header("x-quiet").is_some()
+    }
+}
+
+/// A server middleware that passes a call is stepped over for it, and runs for
+/// the others: alone in the chain (the method is called directly) and beside a
+/// middleware that acts.
+#[tokio::test]
+async fn a_middleware_that_passes_a_call_is_skipped_for_it() {
+    let quiet = Quiet::default();
+    let seen = Recorder::default();
+    for http in [
+        HttpServer::new().middleware(quiet.clone()),
+        HttpServer::new()
+            .middleware(quiet.clone())
+            .middleware(seen.clone()),
+    ] {
+        let app = start(
+            EchoServer::new(EchoImpl::default()),
+            http,
+            GrpcServer::new(),
+        )
+        .await;
+        let url = format!("{}/v1/echo", crate::common::http_url(&app));
+        for headers in [vec![("x-quiet", "1")], vec![]] {
+            let mut all = headers.clone();
+            all.push(("content-type", "application/json"));
+            let res = send("POST", &url, &all, r#"{"text": "hi"}"#).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+            assert_eq!(res.json()["text"], "hi");
+        }
+    }
+    assert_eq!(
+        quiet.0.load(Ordering::SeqCst),
+        2,
+        "one counted call per server"
+    );
+}

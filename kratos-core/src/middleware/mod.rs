@@ -52,10 +52,11 @@ pub trait Middleware: Send + Sync + 'static {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<Reply, Error>>;
 
-    /// Whether this middleware would only hand the call in `ctx` on unchanged. A
-    /// server calls the method directly, with no chain to box, when every middleware
-    /// of a call passes, so a call pays for a middleware only when it acts (the
-    /// metadata middleware on a call without `x-md-` headers, say). Never by default.
+    /// Whether this middleware would only hand the call in `ctx` on unchanged: the
+    /// chain steps over it, and a server calls the method directly, with no chain to
+    /// box, when every middleware of a call passes; so a call pays for a middleware
+    /// only when it acts (the metadata middleware on a call without `x-md-` headers,
+    /// say). Never by default.
     fn passes(&self, ctx: &Context) -> bool {
         let _ = ctx;
         false
@@ -195,17 +196,24 @@ impl<'a> Next<'a> {
     where
         'a: 's,
     {
-        if let Some((first, rest)) = self.outer.split_first() {
+        // A middleware that passes this call is stepped over, not run.
+        while let Some((first, rest)) = self.outer.split_first() {
             self.outer = rest;
-            return first.handle(ctx, req, self);
+            if !first.passes(ctx) {
+                return first.handle(ctx, req, self);
+            }
         }
-        if let Some((first, rest)) = self.middle.split_first() {
+        while let Some((first, rest)) = self.middle.split_first() {
             self.middle = rest;
-            return first.handle(ctx, req, self);
+            if !first.passes(ctx) {
+                return first.handle(ctx, req, self);
+            }
         }
-        if let Some((first, rest)) = self.inner.split_first() {
+        while let Some((first, rest)) = self.inner.split_first() {
             self.inner = rest;
-            return first.handle(ctx, req, self);
+            if !first.passes(ctx) {
+                return first.handle(ctx, req, self);
+            }
         }
         self.endpoint.call(ctx, req)
     }
