@@ -550,7 +550,8 @@ pub struct Paint {
     pub color: Color,
 }
 
-/// Paints.
+/// Paints: the service the export test writes [`Paint`] and [`Color`] from.
+#[cfg(feature = "proto-export")]
 #[kratos::service(package = "paint.v1")]
 pub trait Painter {
     /// Answers the paint it got.
