@@ -68,7 +68,9 @@ pub(crate) async fn start(
         .local_addr()
         .map_err(|source| ServeError::LocalAddr { kind, source })?;
     let (stop, stopped) = watch::channel(false);
-    let router = make(endpoint_url(kind, local_addr).into(), stopped.clone());
+    // `with_state` turns every handler into its route once, here; a router served
+    // as it is converts (clones and boxes) the matched handler on every request.
+    let router = make(endpoint_url(kind, local_addr).into(), stopped.clone()).with_state(());
     let (abort, aborted) = watch::channel(false);
     let mut builder = Builder::new(StreamExecutor { abort: aborted });
     limits.apply(&mut builder);
