@@ -7,6 +7,7 @@
 #
 #   bash bench/profile.sh                  # 10000 requests per server, ~3 minutes
 #   bash bench/profile.sh --requests 20000
+#   bash bench/profile.sh --peers          # and every peer of run.sh --peers
 #
 # For each of kratos HTTP, raw axum, kratos gRPC, raw tonic: start the server
 # (release build, pinned to one core as in run.sh) under callgrind with
@@ -23,13 +24,16 @@
 #                  --cache-sim=yes --branch-sim=yes): misses per request
 #   --conf FILE    the kratos helloworld's config [bench/configs/helloworld.yaml];
 #                  bench/configs/observed.yaml turns on metrics and traces
+#   --peers        also profile the peer frameworks of bench/peers (poem-openapi,
+#                  poem, actix-web, volo-http; volo-grpc, poem-grpc), each
+#                  against raw axum / raw tonic
 #   --no-build     use the binaries already built
 #   --out DIR      where the callgrind files and listings go [a new temp dir]
 # Needs valgrind and nghttp2-client (installed when missing).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-requests=10000 warmup=1000 build=1 out= sim=()
+requests=10000 warmup=1000 build=1 out='' sim=() peers=''
 conf="$root/bench/configs/helloworld.yaml"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --cache-sim) sim=(--cache-sim=yes --branch-sim=yes); shift ;;
     --conf) conf=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+    --peers) peers=1; shift ;;
     --no-build) build=; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -58,6 +63,11 @@ fi
 target=${CARGO_TARGET_DIR:-$root/target}
 if [ -n "$build" ]; then
   (cd "$root" && cargo build --release --locked -p kratos --example helloworld -p kratos-bench --bins)
+fi
+# The peers' workspace builds into its own target dir, as in run.sh.
+peers_target=$root/bench/peers/target
+if [ -n "$peers" ] && [ -n "$build" ]; then
+  (cd "$root/bench/peers" && CARGO_TARGET_DIR=$peers_target cargo build --release --locked)
 fi
 out=${out:-$(mktemp -d /tmp/kratos-profile.XXXXXX)}
 mkdir -p "$out"
@@ -100,8 +110,9 @@ profile() {
   load "$transport" "$addr" "$requests"
   callgrind_control -d "$server_pid" >/dev/null
   stop_server
-  local dump
-  dump=$(ls "$file".*.1 | head -1)
+  local dumps
+  dumps=("$file".*.1)
+  local dump=${dumps[0]}
   callgrind_annotate --inclusive=yes "$dump" >"$out/$name.inclusive.txt" 2>/dev/null
   callgrind_annotate "$dump" >"$out/$name.self.txt" 2>/dev/null
   # The totals line lists one count per event (Ir, then the simulated misses).
@@ -122,4 +133,23 @@ profile raw-tonic grpc 127.0.0.1:19001 "$target/release/raw_tonic" 127.0.0.1:190
 awk -F'\t' '{ v[$1] = $2 } END {
   printf "kratos / raw instructions per request: HTTP %.2fx, gRPC %.2fx\n", v["kratos-http"] / v["raw-axum"], v["kratos-grpc"] / v["raw-tonic"] }' \
   "$out/per_request.tsv"
+if [ -n "$peers" ]; then
+  # The ports of run.sh --peers.
+  port=18002
+  for peer in poem-openapi poem actix volo-http; do
+    profile "$peer" http "127.0.0.1:$port" "$peers_target/release/peer-$peer" "127.0.0.1:$port"
+    port=$((port + 1))
+  done
+  port=19002
+  for peer in volo-grpc poem-grpc; do
+    profile "$peer" grpc "127.0.0.1:$port" "$peers_target/release/peer-$peer" "127.0.0.1:$port"
+    port=$((port + 1))
+  done
+  awk -F'\t' '{ v[$1] = $2 } END {
+    printf "peer / raw instructions per request:"
+    n = split("poem-openapi poem actix volo-http", h, " ")
+    for (i = 1; i <= n; i++) printf " %s %.2fx,", h[i], v[h[i]] / v["raw-axum"]
+    n = split("volo-grpc poem-grpc", g, " ")
+    for (i = 1; i <= n; i++) printf " %s %.2fx%s", g[i], v[g[i]] / v["raw-tonic"], i < n ? "," : "\n" }' "$out/per_request.tsv"
+fi
 echo "listings (callgrind_annotate, inclusive and self) in $out"

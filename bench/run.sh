@@ -10,6 +10,7 @@
 #
 #   bash bench/run.sh                                   # 3 rounds x 10s, 50 connections
 #   bash bench/run.sh --rounds 5 --duration 20 --connections 100
+#   bash bench/run.sh --peers                           # and the peer frameworks
 #
 # Flags (defaults in brackets):
 #   --connections N   concurrent connections of wrk and h2load [50]
@@ -21,20 +22,26 @@
 #   --load-cpu C      the core the load generator is pinned to [1]
 #   --conf FILE       the kratos helloworld's config [bench/configs/helloworld.yaml];
 #                     bench/configs/observed.yaml turns on metrics and traces
+#   --peers           also run the peer frameworks of bench/peers (a workspace of
+#                     its own): poem-openapi, poem, actix-web and volo-http for
+#                     HTTP, volo-grpc and poem-grpc for gRPC; one table per
+#                     transport with every server's ratios to raw axum / tonic
 #   --no-build        use the binaries already built
 #   --out DIR         where logs and per-run results go [a new temp dir]
 #
 # Each round runs HTTP kratos, HTTP raw, gRPC kratos, gRPC raw (A B A B), each on
-# a freshly started server, so a server's peak RSS (VmHWM) belongs to one load.
+# a freshly started server, so a server's peak RSS (VmHWM) belongs to one load;
+# with --peers every peer runs in the same rounds after them (A B C D ...).
 # tokio sizes its runtime from the CPU affinity, so every server, pinned to one
 # core, runs a one-worker multi-thread runtime. A run whose responses are not
 # all 200 with the expected body (HTTP) or grpc-status 0 with the expected reply
-# (gRPC) fails the whole benchmark. The defaults take about 2.5 minutes after
-# the build. Nothing here runs in `cargo test`.
+# (gRPC) fails the whole benchmark, peers included. The defaults take about 2.5
+# minutes after the build (about 7 with --peers). Nothing here runs in
+# `cargo test`.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-connections=50 streams=1 duration=10 warmup=2 rounds=3 server_cpu=0 load_cpu=1 build=1 out=
+connections=50 streams=1 duration=10 warmup=2 rounds=3 server_cpu=0 load_cpu=1 build=1 out='' peers=''
 conf="$root/bench/configs/helloworld.yaml"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +53,7 @@ while [ $# -gt 0 ]; do
     --server-cpu) server_cpu=$2; shift 2 ;;
     --load-cpu) load_cpu=$2; shift 2 ;;
     --conf) conf=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+    --peers) peers=1; shift ;;
     --no-build) build=; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -79,9 +87,30 @@ fi
 kratos_bin=$target/release/examples/helloworld
 axum_bin=$target/release/raw_axum
 tonic_bin=$target/release/raw_tonic
+# The peers: a workspace of its own with its own target dir (whatever
+# CARGO_TARGET_DIR says), so the frameworks' crates never mix with ours.
+peers_dir=$root/bench/peers
+peers_target=$peers_dir/target
+http_servers=(kratos raw) grpc_servers=(kratos raw)
+if [ -n "$peers" ]; then
+  http_servers+=(poem-openapi poem actix volo-http)
+  grpc_servers+=(volo-grpc poem-grpc)
+  if [ -n "$build" ]; then
+    (cd "$peers_dir" && CARGO_TARGET_DIR=$peers_target cargo build --release --locked)
+  fi
+fi
+peer_bin() { echo "$peers_target/release/peer-$1"; }
+# The progress lines' server column, as wide as the longest name.
+name_width=6
+[ -z "$peers" ] || name_width=12
 for bin in "$kratos_bin" "$axum_bin" "$tonic_bin"; do
   [ -x "$bin" ] || die "$bin is missing: run without --no-build"
 done
+if [ -n "$peers" ]; then
+  for server in "${http_servers[@]:2}" "${grpc_servers[@]:2}"; do
+    [ -x "$(peer_bin "$server")" ] || die "$(peer_bin "$server") is missing: run without --no-build"
+  done
+fi
 
 out=${out:-$(mktemp -d /tmp/kratos-bench.XXXXXX)}
 mkdir -p "$out"
@@ -91,6 +120,21 @@ printf 'round\ttransport\tserver\trps\tp50_us\tp99_us\thwm_kib\tcpu_us_per_req\t
 # Ports: kratos from bench/configs/helloworld.yaml; the raw servers take theirs as argument.
 kratos_http=127.0.0.1:18000 kratos_grpc=127.0.0.1:19000
 raw_http=127.0.0.1:18001 raw_grpc=127.0.0.1:19001
+# The peers take theirs as argument: peer_addr TRANSPORT SERVER, the port after
+# the raw server's by the peer's place in its list (18002... HTTP, 19002... gRPC).
+peer_addr() {
+  local i
+  if [ "$1" = http ]; then
+    for i in "${!http_servers[@]}"; do
+      if [ "${http_servers[$i]}" = "$2" ]; then echo "127.0.0.1:$((18000 + i))"; return; fi
+    done
+  else
+    for i in "${!grpc_servers[@]}"; do
+      if [ "${grpc_servers[$i]}" = "$2" ]; then echo "127.0.0.1:$((19000 + i))"; return; fi
+    done
+  fi
+  die "no port for $1 server $2"
+}
 name=kratos
 expected_json="{\"message\":\"Hello $name\"}"
 # gRPC frames: flag 0, 4-byte big-endian length, then the protobuf message.
@@ -191,8 +235,9 @@ run_h2load() {
     's/^requests: .* \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored, \([0-9]*\) timeout$/\1 \2 \3 \4/p' "$3")
   non2xx=$(sed -n 's/^status codes: [0-9]* 2xx, \([0-9]*\) 3xx, \([0-9]*\) 4xx, \([0-9]*\) 5xx$/\1 \2 \3/p' "$3" | awk '{ print $1 + $2 + $3 }')
   data=$(sed -n 's/^traffic: .*, .* (\([0-9]*\)) data$/\1/p' "$3")
-  [ -n "$rps" ] && [ -n "$succeeded" ] && [ -n "$non2xx" ] && [ -n "$data" ] \
-    || die "cannot read h2load's output; see $3"
+  if [ -z "$rps" ] || [ -z "$succeeded" ] || [ -z "$non2xx" ] || [ -z "$data" ]; then
+    die "cannot read h2load's output; see $3"
+  fi
   [ "$succeeded" -gt 0 ] || die "h2load on $1 completed no request; see $3"
   [ $((failed + errored + timeout + non2xx)) -eq 0 ] \
     || die "h2load on $1: $failed failed, $errored errored, $timeout timed out, $non2xx not 2xx; see $3"
@@ -225,6 +270,9 @@ measure() {
       else
         addr=$raw_grpc; start_server "$log" "$addr" "$tonic_bin" "$addr"
       fi ;;
+    *)
+      addr=$(peer_addr "$transport" "$server")
+      start_server "$log" "$addr" "$(peer_bin "$server")" "$addr" ;;
   esac
   local run=run_wrk
   if [ "$transport" = http ]; then check_http "$addr"; else check_grpc "$addr"; run=run_h2load; fi
@@ -248,8 +296,8 @@ measure() {
   read -r other_pct steal_pct < <(awk -v b="$core_before" -v a="$core_after" -v s=$((ticks_after - ticks_before)) -v hz="$hz" -v d="$duration" \
     'BEGIN { split(b, x, " "); split(a, y, " "); o = (y[1] - x[1] - s) / hz / d * 100; printf "%.0f %.0f\n", (o < 0 ? 0 : o), (y[2] - x[2]) / hz / d * 100 }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$transport" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_us_per_req" "$cpu_pct" "$other_pct" "$steal_pct" >>"$results"
-  printf '  round %s  %-4s %-6s %9.0f req/s  p50 %6s us  p99 %6s us  peak RSS %6s KiB  server CPU %3s%% (%s us/req)  other %s%% steal %s%% on its core\n' \
-    "$round" "$transport" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_pct" "$cpu_us_per_req" "$other_pct" "$steal_pct"
+  printf '  round %s  %-4s %-*s %9.0f req/s  p50 %6s us  p99 %6s us  peak RSS %6s KiB  server CPU %3s%% (%s us/req)  other %s%% steal %s%% on its core\n' \
+    "$round" "$transport" "$name_width" "$server" "$rps" "$p50" "$p99" "$hwm" "$cpu_pct" "$cpu_us_per_req" "$other_pct" "$steal_pct"
 }
 
 # idle SERVER LOG ADDR... CMD...: RSS a second after the server listens, before any request.
@@ -267,13 +315,28 @@ echo "servers pinned to CPU $server_cpu, load generators to CPU $load_cpu; logs 
 idle kratos "$out/idle-kratos.log" "$kratos_http" "$kratos_grpc" "$kratos_bin" -conf "$conf"
 idle raw_axum "$out/idle-axum.log" "$raw_http" "$axum_bin" "$raw_http"
 idle raw_tonic "$out/idle-tonic.log" "$raw_grpc" "$tonic_bin" "$raw_grpc"
+if [ -n "$peers" ]; then
+  for server in "${http_servers[@]:2}"; do
+    addr=$(peer_addr http "$server")
+    idle "$server" "$out/idle-$server.log" "$addr" "$(peer_bin "$server")" "$addr"
+  done
+  for server in "${grpc_servers[@]:2}"; do
+    addr=$(peer_addr grpc "$server")
+    idle "$server" "$out/idle-$server.log" "$addr" "$(peer_bin "$server")" "$addr"
+  done
+fi
 
 for round in $(seq 1 "$rounds"); do
-  for transport in http grpc; do
-    measure "$round" "$transport" kratos
-    measure "$round" "$transport" raw
-  done
+  for server in "${http_servers[@]}"; do measure "$round" http "$server"; done
+  for server in "${grpc_servers[@]}"; do measure "$round" grpc "$server"; done
 done
+
+if [ -n "$peers" ]; then
+  awk -F'\t' -f "$peers_dir/table.awk" "$out/idle.tsv" "$peers_dir/Cargo.lock" "$results" | tee "$out/table.md"
+  echo
+  echo "per-run results: $results"
+  exit 0
+fi
 
 # The table: medians over the rounds, each column on its own.
 awk -F'\t' -v idle_file="$out/idle.tsv" '

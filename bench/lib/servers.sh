@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench/run.sh, bench/stream.sh and bench/profile.sh (sourced, not run):
 # the server under test and how to tell it listens.
 

@@ -25,7 +25,6 @@ impl Greeter for GreeterImpl {
     ) -> Result<volo_grpc::Response<HelloReply>, volo_grpc::Status> {
         Ok(volo_grpc::Response::new(HelloReply {
             message: format!("Hello {}", req.get_ref().name).into(),
-            ..Default::default()
         }))
     }
 }
