@@ -72,7 +72,9 @@ pub struct Context {
     peer: Option<SocketAddr>,
     http: Option<HttpRequestLine>,
     request_headers: HeaderMap,
-    reply_headers: Mutex<HeaderMap>,
+    /// Allocated by the first reply header: most calls set none, and an empty
+    /// map inline would make every call's context (moved with its future) larger.
+    reply_headers: Mutex<Option<Box<HeaderMap>>>,
     reply_status: u16,
     deadline: Option<Instant>,
     metadata: Metadata,
@@ -90,7 +92,7 @@ impl Context {
             peer: None,
             http: None,
             request_headers,
-            reply_headers: Mutex::new(HeaderMap::new()),
+            reply_headers: Mutex::new(None),
             reply_status: 200,
             deadline: None,
             metadata: Metadata::new(),
@@ -189,13 +191,18 @@ impl Context {
         self.reply_headers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(Box::default)
             .insert(name, value);
         Ok(())
     }
 
     /// Takes the reply headers set so far; the transport calls it once when it answers.
     pub fn take_reply_headers(&self) -> HeaderMap {
-        std::mem::take(&mut *self.reply_headers.lock().unwrap_or_else(|p| p.into_inner()))
+        self.reply_headers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .map_or_else(HeaderMap::new, |headers| *headers)
     }
 
     /// The HTTP status a successful reply is sent with: the route's (`status = 201`),
@@ -262,7 +269,10 @@ impl std::fmt::Debug for Context {
             .field("peer", &self.peer)
             .field("http", &self.http)
             .field("request_headers", &Redacted(&self.request_headers))
-            .field("reply_headers", &Redacted(&reply_headers))
+            .field(
+                "reply_headers",
+                &Redacted(reply_headers.as_deref().unwrap_or(&HeaderMap::new())),
+            )
             .field("reply_status", &self.reply_status)
             .field("deadline", &self.deadline)
             .field("metadata", &self.metadata)

@@ -111,10 +111,16 @@ where
 {
     // Programs that build their servers by hand get the hook with their first call.
     install_hook();
+    // The transports set the deadline to now + timeout as the call began: reading
+    // the clock again would only move it later.
+    let deadline = match incoming.deadline {
+        Some(deadline) => tokio::time::Instant::from_std(deadline),
+        None => tokio::time::Instant::now() + timeout,
+    };
     Bounded {
         call,
         incoming,
-        started: tokio::time::Instant::now(),
+        deadline,
         timeout,
         sleep: None,
     }
@@ -129,7 +135,7 @@ pin_project_lite::pin_project! {
         #[pin]
         call: F,
         incoming: Incoming,
-        started: tokio::time::Instant,
+        deadline: tokio::time::Instant,
         timeout: Duration,
         #[pin]
         sleep: Option<tokio::time::Sleep>,
@@ -155,8 +161,8 @@ where
             }
         }
         if this.sleep.is_none() {
-            let at = *this.started + *this.timeout;
-            this.sleep.set(Some(tokio::time::sleep_until(at)));
+            this.sleep
+                .set(Some(tokio::time::sleep_until(*this.deadline)));
         }
         if let Some(sleep) = this.sleep.as_pin_mut() {
             ready!(sleep.poll(cx));

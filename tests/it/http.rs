@@ -100,6 +100,25 @@ async fn nested_path_variable_fills_nested_field() {
 }
 
 #[tokio::test]
+async fn path_variables_are_percent_decoded_and_must_be_utf8() {
+    let app = start().await;
+    let base = http_url(&app);
+    let res = send("GET", &format!("{base}/v1/echo/a%20b%2Fc%C3%A9"), &[], "").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["name"], "a b/cé", "one segment, decoded");
+    let res = send("PATCH", &format!("{base}/v1/pages/%31%32"), &[], "").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["page"]["number"], 12);
+    // Bytes that are not UTF-8 once decoded cannot fill a string field.
+    let res = send("GET", &format!("{base}/v1/echo/%FF%FE"), &[], "").await;
+    assert_error(&res, 400, "CODEC");
+    let message = res.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.starts_with("path: "), "{message}");
+    let res = send("GET", &format!("{base}/v1/echo/"), &[], "").await;
+    assert_error(&res, 404, "NOT_FOUND");
+}
+
+#[tokio::test]
 async fn unknown_route_is_404_and_wrong_verb_is_405_in_kratos_shape() {
     let app = start().await;
     let base = http_url(&app);

@@ -27,11 +27,13 @@ impl RuleTarget for String {
         for rule in rules {
             let chars = || self.chars().count();
             let broken = match rule {
-                Rule::MinLen(n) if chars() < *n => Some((
+                // A UTF-8 character is 1 to 4 bytes: the byte length bounds the count,
+                // and most values are decided without counting.
+                Rule::MinLen(n) if self.len().div_ceil(4) < *n && chars() < *n => Some((
                     "string.min_len",
                     format!("value length must be at least {n} characters"),
                 )),
-                Rule::MaxLen(n) if chars() > *n => Some((
+                Rule::MaxLen(n) if self.len() > *n && chars() > *n => Some((
                     "string.max_len",
                     format!("value length must be at most {n} characters"),
                 )),
@@ -450,4 +452,32 @@ pub trait ViaNoRules<T> {
 
 impl<T> ViaNoRules<T> for RulesProbe<T> {
     fn kratos_rules(&self, _: &T, _: &Path<'_>, _: &mut Violations) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broken(value: &str, rules: &'static [Rule]) -> Vec<&'static str> {
+        let mut out = Violations::new();
+        value
+            .to_owned()
+            .check(rules, &Path::ROOT.field("name"), &mut out);
+        out.iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn lengths_count_characters_where_the_bytes_do_not_decide() {
+        // 2 characters in 4 bytes: the byte length alone would pass min 3 and fail max 2.
+        assert_eq!(broken("éé", &[Rule::MinLen(3)]), ["string.min_len"]);
+        assert!(broken("éé", &[Rule::MaxLen(2)]).is_empty());
+        assert!(broken("éé", &[Rule::MinLen(2)]).is_empty());
+        assert_eq!(broken("ééé", &[Rule::MaxLen(2)]), ["string.max_len"]);
+        // 4-byte characters: the count is the byte length over 4.
+        assert!(broken("😀😀", &[Rule::MinLen(2), Rule::MaxLen(2)]).is_empty());
+        assert_eq!(broken("😀", &[Rule::MinLen(2)]), ["string.min_len"]);
+        assert_eq!(broken("", &[Rule::MinLen(1)]), ["string.min_len"]);
+        assert!(broken("abc", &[Rule::MinLen(1), Rule::MaxLen(3)]).is_empty());
+        assert_eq!(broken("abcd", &[Rule::MaxLen(3)]), ["string.max_len"]);
+    }
 }

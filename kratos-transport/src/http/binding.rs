@@ -1,6 +1,8 @@
 //! Binding the query and path of an HTTP request to a message (the body is
 //! `body.rs`'s) and, for the client, a message to a URL, query and body.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::HeaderValue;
 use kratos_core::encoding::{MAX_DEPTH, set_fields};
@@ -53,13 +55,15 @@ pub(crate) fn bind_query<T: Message>(message: &mut T, query: &str) -> Result<(),
     set_fields(message, query.as_bytes()).map_err(|e| codec_error("query", e))
 }
 
-/// Sets the path variables, in template order.
+/// Sets the path variables, in template order, each value as it comes (a value
+/// that could not be read stops the binding with its error).
 pub(crate) fn bind_path<'v, T: Message>(
     message: &mut T,
     route: &RouteDescriptor,
-    values: impl Iterator<Item = &'v str>,
+    values: impl Iterator<Item = Result<Cow<'v, str>, Error>>,
 ) -> Result<(), Error> {
     for (field, value) in route.params.iter().zip(values) {
+        let value = &*value?;
         // Most variables name a top-level field: no list to build for those.
         let set = if field.contains('.') {
             let path: Vec<&str> = field.split('.').collect();

@@ -85,11 +85,10 @@ pub(crate) fn require(message: &MessageDescriptor, headers: &HeaderMap) -> Resul
 /// the body means (413, 408) before it is taken for a broken form (400).
 pub(crate) async fn bind<T: Message>(
     message: &mut T,
-    parts: &http::request::Parts,
+    headers: &http::HeaderMap,
     body: axum::body::Body,
     read_failure: impl Fn(&(dyn std::error::Error + 'static)) -> Option<Error>,
 ) -> Result<(), Error> {
-    let headers = &parts.headers;
     let files = file_fields(T::descriptor());
     let mut request = http::Request::new(body);
     if let Some(content_type) = headers.get(CONTENT_TYPE) {

@@ -1,11 +1,12 @@
 //! The route table of an HTTP server and the generic handler behind every route.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, RawPathParams, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use http::StatusCode;
@@ -51,6 +52,21 @@ pub(super) struct Route<S> {
     pub(super) form: RequestForm,
     /// Whether the reply is a `google.api.HttpBody`, written raw.
     pub(super) raw_reply: bool,
+    /// For each path variable, in template order, the index of the path segment it
+    /// fills: a variable always fills a whole segment, so the router's match is
+    /// read from the request's path without asking the router for it.
+    pub(super) segments: Box<[usize]>,
+}
+
+/// The segment indexes (`/`-separated, the leading empty one counted) of the
+/// variables of `template`, in order.
+fn variable_segments(template: &str) -> Box<[usize]> {
+    template
+        .split('/')
+        .enumerate()
+        .filter(|(_, segment)| segment.starts_with('{'))
+        .map(|(index, _)| index)
+        .collect()
 }
 
 /// How a route reads its request body: decided at start from the request type,
@@ -158,6 +174,7 @@ impl RouteTable {
                     route,
                     form: RequestForm::of(route, (method.request)()),
                     raw_reply: http_body::is_http_body((method.reply)()),
+                    segments: variable_segments(route.path),
                 });
                 on(filter(route.method), move |request: Request| {
                     handler(state.clone(), request)
@@ -281,49 +298,74 @@ impl RouteTable {
 }
 
 /// One HTTP call of method `M`: bind, run the chain under the timeout, answer.
-async fn handle<M, S>(state: Arc<Route<S>>, request: Request) -> Response
+///
+/// What needs no waiting (the context, and the whole request of a route without a
+/// body) is done before the call's future exists, so the future holds only what
+/// the call awaits: it is moved and boxed on every request, and its size is what
+/// those moves and that allocation cost.
+fn handle<M, S>(
+    state: Arc<Route<S>>,
+    request: Request,
+) -> impl Future<Output = Response> + Send + 'static
 where
     M: Handler<S>,
     S: Send + Sync + 'static,
 {
-    let (route, http) = (state.route, &state.http);
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
+    let http = &state.http;
     let timeout = effective_timeout(http.server.timeout, requested_timeout(&parts.headers));
-    let message = match bind::<M, S>(&state, &mut parts, body).await {
-        Ok(message) => message,
-        Err(error) => {
-            return http
-                .encoders
-                .error(&parts.headers, &error, HeaderMap::new());
-        }
-    };
-
-    let mut ctx = call_context(M::DESCRIPTOR.operation, route.path, http, parts)
+    let mut ctx = call_context(M::DESCRIPTOR.operation, state.route.path, http, parts)
         .with_deadline(Some(Instant::now() + timeout));
-    ctx.set_reply_status(route.status);
-    let result = invoke::<M, S>(
-        &state.service,
-        &http.server,
-        &state.chain,
-        &mut ctx,
-        message,
-        timeout,
-    )
-    .await;
-    let headers = ctx.take_reply_headers();
-    match result {
-        Ok(reply) => {
-            let status = StatusCode::from_u16(ctx.reply_status()).unwrap_or(StatusCode::OK);
-            if state.raw_reply {
-                return http_body::response(&reply, status, headers).unwrap_or_else(|error| {
-                    http.encoders
-                        .error(ctx.request_headers(), &error, HeaderMap::new())
-                });
+    ctx.set_reply_status(state.route.status);
+    let bound = match state.reads_body() {
+        true => Err(body),
+        false => Ok(bind_url::<M::Request, S>(
+            &state,
+            ctx.http().map(|line| &line.uri),
+            M::Request::default(),
+        )),
+    };
+    async move {
+        let http = &state.http;
+        let message = match bound {
+            Ok(message) => message,
+            Err(body) => {
+                let uri = ctx.http().map(|line| &line.uri);
+                bind_with_body::<M::Request, S>(&state, ctx.request_headers(), uri, body).await
             }
-            http.encoders
-                .reply(ctx.request_headers(), status, &reply, headers)
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => {
+                return http
+                    .encoders
+                    .error(ctx.request_headers(), &error, HeaderMap::new());
+            }
+        };
+        let result = invoke::<M, S>(
+            &state.service,
+            &http.server,
+            &state.chain,
+            &mut ctx,
+            message,
+            timeout,
+        )
+        .await;
+        let headers = ctx.take_reply_headers();
+        match result {
+            Ok(reply) => {
+                let status = StatusCode::from_u16(ctx.reply_status()).unwrap_or(StatusCode::OK);
+                if state.raw_reply {
+                    return http_body::response(&reply, status, headers).unwrap_or_else(|error| {
+                        http.encoders
+                            .error(ctx.request_headers(), &error, HeaderMap::new())
+                    });
+                }
+                http.encoders
+                    .reply(ctx.request_headers(), status, &reply, headers)
+            }
+            Err(error) => http.encoders.error(ctx.request_headers(), &error, headers),
         }
-        Err(error) => http.encoders.error(ctx.request_headers(), &error, headers),
     }
 }
 
@@ -343,13 +385,36 @@ pub(super) fn call_context(
         .with_http(line)
 }
 
+impl<S> Route<S> {
+    /// Whether a call of this route reads its body before its request is whole.
+    fn reads_body(&self) -> bool {
+        self.form != RequestForm::Codec || !matches!(self.route.body, RouteBody::None)
+    }
+}
+
 /// The request message of `state`'s route: the body (as the route binds it), then
 /// the query string, then the path variables.
 pub(super) async fn bind<M: Method, S>(
     state: &Route<S>,
-    parts: &mut http::request::Parts,
+    headers: &HeaderMap,
+    uri: &http::Uri,
     body: axum::body::Body,
 ) -> Result<M::Request, Error> {
+    if state.reads_body() {
+        bind_with_body::<M::Request, S>(state, headers, Some(uri), body).await
+    } else {
+        bind_url::<M::Request, S>(state, Some(uri), M::Request::default())
+    }
+}
+
+/// The request message of a route that reads its body: the body first, then the
+/// query string and path variables over it.
+async fn bind_with_body<T: Message, S>(
+    state: &Route<S>,
+    headers: &HeaderMap,
+    uri: Option<&http::Uri>,
+    body: axum::body::Body,
+) -> Result<T, Error> {
     let (route, http) = (state.route, &state.http);
     // The route's own limit, when it names one, in place of the server's.
     let limit = route.max_body.unwrap_or(http.max_body);
@@ -358,20 +423,23 @@ pub(super) async fn bind<M: Method, S>(
             .await
             .map_err(|e| body_read_error(e, limit, route))
     };
-    let mut message = <M as Method>::Request::default();
+    let mut message = T::default();
     match state.form {
         // The body as it came, whatever its media type: no codec, no query or path fields.
-        RequestForm::HttpBody => return http_body::request(&parts.headers, read(body).await?),
+        RequestForm::HttpBody => return http_body::request(headers, read(body).await?),
         RequestForm::Multipart => {
-            multipart::require(<M as Method>::Request::descriptor(), &parts.headers)?;
+            multipart::require(T::descriptor(), headers)?;
             // Parsed as it arrives: only the parts' contents are held, never the
-            // whole body beside them.
+            // whole body beside them. Boxed: a form's parser is by far the largest
+            // future a call can await, and only this route's calls should carry it.
             let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-            multipart::bind(&mut message, parts, body, |e| read_failure(e, limit, route)).await?;
+            Box::pin(multipart::bind(&mut message, headers, body, |e| {
+                read_failure(e, limit, route)
+            }))
+            .await?;
         }
-        RequestForm::Codec if !matches!(route.body, RouteBody::None) => {
-            let content_type = parts
-                .headers
+        RequestForm::Codec => {
+            let content_type = headers
                 .get(CONTENT_TYPE)
                 // A header that is not text names no codec: report it as unsupported.
                 .map(|v| v.to_str().unwrap_or("(not text)"));
@@ -379,18 +447,63 @@ pub(super) async fn bind<M: Method, S>(
                 .map_err(|e| Error::new(415, REASON_CODEC, e.to_string()))?;
             bind_body(&mut message, route.body, &codec, &read(body).await?).await?;
         }
-        RequestForm::Codec => {}
     }
-    if let Some(query) = parts.uri.query() {
+    bind_url::<T, S>(state, uri, message)
+}
+
+/// Sets `message`'s fields from the query string, then from the path variables,
+/// read from the request's path by the segments they fill.
+fn bind_url<T: Message, S>(
+    state: &Route<S>,
+    uri: Option<&http::Uri>,
+    mut message: T,
+) -> Result<T, Error> {
+    let Some(uri) = uri else {
+        return Ok(message);
+    };
+    if let Some(query) = uri.query() {
         bind_query(&mut message, query)?;
     }
-    if !route.params.is_empty() {
-        let params = RawPathParams::from_request_parts(parts, &())
-            .await
-            .map_err(|e| Error::codec(format!("path: {e}")))?;
-        bind_path(&mut message, route, params.iter().map(|(_, v)| v))?;
+    if !state.segments.is_empty() {
+        let path = uri.path();
+        let values = state
+            .segments
+            .iter()
+            .map(|&index| path_value(nth_segment(path, index)));
+        bind_path(&mut message, state.route, values)?;
     }
     Ok(message)
+}
+
+/// The `index`th `/`-separated segment of `path` (empty past its end).
+fn nth_segment(path: &str, index: usize) -> &str {
+    // Paths are short: a byte loop beats a searcher's setup per segment.
+    let bytes = path.as_bytes();
+    let (mut seen, mut start) = (0, 0);
+    for (at, &byte) in bytes.iter().enumerate() {
+        if byte == b'/' {
+            if seen == index {
+                return &path[start..at];
+            }
+            seen += 1;
+            start = at + 1;
+        }
+    }
+    if seen == index { &path[start..] } else { "" }
+}
+
+/// One path segment, percent-decoded; refused when the bytes it decodes to are not UTF-8.
+fn path_value(segment: &str) -> Result<Cow<'_, str>, Error> {
+    if !segment.contains('%') {
+        return Ok(Cow::Borrowed(segment));
+    }
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map_err(|_| {
+            Error::codec(format!(
+                "path: `{segment}` is not UTF-8 once percent-decoded"
+            ))
+        })
 }
 
 /// A body that could not be read: 413 when it exceeds `max_body`, 408 when it did
@@ -426,4 +539,25 @@ pub(super) fn read_failure(
         source = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_of_a_path_by_index() {
+        let path = "/v1/users/42/books/b%20c";
+        assert_eq!(
+            variable_segments("/v1/users/{id}/books/{name}"),
+            [3, 5].into()
+        );
+        assert_eq!(nth_segment(path, 0), "");
+        assert_eq!(nth_segment(path, 3), "42");
+        assert_eq!(nth_segment(path, 5), "b%20c");
+        assert_eq!(nth_segment(path, 6), "");
+        assert_eq!(nth_segment("/a/", 2), "");
+        assert_eq!(path_value("b%20c").unwrap(), "b c");
+        assert!(path_value("%FF").is_err());
+    }
 }

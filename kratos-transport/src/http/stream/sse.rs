@@ -63,8 +63,8 @@ where
     S: Send + Sync + 'static,
 {
     let http = &state.http;
-    let (mut parts, body) = request.into_parts();
-    let message = match bind::<M, S>(&state, &mut parts, body).await {
+    let (parts, body) = request.into_parts();
+    let message = match bind::<M, S>(&state, &parts.headers, &parts.uri, body).await {
         Ok(message) => message,
         Err(error) => {
             return http
