@@ -32,8 +32,11 @@ impl Greeter for GreeterImpl {
             "panic" => panic!("the greeter was asked to panic"),
             _ => {}
         }
+        // `load` reads the current greeting without taking a reference count, and
+        // `join` sizes the message once.
+        let greeting = self.greeting.load();
         Ok(HelloReply {
-            message: format!("{} {}", self.greeting.get(), req.name),
+            message: [greeting.as_str(), &req.name].join(" "),
         })
     }
 }
