@@ -7,6 +7,7 @@
 mod automatic;
 mod body;
 mod connection;
+mod direct;
 mod limits;
 mod state;
 
@@ -24,6 +25,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::error::ServeError;
 
 pub(crate) use body::BodyTimeout;
+pub(crate) use direct::{DirectHandler, DirectRoutes, Routing};
 pub(crate) use limits::deserialize_size;
 pub use limits::{
     ConnectionConfig, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
@@ -55,7 +57,7 @@ pub(crate) async fn start(
     addr: &str,
     limits: &ConnectionConfig,
     untimed: Arc<[&'static str]>,
-    make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Router,
+    make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Routing,
 ) -> Result<Serving, ServeError> {
     let listener = TcpListener::bind(addr)
         .await
@@ -70,7 +72,8 @@ pub(crate) async fn start(
     let (stop, stopped) = watch::channel(false);
     // `with_state` turns every handler into its route once, here; a router served
     // as it is converts (clones and boxes) the matched handler on every request.
-    let router = make(endpoint_url(kind, local_addr).into(), stopped.clone()).with_state(());
+    let Routing { router, direct } = make(endpoint_url(kind, local_addr).into(), stopped.clone());
+    let router = router.with_state(());
     let (abort, aborted) = watch::channel(false);
     let mut builder = Builder::new(StreamExecutor { abort: aborted });
     limits.apply(&mut builder);
@@ -81,6 +84,7 @@ pub(crate) async fn start(
     let loop_ = AcceptLoop {
         kind,
         router,
+        direct,
         builder,
         slots: Arc::new(Semaphore::new(limits.connection_slots())),
         timeouts: Timeouts {
@@ -106,6 +110,7 @@ pub(crate) async fn start(
 struct AcceptLoop {
     kind: &'static str,
     router: Router,
+    direct: Option<Arc<DirectRoutes>>,
     builder: Builder<StreamExecutor>,
     /// One permit per connection served at once (`max_connections`).
     slots: Arc<Semaphore>,
@@ -150,6 +155,7 @@ impl AcceptLoop {
                 late_body: self.late_body,
                 untimed: self.untimed.clone(),
                 peer,
+                direct: self.direct.clone(),
             };
             let connection = self
                 .builder
@@ -246,7 +252,7 @@ impl Listener {
         addr: &str,
         limits: &ConnectionConfig,
         untimed: Arc<[&'static str]>,
-        make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Router,
+        make: impl FnOnce(Arc<str>, watch::Receiver<bool>) -> Routing,
     ) -> Result<(), Error> {
         if let Some(problem) = self.problem.take() {
             return Err(problem);
@@ -315,6 +321,11 @@ impl Layers {
     {
         self.layers
             .push(Box::new(move |router: Router| router.layer(layer.clone())));
+    }
+
+    /// Whether no layer was added: only then may a request bypass the router.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.layers.is_empty()
     }
 
     /// `router` inside every layer.

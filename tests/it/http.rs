@@ -118,6 +118,41 @@ async fn path_variables_are_percent_decoded_and_must_be_utf8() {
     assert_error(&res, 404, "NOT_FOUND");
 }
 
+/// Generated routes are matched beside the hand-written ones exactly as the router
+/// matches them: a static path wins over a variable, HEAD is GET without a body.
+#[tokio::test]
+async fn hand_written_static_paths_win_over_generated_variables_and_head_answers() {
+    use kratos::App;
+    use kratos::grpc::GrpcServer;
+    use kratos::http::HttpServer;
+
+    let http = HttpServer::new().address("127.0.0.1:0").route(
+        kratos::descriptor::HttpMethod::Get,
+        "/v1/echo/static",
+        "/static",
+        || async { "hand-written" },
+    );
+    let app = App::builder()
+        .handle_signals(false)
+        .server(http)
+        .server(GrpcServer::new().address("127.0.0.1:0"))
+        .service(common::EchoServer::new(common::EchoImpl))
+        .build()
+        .start()
+        .await
+        .expect("app starts");
+    let base = http_url(&app);
+    let res = send("GET", &format!("{base}/v1/echo/static"), &[], "").await;
+    assert_eq!((res.status, res.text()), (200, "hand-written"));
+    let res = send("GET", &format!("{base}/v1/echo/other"), &[], "").await;
+    assert_eq!(res.json()["name"], "other");
+    let res = send("HEAD", &format!("{base}/v1/echo/other"), &[], "").await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.is_empty(), "HEAD has no body");
+    let res = send("DELETE", &format!("{base}/v1/echo/static"), &[], "").await;
+    assert_error(&res, 405, "METHOD_NOT_ALLOWED");
+}
+
 #[tokio::test]
 async fn unknown_route_is_404_and_wrong_verb_is_405_in_kratos_shape() {
     let app = start().await;

@@ -257,7 +257,7 @@ impl Server for GrpcServer {
                 let routes = mounts
                     .iter()
                     .fold(reflection, |routes, mount| mount(routes, &state));
-                layers.apply(routes.prepare().into_axum_router())
+                layers.apply(routes.prepare().into_axum_router()).into()
             };
             let config = &self.config;
             // A stream of requests is a body that lives as long as its call.

@@ -24,10 +24,12 @@ use super::http_body;
 use super::multipart;
 use super::state::{HttpState, body_too_large, requested_timeout};
 use crate::invoke::{effective_timeout, invoke};
-use crate::serve::BodyTimeout;
+use crate::serve::{BodyTimeout, DirectHandler, DirectRoutes};
 
-/// Builds one route's handler once the server's state is known, at start.
-type RouteFactory = Box<dyn Fn(&Arc<HttpState>) -> MethodRouter + Send + Sync>;
+/// Builds one route's handler once the server's state is known, at start: for the
+/// router, and for a generated route also the handler called without it.
+type RouteFactory =
+    Box<dyn Fn(&Arc<HttpState>) -> (MethodRouter, Option<DirectHandler>) + Send + Sync>;
 
 /// The routes of one HTTP server, grouped by path so each path answers 405 for
 /// verbs it does not bind.
@@ -90,6 +92,17 @@ impl RequestForm {
         } else {
             RequestForm::Codec
         }
+    }
+}
+
+/// The request method of a route's verb.
+fn verb(method: HttpMethod) -> http::Method {
+    match method {
+        HttpMethod::Get => http::Method::GET,
+        HttpMethod::Post => http::Method::POST,
+        HttpMethod::Put => http::Method::PUT,
+        HttpMethod::Patch => http::Method::PATCH,
+        HttpMethod::Delete => http::Method::DELETE,
     }
 }
 
@@ -176,9 +189,14 @@ impl RouteTable {
                     raw_reply: http_body::is_http_body((method.reply)()),
                     segments: variable_segments(route.path),
                 });
-                on(filter(route.method), move |request: Request| {
+                let direct: DirectHandler = {
+                    let state = state.clone();
+                    Arc::new(move |request| Box::pin(handler(state.clone(), request)))
+                };
+                let routed = on(filter(route.method), move |request: Request| {
                     handler(state.clone(), request)
-                })
+                });
+                (routed, Some(direct))
             });
             self.insert(
                 route.method,
@@ -226,10 +244,11 @@ impl RouteTable {
             let (http, handler) = (http.clone(), handler.clone());
             // The raw handler caps the body at the server's limit itself; axum's
             // extractors must not cut it at their own 2 MB first.
-            on(filter(method), move |request: Request| {
+            let routed = on(filter(method), move |request: Request| {
                 super::raw::handle(http.clone(), operation, template, handler.clone(), request)
             })
-            .layer(DefaultBodyLimit::disable())
+            .layer(DefaultBodyLimit::disable());
+            (routed, None)
         });
         self.insert(method, path, path.to_owned(), operation, factory)
     }
@@ -243,15 +262,20 @@ impl RouteTable {
         H: axum::handler::Handler<T, ()> + Sync,
         T: 'static,
     {
-        let factory: RouteFactory = Box::new(move |_| on(filter(HttpMethod::Get), handler.clone()));
+        let factory: RouteFactory =
+            Box::new(move |_| (on(filter(HttpMethod::Get), handler.clone()), None));
         if let Err(error) = self.insert(HttpMethod::Get, path, path.to_owned(), path, factory) {
             tracing::warn!(path, %error, "route not added");
         }
     }
 
-    /// The axum router: every path, 405 for a known path with another verb, 404 for the rest.
-    pub(crate) fn router(&self, http: &Arc<HttpState>) -> Router {
+    /// The axum router (every path, 405 for a known path with another verb, 404
+    /// for the rest) and the generated routes' handlers to call without it (`None`
+    /// if a path cannot be matched the router's way, when the router is then
+    /// asked every time).
+    pub(crate) fn build(&self, http: &Arc<HttpState>) -> (Router, Option<DirectRoutes>) {
         let mut router = Router::new();
+        let mut direct = Some(DirectRoutes::default());
         for (path, routes) in &self.paths {
             let allow = routes
                 .methods
@@ -261,8 +285,17 @@ impl RouteTable {
                 .join(", ");
             let allow = HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static(""));
             let mut methods = MethodRouter::new();
-            for factory in &routes.factories {
-                methods = methods.merge(factory(http));
+            let mut verbs = Vec::new();
+            for (factory, method) in routes.factories.iter().zip(&routes.methods) {
+                let (routed, handler) = factory(http);
+                methods = methods.merge(routed);
+                verbs.extend(handler.map(|handler| (verb(*method), handler)));
+            }
+            if let Some(table) = &mut direct
+                && let Err(error) = table.insert(path, verbs)
+            {
+                tracing::debug!(path, %error, "routes served through the router only");
+                direct = None;
             }
             let state = http.clone();
             let methods = methods.fallback(move |request: Request| {
@@ -285,7 +318,7 @@ impl RouteTable {
             router = router.route(path, methods);
         }
         let state = http.clone();
-        router.fallback(move |request: Request| async move {
+        let router = router.fallback(move |request: Request| async move {
             let error = Error::not_found(
                 "NOT_FOUND",
                 format!("no route for {} {}", request.method(), request.uri().path()),
@@ -293,7 +326,8 @@ impl RouteTable {
             state
                 .encoders
                 .error(request.headers(), &error, HeaderMap::new())
-        })
+        });
+        (router, direct)
     }
 }
 

@@ -16,11 +16,13 @@ use axum::Router;
 use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use kratos_core::app::BoxFuture;
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 use tower::ServiceExt;
 use tower::util::Oneshot;
 
+use super::direct::DirectRoutes;
 use super::state::{CallGuard, ConnState};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -151,6 +153,8 @@ pub(crate) struct ConnService {
     /// The client's address, in scope while each call of the connection is polled
     /// (what `Context::peer` reads): nothing stored per request.
     pub(crate) peer: SocketAddr,
+    /// The generated routes called without the router, when the server allows it.
+    pub(crate) direct: Option<Arc<DirectRoutes>>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -170,8 +174,20 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             timeout,
             sleep: None,
         });
+        let direct = self
+            .direct
+            .as_deref()
+            .and_then(|direct| direct.find(request.method(), request.uri().path()));
+        let inner = match direct {
+            Some(handler) => Inner::Direct {
+                call: handler(request.map(axum::body::Body::new)),
+            },
+            None => Inner::Router {
+                call: self.router.clone().oneshot(request),
+            },
+        };
         CallFuture {
-            inner: self.router.clone().oneshot(request),
+            inner,
             call: Some(call),
             peer: self.peer,
         }
@@ -179,12 +195,35 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 }
 
 pin_project! {
-    /// The router's answer to one call, its body tracked.
+    /// The answer to one call, its body tracked.
     pub(crate) struct CallFuture {
         #[pin]
-        inner: Oneshot<Router, Request<TimedBody>>,
+        inner: Inner,
         call: Option<CallGuard>,
         peer: SocketAddr,
+    }
+}
+
+pin_project! {
+    /// Who answers a call: the router, or a generated route's handler directly.
+    #[project = InnerProj]
+    enum Inner {
+        Router { #[pin] call: Oneshot<Router, Request<TimedBody>> },
+        Direct { call: BoxFuture<'static, Response<axum::body::Body>> },
+    }
+}
+
+impl Future for Inner {
+    type Output = Response<axum::body::Body>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            InnerProj::Router { call } => match ready!(call.poll(cx)) {
+                Ok(response) => Poll::Ready(response),
+                Err(never) => match never {},
+            },
+            InnerProj::Direct { call } => call.as_mut().poll(cx),
+        }
     }
 }
 
@@ -194,10 +233,7 @@ impl Future for CallFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let inner = this.inner;
-        let response = match ready!(super::PEER.sync_scope(*this.peer, || inner.poll(cx))) {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
+        let response = ready!(super::PEER.sync_scope(*this.peer, || inner.poll(cx)));
         let call = this
             .call
             .take()
