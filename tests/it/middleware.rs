@@ -523,6 +523,24 @@ async fn tower_layers_wrap_the_servers() {
         "on",
         "layers see every request, routed or not"
     );
+    // A gRPC call of a generated method passes the layers too.
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .http2_only(true)
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let request = http::Request::post(format!("{}/mw.v1.Echo/Echo", grpc_url(&app)))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(&[
+            0, 0, 0, 0, 0,
+        ])))
+        .unwrap();
+    let answer = client.request(request).await.expect("a gRPC answer");
+    assert_eq!(
+        answer.headers().get("grpc-status"),
+        None,
+        "a reply, not a trailers-only error"
+    );
+    assert_eq!(answer.headers().get("x-layer").unwrap(), "on");
 }
 
 #[tokio::test]

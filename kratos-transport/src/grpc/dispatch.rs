@@ -10,6 +10,7 @@ use tonic::server::NamedService;
 
 use super::adapter::{Request, Response, ResponseFuture, unimplemented};
 use crate::invoke::{ServerState, ServiceChain};
+use crate::serve::DirectHandler;
 use crate::table::ServiceTable;
 
 /// Serves every method of the service whose table is `D`, implemented by `T`.
@@ -33,6 +34,27 @@ impl<D, T> Dispatch<D, T> {
         let mut chain = self.chain.clone();
         chain.server = Arc::clone(state);
         Self::new(Arc::clone(&self.service), chain)
+    }
+}
+
+impl<D, T> Dispatch<D, T>
+where
+    D: ServiceTable<T>,
+    T: Send + Sync + 'static,
+{
+    /// Each method's path and its handler, for calls that bypass the router.
+    pub(crate) fn direct_handlers(&self) -> Vec<(&'static str, DirectHandler)> {
+        D::METHODS
+            .iter()
+            .map(|entry| {
+                let (service, chain, serve) =
+                    (Arc::clone(&self.service), self.chain.clone(), entry.grpc);
+                let handler = DirectHandler::Grpc(Arc::new(move |request| {
+                    serve(Arc::clone(&service), chain.clone(), request)
+                }));
+                (entry.descriptor().operation, handler)
+            })
+            .collect()
     }
 }
 

@@ -21,7 +21,9 @@ use super::adapter::GrpcService;
 use super::dispatch::Dispatch;
 use crate::deadline::DEFAULT_SERVER_TIMEOUT;
 use crate::invoke::ServerState;
-use crate::serve::{ConnectionConfig, Layers, Listener, enabled};
+use crate::serve::{
+    ConnectionConfig, DirectHandler, DirectRoutes, Layers, Listener, Routing, enabled,
+};
 use crate::state::StreamState;
 use crate::table::ServiceTable;
 
@@ -71,7 +73,13 @@ pub struct GrpcServer {
     chain: Chain,
     layers: Layers,
     listener: Listener,
+    /// The generated services' methods, each answered without the router.
+    direct: Vec<DirectMount>,
 }
+
+/// The methods of one generated service, by path, once the server's state is known.
+type DirectMount =
+    Box<dyn Fn(&Arc<ServerState>) -> Vec<(&'static str, DirectHandler)> + Send + Sync>;
 
 /// Adds one service to the routes once the server's state is known, at start.
 type Mount = Box<dyn Fn(Routes, &Arc<ServerState>) -> Routes + Send + Sync>;
@@ -103,6 +111,7 @@ impl GrpcServer {
             chain: Chain::default(),
             layers: Layers::default(),
             listener: Listener::new("grpc"),
+            direct: Vec::new(),
         }
     }
 
@@ -186,9 +195,12 @@ impl GrpcServer {
     {
         self.services.push(D::DESCRIPTOR.full_name);
         self.descriptors.push(D::DESCRIPTOR);
+        let direct = service.clone();
         self.mounts.push(Box::new(move |routes, state| {
             routes.add_service(service.bound(state))
         }));
+        self.direct
+            .push(Box::new(move |state| direct.bound(state).direct_handlers()));
     }
 
     /// The address the server bound, once started.
@@ -243,7 +255,7 @@ impl Server for GrpcServer {
             let (timeout, chain) = (self.config.timeout, self.chain.clone());
             let idle = self.config.stream_idle_timeout;
             let reflection = self.reflection_routes()?;
-            let (mounts, layers) = (&self.mounts, &self.layers);
+            let (mounts, layers, direct) = (&self.mounts, &self.layers, &self.direct);
             let make = move |endpoint, stopping| {
                 let state = Arc::new(ServerState {
                     endpoint,
@@ -257,7 +269,15 @@ impl Server for GrpcServer {
                 let routes = mounts
                     .iter()
                     .fold(reflection, |routes, mount| mount(routes, &state));
-                layers.apply(routes.prepare().into_axum_router()).into()
+                Routing {
+                    router: layers.apply(routes.prepare().into_axum_router()),
+                    // Layers wrap the router: a call passing it by would skip them.
+                    direct: layers
+                        .is_empty()
+                        .then(|| direct_routes(direct, &state))
+                        .flatten()
+                        .map(Arc::new),
+                }
             };
             let config = &self.config;
             // A stream of requests is a body that lives as long as its call.
@@ -298,4 +318,17 @@ impl Server for GrpcServer {
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
+}
+
+/// Every generated method's path with its handler; `None` when two claim one path
+/// (the router then decides, as it did before).
+fn direct_routes(mounts: &[DirectMount], state: &Arc<ServerState>) -> Option<DirectRoutes> {
+    let mut routes = DirectRoutes::default();
+    for (path, handler) in mounts.iter().flat_map(|mount| mount(state)) {
+        if let Err(error) = routes.insert(path, vec![(http::Method::POST, handler)]) {
+            tracing::debug!(path, %error, "gRPC methods served through the router only");
+            return None;
+        }
+    }
+    Some(routes)
 }

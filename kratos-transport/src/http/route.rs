@@ -189,9 +189,11 @@ impl RouteTable {
                     raw_reply: http_body::is_http_body((method.reply)()),
                     segments: variable_segments(route.path),
                 });
-                let direct: DirectHandler = {
+                let direct = {
                     let state = state.clone();
-                    Arc::new(move |request| Box::pin(handler(state.clone(), request)))
+                    DirectHandler::Http(Arc::new(move |request| {
+                        Box::pin(handler(state.clone(), request))
+                    }))
                 };
                 let routed = on(filter(route.method), move |request: Request| {
                     handler(state.clone(), request)

@@ -22,7 +22,7 @@ use tokio::time::Sleep;
 use tower::ServiceExt;
 use tower::util::Oneshot;
 
-use super::direct::DirectRoutes;
+use super::direct::{DirectHandler, DirectRoutes};
 use super::state::{CallGuard, ConnState};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -178,9 +178,16 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             .direct
             .as_deref()
             .and_then(|direct| direct.find(request.method(), request.uri().path()));
+        // A handler may build its call's context as it is called, before the
+        // first poll: the caller's address is in scope for that too.
         let inner = match direct {
-            Some(handler) => Inner::Direct {
-                call: handler(request.map(axum::body::Body::new)),
+            Some(DirectHandler::Http(handler)) => Inner::Direct {
+                call: super::PEER
+                    .sync_scope(self.peer, || handler(request.map(axum::body::Body::new))),
+            },
+            Some(DirectHandler::Grpc(handler)) => Inner::Grpc {
+                call: super::PEER
+                    .sync_scope(self.peer, || handler(request.map(tonic::body::Body::new))),
             },
             None => Inner::Router {
                 call: self.router.clone().oneshot(request),
@@ -210,6 +217,7 @@ pin_project! {
     enum Inner {
         Router { #[pin] call: Oneshot<Router, Request<TimedBody>> },
         Direct { call: BoxFuture<'static, Response<axum::body::Body>> },
+        Grpc { call: crate::grpc::ResponseFuture },
     }
 }
 
@@ -223,6 +231,10 @@ impl Future for Inner {
                 Err(never) => match never {},
             },
             InnerProj::Direct { call } => call.as_mut().poll(cx),
+            InnerProj::Grpc { call } => match ready!(call.as_mut().poll(cx)) {
+                Ok(response) => Poll::Ready(response.map(axum::body::Body::new)),
+                Err(never) => match never {},
+            },
         }
     }
 }

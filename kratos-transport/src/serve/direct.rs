@@ -1,11 +1,12 @@
-//! Direct dispatch: a request for a generated route goes from the connection
-//! straight to its handler, matched by path and verb, instead of through axum's
-//! router, which per request boxes the handler's future behind its service
+//! Direct dispatch: a request for a generated HTTP route or gRPC method goes from
+//! the connection straight to its handler, matched by path and verb, instead of
+//! through axum's router (tonic's routes are one too), which per request boxes the handler's future behind its service
 //! layers, allocates the path parameters into the request's extensions and
 //! measures a body the connection measures anyway. Everything else goes to the
-//! router as before: hand-written routes, `HEAD`, a verb its path does not bind
-//! (405), unknown paths (404), and every request of a server with tower layers
-//! (they wrap the router, so nothing may pass them by).
+//! router as before: hand-written routes and tonic services added as they are,
+//! `HEAD`, a verb its path does not bind (405), unknown paths (404), and every
+//! request of a server with tower layers (they wrap the router, so nothing may
+//! pass them by).
 
 use std::sync::Arc;
 
@@ -15,9 +16,16 @@ use axum::response::Response;
 use http::{Method, Request};
 use kratos_core::app::BoxFuture;
 
-/// A generated route's handler, called with the request as the router would hand it.
-pub(crate) type DirectHandler =
-    Arc<dyn Fn(Request<Body>) -> BoxFuture<'static, Response> + Send + Sync>;
+use crate::grpc;
+
+/// A generated route's or method's handler.
+#[derive(Clone)]
+pub(crate) enum DirectHandler {
+    /// An HTTP route, called with the request as the router would hand it.
+    Http(Arc<dyn Fn(Request<Body>) -> BoxFuture<'static, Response> + Send + Sync>),
+    /// A gRPC method, called with the request as tonic's routes would hand it.
+    Grpc(Arc<dyn Fn(grpc::Request) -> grpc::ResponseFuture + Send + Sync>),
+}
 
 /// The paths of one server with the verbs each serves directly.
 #[derive(Default)]
@@ -73,7 +81,9 @@ mod tests {
     use super::*;
 
     fn handler() -> DirectHandler {
-        Arc::new(|_| Box::pin(async { Response::new(Body::empty()) }))
+        DirectHandler::Http(Arc::new(|_| {
+            Box::pin(async { Response::new(Body::empty()) })
+        }))
     }
 
     #[test]
