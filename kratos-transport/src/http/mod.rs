@@ -15,6 +15,7 @@
 
 mod binding;
 mod body;
+mod call;
 mod client;
 mod http_body;
 #[cfg(feature = "metrics")]

@@ -24,7 +24,8 @@ use kratos_core::stream::{StreamHandler, StreamSender, Streaming};
 use kratos_core::{Chain, Context, Error};
 
 use super::RouteTable;
-use super::route::{Route, call_context};
+use super::call::call_context;
+use super::route::Route;
 use crate::state::ServiceChain;
 use crate::stream::{Input, Opened, open};
 

@@ -26,8 +26,9 @@ use kratos_core::error::grpc_code;
 use kratos_core::stream::StreamHandler;
 
 use super::{begin, json_codec};
+use crate::http::call::bind;
 use crate::http::http_body;
-use crate::http::route::{Route, bind};
+use crate::http::route::Route;
 use crate::http::state::requested_timeout;
 use crate::invoke::effective_timeout;
 use crate::stream::{Input, Replies, open};
