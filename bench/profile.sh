@@ -67,7 +67,7 @@ fi
 # The peers' workspace builds into its own target dir, as in run.sh.
 peers_target=$root/bench/peers/target
 if [ -n "$peers" ] && [ -n "$build" ]; then
-  (cd "$root/bench/peers" && CARGO_TARGET_DIR=$peers_target cargo build --release --locked)
+  bash "$root/bench/peers/build.sh"
 fi
 out=${out:-$(mktemp -d /tmp/kratos-profile.XXXXXX)}
 mkdir -p "$out"

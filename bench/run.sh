@@ -96,7 +96,7 @@ if [ -n "$peers" ]; then
   http_servers+=(poem-openapi poem actix volo-http)
   grpc_servers+=(volo-grpc poem-grpc)
   if [ -n "$build" ]; then
-    (cd "$peers_dir" && CARGO_TARGET_DIR=$peers_target cargo build --release --locked)
+    bash "$peers_dir/build.sh"
   fi
 fi
 peer_bin() { echo "$peers_target/release/peer-$1"; }
