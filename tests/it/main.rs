@@ -61,6 +61,8 @@ mod logging;
 mod messages;
 #[cfg(feature = "metrics")]
 mod metrics;
+#[cfg(feature = "metrics")]
+mod metrics_series;
 mod middleware;
 mod panics;
 mod peer;

@@ -12,10 +12,19 @@
 //! The values go to whatever recorder the process installed (kratos installs the
 //! Prometheus one when `server.http.metrics` names a path); without one the facade
 //! drops them at the cost of a branch.
+//!
+//! A recorder finds a series by hashing its name and every label; doing that twice
+//! per call was most of what this middleware cost. So the handles of a call that
+//! ends without a reason (every success) are resolved once per recorder, kind,
+//! operation and code and kept in the middleware; a call with a reason (an error)
+//! still resolves its series by name, as the reasons are open-ended.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
-use metrics::SharedString;
+use metrics::{Counter, Histogram, Recorder, SharedString};
 
 use super::outcome::{code_of, run_caught, unanswered};
 use super::{Middleware, Next, Reply, Request};
@@ -35,35 +44,47 @@ pub const CLIENT_REQUESTS_SECONDS: &str = "client_requests_seconds";
 pub const DEFAULT_BUCKETS: [f64; 8] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
 /// The metrics middleware of one side.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Metrics {
     requests: SharedString,
     seconds: SharedString,
+    /// The handles resolved so far under these names; shared by the clones (a new
+    /// set with new names).
+    resolved: Arc<Resolved>,
 }
 
 /// Counts and times every call a server serves.
 pub fn server() -> Metrics {
-    Metrics {
-        requests: SharedString::const_str(SERVER_REQUESTS_TOTAL),
-        seconds: SharedString::const_str(SERVER_REQUESTS_SECONDS),
-    }
+    Metrics::named(
+        SharedString::const_str(SERVER_REQUESTS_TOTAL),
+        SharedString::const_str(SERVER_REQUESTS_SECONDS),
+    )
 }
 
 /// Counts and times every call a client makes.
 pub fn client() -> Metrics {
-    Metrics {
-        requests: SharedString::const_str(CLIENT_REQUESTS_TOTAL),
-        seconds: SharedString::const_str(CLIENT_REQUESTS_SECONDS),
-    }
+    Metrics::named(
+        SharedString::const_str(CLIENT_REQUESTS_TOTAL),
+        SharedString::const_str(CLIENT_REQUESTS_SECONDS),
+    )
 }
 
 impl Metrics {
+    fn named(requests: SharedString, seconds: SharedString) -> Self {
+        Self {
+            requests,
+            seconds,
+            resolved: Arc::default(),
+        }
+    }
+
     /// Names the counter and the histogram (give the histogram's buckets to the
     /// exporter under the new name).
-    pub fn names(mut self, requests: impl Into<String>, seconds: impl Into<String>) -> Self {
-        self.requests = SharedString::from_owned(requests.into());
-        self.seconds = SharedString::from_owned(seconds.into());
-        self
+    pub fn names(self, requests: impl Into<String>, seconds: impl Into<String>) -> Self {
+        Self::named(
+            SharedString::from_owned(requests.into()),
+            SharedString::from_owned(seconds.into()),
+        )
     }
 
     /// The counter's name.
@@ -74,6 +95,15 @@ impl Metrics {
     /// The histogram's name.
     pub fn seconds_name(&self) -> &str {
         &self.seconds
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("requests", &self.requests)
+            .field("seconds", &self.seconds)
+            .finish_non_exhaustive()
     }
 }
 
@@ -124,22 +154,128 @@ impl Drop for Record<'_> {
             let (code, reason) = unanswered(self.deadline);
             (code, SharedString::const_str(reason))
         });
+        if reason.is_empty() {
+            let series = Series {
+                recorder: metrics::with_recorder(recorder_id),
+                kind: self.kind.as_ptr() as usize,
+                operation: (self.operation.as_ptr() as usize, self.operation.len()),
+                code,
+            };
+            let record = |handles: &Handles| handles.record(seconds);
+            self.metrics
+                .resolved
+                .with(series, || self.resolve(code, reason), record);
+        } else {
+            self.resolve(code, reason).record(seconds);
+        }
+    }
+}
+
+impl Record<'_> {
+    /// The call's series, looked up by name and labels in the recorder.
+    fn resolve(&self, code: i32, reason: SharedString) -> Handles {
         let kind = SharedString::const_str(self.kind);
         let operation = SharedString::const_str(self.operation);
-        metrics::counter!(
-            self.metrics.requests.clone(),
-            "kind" => kind.clone(),
-            "operation" => operation.clone(),
-            "code" => code_label(code),
-            "reason" => reason,
-        )
-        .increment(1);
-        metrics::histogram!(
-            self.metrics.seconds.clone(),
-            "kind" => kind,
-            "operation" => operation,
-        )
-        .record(seconds);
+        Handles {
+            requests: metrics::counter!(
+                self.metrics.requests.clone(),
+                "kind" => kind.clone(),
+                "operation" => operation.clone(),
+                "code" => code_label(code),
+                "reason" => reason,
+            ),
+            seconds: metrics::histogram!(
+                self.metrics.seconds.clone(),
+                "kind" => kind,
+                "operation" => operation,
+            ),
+        }
+    }
+}
+
+/// The recorder a handle was resolved in, by address: the process's recorder
+/// lives in a static, so its address names it for as long as the process runs.
+fn recorder_id(recorder: &dyn Recorder) -> usize {
+    std::ptr::from_ref(recorder).cast::<()>() as usize
+}
+
+/// Which series a call without a reason lands in: the strings by address, as
+/// the kind and the operation are `'static` names the call carries.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Series {
+    recorder: usize,
+    kind: usize,
+    operation: (usize, usize),
+    code: i32,
+}
+
+/// A series' counter and histogram.
+struct Handles {
+    requests: Counter,
+    seconds: Histogram,
+}
+
+impl Handles {
+    /// Counts one call that took `seconds`.
+    fn record(&self, seconds: f64) {
+        self.requests.increment(1);
+        self.seconds.record(seconds);
+    }
+}
+
+/// The handles resolved so far, by series.
+#[derive(Default)]
+struct Resolved(RwLock<HashMap<Series, Handles, BuildHasherDefault<AddressHasher>>>);
+
+impl Resolved {
+    /// Runs `with` on the handles of `series`, resolved with `resolve` the first
+    /// time (outside the lock: the recorder may take locks of its own).
+    fn with(&self, series: Series, resolve: impl FnOnce() -> Handles, with: impl Fn(&Handles)) {
+        if let Some(handles) = self
+            .0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&series)
+        {
+            return with(handles);
+        }
+        let handles = resolve();
+        with(
+            self.0
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(series)
+                .or_insert(handles),
+        );
+    }
+}
+
+/// Hashes a [`Series`], whose fields are addresses and small numbers: a
+/// multiply-and-rotate per word is enough, and far cheaper than SipHash.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn write_i32(&mut self, word: i32) {
+        self.write_u64(u64::from(word as u32));
     }
 }
 
