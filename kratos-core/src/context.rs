@@ -79,6 +79,10 @@ pub struct Context {
     deadline: Option<Instant>,
     metadata: Metadata,
     extensions: http::Extensions,
+    /// The call's trace, set by the tracing middleware: a field rather than an
+    /// extension, whose table would be allocated and freed on every call.
+    #[cfg(feature = "opentelemetry")]
+    trace: Option<opentelemetry::Context>,
 }
 
 impl Context {
@@ -97,6 +101,8 @@ impl Context {
             deadline: None,
             metadata: Metadata::new(),
             extensions: http::Extensions::new(),
+            #[cfg(feature = "opentelemetry")]
+            trace: None,
         }
     }
 
@@ -255,6 +261,18 @@ impl Context {
     /// Typed values, to change.
     pub fn extensions_mut(&mut self) -> &mut http::Extensions {
         &mut self.extensions
+    }
+
+    /// The OpenTelemetry context of the call's trace, once the tracing middleware set it.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn trace(&self) -> Option<&opentelemetry::Context> {
+        self.trace.as_ref()
+    }
+
+    /// Sets the OpenTelemetry context of the call's trace.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn set_trace(&mut self, trace: opentelemetry::Context) {
+        self.trace = Some(trace);
     }
 }
 
