@@ -16,8 +16,8 @@
 //! Spans go to the global tracer provider (what `#[kratos::main]` installs from the
 //! `tracing` config section) unless [`Tracing::provider`] names one. The call's
 //! OpenTelemetry context is current while the rest of the chain runs, and kept in
-//! the [`Context`] as a [`CallTrace`], so a middleware outside this one (the
-//! `logging` middleware) still logs with the call's ids.
+//! the [`Context`] (read it with [`call_trace`]), so a middleware outside this one
+//! (the `logging` middleware) still logs with the call's ids.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -46,6 +46,12 @@ pub const SERVICE_HEADER: &str = "x-md-service-name";
 /// The name of the tracer the spans come from, as Go kratos names its own.
 pub const TRACER_NAME: &str = "kratos";
 
+/// The W3C headers the default propagators read, as names a header map finds
+/// without parsing a string.
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+const BAGGAGE: HeaderName = HeaderName::from_static("baggage");
+
 /// The tracing middleware of one side.
 #[derive(Clone)]
 pub struct Tracing {
@@ -55,6 +61,10 @@ pub struct Tracing {
     /// installed still uses it.
     tracer: Arc<OnceLock<BoxedTracer>>,
     service_name: Option<HeaderValue>,
+    /// Whether `propagator` is the default (W3C trace context and baggage), whose
+    /// only headers are known: a call without them starts a new trace without
+    /// asking the propagator.
+    w3c: bool,
 }
 
 /// Traces every call a server serves, continuing the caller's trace.
@@ -67,6 +77,7 @@ pub fn server() -> Tracing {
         ])),
         tracer: Arc::new(OnceLock::new()),
         service_name: None,
+        w3c: true,
     }
 }
 
@@ -86,6 +97,7 @@ impl Tracing {
         propagator: impl TextMapPropagator + Send + Sync + 'static,
     ) -> Self {
         self.propagator = Arc::new(propagator);
+        self.w3c = false;
         self
     }
 
@@ -113,6 +125,17 @@ impl Tracing {
         self
     }
 
+    /// The caller's trace as `headers` carry it. The W3C propagators change
+    /// nothing when neither of their headers is there, so most calls (those that
+    /// start a trace) skip them, and the header names they would parse.
+    fn extract(&self, headers: &HeaderMap) -> opentelemetry::Context {
+        if self.w3c && !headers.contains_key(TRACEPARENT) && !headers.contains_key(BAGGAGE) {
+            return opentelemetry::Context::new();
+        }
+        self.propagator
+            .extract_with_context(&opentelemetry::Context::new(), &Headers(headers))
+    }
+
     fn tracer(&self) -> &BoxedTracer {
         self.tracer
             .get_or_init(|| global::tracer_with_scope(scope()))
@@ -134,18 +157,17 @@ fn scope() -> InstrumentationScope {
         .build()
 }
 
-/// The trace of the call a [`Context`] belongs to: the OpenTelemetry context that
-/// holds its span, put in the context's extensions by the tracing middleware.
-#[derive(Clone, Debug)]
-pub struct CallTrace(pub opentelemetry::Context);
+/// The trace of the call `ctx` belongs to: the OpenTelemetry context that holds
+/// its span, once the tracing middleware ran.
+pub fn call_trace(ctx: &Context) -> Option<&opentelemetry::Context> {
+    ctx.trace()
+}
 
 /// Makes the trace of `ctx`'s call current until the guard drops: for what runs
 /// outside the tracing middleware but belongs to the call (a log line written by a
 /// middleware around it).
 pub fn attach(ctx: &Context) -> Option<ContextGuard> {
-    ctx.extensions()
-        .get::<CallTrace>()
-        .map(|trace| trace.0.clone().attach())
+    ctx.trace().map(|trace| trace.clone().attach())
 }
 
 /// The span context current on this thread, when it names a trace: what log lines
@@ -166,10 +188,7 @@ impl Middleware for Tracing {
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
             let parent = match self.kind {
-                SpanKind::Server => self.propagator.extract_with_context(
-                    &opentelemetry::Context::new(),
-                    &Headers(ctx.request_headers()),
-                ),
+                SpanKind::Server => self.extract(ctx.request_headers()),
                 _ => opentelemetry::Context::current(),
             };
             let builder = SpanBuilder::from_name(ctx.operation()).with_kind(self.kind.clone());
@@ -195,7 +214,7 @@ impl Middleware for Tracing {
                         .insert(HeaderName::from_static(SERVICE_HEADER), name.clone());
                 }
             }
-            ctx.extensions_mut().insert(CallTrace(cx.clone()));
+            ctx.set_trace(cx.clone());
             let mut end = End {
                 cx: cx.clone(),
                 server: self.kind == SpanKind::Server,
@@ -356,9 +375,20 @@ fn verb(method: &Method) -> Value {
 /// Request headers (HTTP) or metadata (gRPC) as the propagator reads them.
 struct Headers<'h>(&'h HeaderMap);
 
+impl Headers<'_> {
+    fn value(&self, key: &str) -> Option<&HeaderValue> {
+        match key {
+            "traceparent" => self.0.get(TRACEPARENT),
+            "tracestate" => self.0.get(TRACESTATE),
+            "baggage" => self.0.get(BAGGAGE),
+            _ => self.0.get(key),
+        }
+    }
+}
+
 impl Extractor for Headers<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|value| value.to_str().ok())
+        self.value(key).and_then(|value| value.to_str().ok())
     }
 
     fn keys(&self) -> Vec<&str> {
