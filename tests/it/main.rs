@@ -72,5 +72,7 @@ mod ratelimit;
 mod streaming;
 #[cfg(feature = "opentelemetry")]
 mod traces;
+#[cfg(feature = "opentelemetry")]
+mod traces_fresh;
 mod unreachable;
 mod validation;
