@@ -323,9 +323,14 @@ impl Layers {
             .push(Box::new(move |router: Router| router.layer(layer.clone())));
     }
 
-    /// Whether no layer was added: only then may a request bypass the router.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.layers.is_empty()
+    /// What a server serves: `router` inside every layer and, when there is no
+    /// layer, the routes called without the router (with one, a request passing
+    /// the router by would skip it).
+    pub(crate) fn routing(&self, router: Router, direct: Option<DirectRoutes>) -> Routing {
+        Routing {
+            direct: direct.filter(|_| self.layers.is_empty()).map(Arc::new),
+            router: self.apply(router),
+        }
     }
 
     /// `router` inside every layer.

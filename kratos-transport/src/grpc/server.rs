@@ -21,9 +21,7 @@ use super::adapter::GrpcService;
 use super::dispatch::Dispatch;
 use crate::deadline::DEFAULT_SERVER_TIMEOUT;
 use crate::invoke::ServerState;
-use crate::serve::{
-    ConnectionConfig, DirectHandler, DirectRoutes, Layers, Listener, Routing, enabled,
-};
+use crate::serve::{ConnectionConfig, DirectHandler, DirectRoutes, Layers, Listener, enabled};
 use crate::state::StreamState;
 use crate::table::ServiceTable;
 
@@ -269,15 +267,10 @@ impl Server for GrpcServer {
                 let routes = mounts
                     .iter()
                     .fold(reflection, |routes, mount| mount(routes, &state));
-                Routing {
-                    router: layers.apply(routes.prepare().into_axum_router()),
-                    // Layers wrap the router: a call passing it by would skip them.
-                    direct: layers
-                        .is_empty()
-                        .then(|| direct_routes(direct, &state))
-                        .flatten()
-                        .map(Arc::new),
-                }
+                layers.routing(
+                    routes.prepare().into_axum_router(),
+                    direct_routes(direct, &state),
+                )
             };
             let config = &self.config;
             // A stream of requests is a body that lives as long as its call.

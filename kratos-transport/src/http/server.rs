@@ -17,7 +17,7 @@ use super::reply::{Encoders, ErrorEncoder, ReplyEncoder};
 use super::route::RouteTable;
 use super::state::{HttpState, MAX_BODY_BYTES};
 use crate::invoke::ServerState;
-use crate::serve::{ConnectionConfig, Layers, Listener, Routing, enabled};
+use crate::serve::{ConnectionConfig, Layers, Listener, enabled};
 use crate::state::StreamState;
 
 /// The `server.http` section of the config; every field has a default.
@@ -322,11 +322,7 @@ impl Server for HttpServer {
                     max_body,
                 });
                 let (router, direct) = routes.build(&state);
-                Routing {
-                    router: layers.apply(router),
-                    // Layers wrap the router: a request passing it by would skip them.
-                    direct: direct.filter(|_| layers.is_empty()).map(Arc::new),
-                }
+                layers.routing(router, direct)
             },
         ))
     }
