@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Compile-cost benchmark: the kratos helloworld example against the raw pair
 # (bench/src/bin/raw_axum.rs + raw_tonic.rs, which serve the same Greeter over
-# HTTP and gRPC without kratos).
+# HTTP and gRPC without kratos). The helloworld is built as a user's crate builds
+# it: package `kratos-hello` (bench/hello), whose binary is
+# examples/helloworld/main.rs and which depends on kratos, so none of the kratos
+# package's dev-dependencies are built; once with kratos's default features, once
+# with none (`--no-default-features`: JSON and protobuf only).
 #
 #   bash bench/compile.sh               # 10-15 minutes on 2 cores
 #   bash bench/compile.sh --runs 10
 #
 # 1. Clean `cargo build --release`: each side in its own empty target directory,
 #    timed once by hyperfine (dependencies already downloaded: `cargo fetch` runs
-#    first, so the network is not timed).
+#    first, so the network is not timed); wall time and CPU time (user + system,
+#    which load from other processes moves less).
 # 2. Incremental rebuild after a handler edit: a no-op line is appended to the
 #    handler's file (examples/helloworld/main.rs; for the raw pair both
 #    raw_axum.rs and raw_tonic.rs, since the same change has to be made to both
@@ -51,9 +56,10 @@ fi
 cd "$root"
 cargo fetch --locked
 
-kratos_dir=$dir/kratos raw_dir=$dir/raw
-kratos_build="cargo build --locked -p kratos --example helloworld"
-raw_build="cargo build --locked -p kratos-bench --bins"
+kratos_dir=$dir/kratos lean_dir=$dir/lean raw_dir=$dir/raw
+kratos_build="cargo build --locked -p kratos-hello"
+lean_build="cargo build --locked -p kratos-hello --no-default-features"
+raw_build="cargo build --locked -p kratos-bench --bin raw_axum --bin raw_tonic"
 kratos_files=(examples/helloworld/main.rs)
 raw_files=(bench/src/bin/raw_axum.rs bench/src/bin/raw_tonic.rs)
 
@@ -72,6 +78,7 @@ trap restore EXIT
 
 # hyperfine's CSV: command,mean,stddev,median,user,system,min,max
 median_of() { awk -F, 'NR == 2 { print $4 }' "$1"; }
+cpu_of() { awk -F, 'NR == 2 { print $5 + $6 }' "$1"; }
 stddev_of() { awk -F, 'NR == 2 { print $3 }' "$1"; }
 
 clean() {
@@ -94,6 +101,8 @@ incremental() {
 
 rm -rf "$dir"
 clean kratos "$kratos_dir" "$kratos_build"
+clean lean "$lean_dir" "$lean_build"
+rm -rf "$lean_dir"
 clean raw "$raw_dir" "$raw_build"
 for profile in release dev; do
   flag=
@@ -109,8 +118,14 @@ secs() { awk -v a="$1" -v s="${2:-}" 'BEGIN { if (s == "") printf "%.1f s", a; e
 {
   echo "| build | kratos helloworld | raw axum + raw tonic | kratos / raw pair | kratos / slower raw server alone |"
   echo "| --- | ---: | ---: | ---: | ---: |"
-  k=$(median_of "$out/clean-kratos.csv") r=$(median_of "$out/clean-raw.csv")
-  echo "| clean \`cargo build --release\` | $(secs "$k") ($(cat "$out/units-kratos") units) | $(secs "$r") ($(cat "$out/units-raw") units) | $(ratio "$k" "$r") | |"
+  r=$(median_of "$out/clean-raw.csv") rc=$(cpu_of "$out/clean-raw.csv")
+  for side in kratos lean; do
+    k=$(median_of "$out/clean-$side.csv") kc=$(cpu_of "$out/clean-$side.csv")
+    what="clean \`cargo build --release\`"
+    [ "$side" = lean ] && what="$what, kratos \`--no-default-features\`"
+    echo "| $what | $(secs "$k") ($(cat "$out/units-$side") units) | $(secs "$r") ($(cat "$out/units-raw") units) | $(ratio "$k" "$r") | |"
+    echo "| ... its CPU time (user + system) | $(secs "$kc") | $(secs "$rc") | $(ratio "$kc" "$rc") | |"
+  done
   for profile in release dev; do
     k=$(median_of "$out/incr-kratos-$profile.csv") r=$(median_of "$out/incr-raw-$profile.csv")
     a=$(median_of "$out/incr-axum-$profile.csv") t=$(median_of "$out/incr-tonic-$profile.csv")
@@ -118,4 +133,5 @@ secs() { awk -v a="$1" -v s="${2:-}" 'BEGIN { if (s == "") printf "%.1f s", a; e
   done
 } | tee "$out/table.md"
 echo
+echo "load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "target: incremental rebuild <= 1.2x of the raw pair's; hyperfine CSVs in $out"
