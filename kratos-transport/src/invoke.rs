@@ -8,13 +8,14 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::task::{Context as TaskContext, Poll, ready};
 use std::time::Duration;
 
 use kratos_core::app::BoxFuture;
 use kratos_core::error::{PANIC_MESSAGE, REASON_UNKNOWN};
 use kratos_core::metadata::{Incoming, in_incoming};
+use kratos_core::middleware::observer::{self, Current, Observations, Plan};
 use kratos_core::middleware::recovery::{install_hook, poll_guarded};
 use kratos_core::middleware::{Endpoint, Next, Reply, Request};
 use kratos_core::{Chain, Context, Error, Handler};
@@ -66,13 +67,21 @@ where
         metadata: None,
         deadline: ctx.deadline(),
     };
-    // No middleware acts on this call (none configured, or each passes it): the
-    // method is called directly, with nothing boxed.
-    let bare = chain.is_empty()
-        && M::MIDDLEWARE.is_empty()
-        && server.chain.as_slice().iter().all(|m| m.passes(ctx));
+    let (outer, middle) = (server.chain.as_slice(), chain.as_slice());
+    // No middleware acts on this call (none configured, or each passes or only
+    // observes it): the method is called directly, with nothing boxed, between the
+    // observers' beginnings and ends.
+    let plan = observer::plan(outer, middle, M::MIDDLEWARE, ctx);
+    let (observations, current) = match plan {
+        Plan::Observed(mask) => {
+            let observations =
+                Observations::begin(mask, outer, middle, M::MIDDLEWARE, ctx, &request);
+            (Some(observations), Current::of(ctx))
+        }
+        Plan::Bare | Plan::Chain => (None, Current::default()),
+    };
     let call = async {
-        if bare {
+        if plan != Plan::Chain {
             kratos_core::field_rules::check(&request)?;
             return M::call(service, ctx, request).await;
         }
@@ -83,19 +92,22 @@ where
         let request = Request::message(request).with_validator(M::validator());
         // Boxed: the chain's future is large, and the call's future holds it only
         // on this path, so it stays small for a bare call.
-        let reply = Box::pin(
-            Next::new(
-                server.chain.as_slice(),
-                chain.as_slice(),
-                M::MIDDLEWARE,
-                &endpoint,
-            )
-            .run(ctx, request),
-        )
-        .await?;
+        let reply =
+            Box::pin(Next::new(outer, middle, M::MIDDLEWARE, &endpoint).run(ctx, request)).await?;
         reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     };
-    let result = run_bounded(timeout, incoming, call).await;
+    let (result, cut) = {
+        let mut bounded = pin!(run_bounded(timeout, incoming, call).in_trace(current));
+        let result = bounded.as_mut().await;
+        (result, bounded.cut)
+    };
+    // A call its timeout cut ends its observers unanswered (dropped), as a chain
+    // cut inside them does: they report it as the timeout, not as an answer.
+    if let Some(observations) = observations
+        && !cut
+    {
+        observations.end(ctx, &result);
+    }
     if let Err(error) = &result {
         log_failure(ctx, error, "call failed");
     }
@@ -123,6 +135,8 @@ where
         deadline,
         timeout,
         sleep: None,
+        current: Current::default(),
+        cut: false,
     }
 }
 
@@ -139,6 +153,18 @@ pin_project_lite::pin_project! {
         timeout: Duration,
         #[pin]
         sleep: Option<tokio::time::Sleep>,
+        // The call's trace, current during each of its polls.
+        current: Current,
+        // Set when the timeout answered the call.
+        cut: bool,
+    }
+}
+
+impl<F> Bounded<F> {
+    /// This call with `current` as the trace its polls run in.
+    fn in_trace(mut self, current: Current) -> Self {
+        self.current = current;
+        self
     }
 }
 
@@ -151,7 +177,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let call = this.call;
-        match in_incoming(this.incoming, || poll_guarded(|| call.poll(cx))) {
+        let entered = this.current.enter();
+        let polled = in_incoming(this.incoming, || poll_guarded(|| call.poll(cx)));
+        drop(entered);
+        match polled {
             Ok(Poll::Ready(out)) => return Poll::Ready(out),
             Ok(Poll::Pending) => {}
             Err(panic) => {
@@ -167,6 +196,7 @@ where
         if let Some(sleep) = this.sleep.as_pin_mut() {
             ready!(sleep.poll(cx));
         }
+        *this.cut = true;
         Poll::Ready(Err(server_timeout(*this.timeout)))
     }
 }

@@ -26,7 +26,8 @@ use std::time::Instant;
 
 use metrics::{Counter, Histogram, Recorder, SharedString};
 
-use super::outcome::{code_of, run_caught, unanswered};
+use super::observer::{Answer, Observer};
+use super::outcome::{answered, run_caught, unanswered};
 use super::{Middleware, Next, Reply, Request};
 use crate::BoxFuture;
 use crate::context::Context;
@@ -115,29 +116,35 @@ impl Middleware for Metrics {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            // Recorded when dropped: also for a call that never comes back through
-            // here, because it panicked or its timeout (outside the chain) cut it.
-            let mut record = Record {
-                metrics: self,
-                kind: ctx.kind().as_str(),
-                operation: ctx.operation(),
-                deadline: ctx.deadline(),
-                started: Instant::now(),
-                outcome: None,
-            };
+            let record = self.begin(ctx);
             let result = run_caught(next, ctx, req).await;
-            let reason = match &result {
-                Ok(_) => SharedString::const_str(""),
-                Err(e) => SharedString::from_owned(e.reason.clone()),
-            };
-            record.outcome = Some((code_of(&result, ctx), reason));
+            answered(&result, |answer| record.answer(ctx, answer));
             result
         })
+    }
+
+    fn observer(&self) -> Option<Observer<'_>> {
+        Some(Observer::metrics(self))
+    }
+}
+
+impl Metrics {
+    /// Starts measuring `ctx`'s call. Recorded when dropped: also for a call that
+    /// never comes back, because its timeout cut it or its caller left.
+    pub(crate) fn begin(&self, ctx: &Context) -> Record<'_> {
+        Record {
+            metrics: self,
+            kind: ctx.kind().as_str(),
+            operation: ctx.operation(),
+            deadline: ctx.deadline(),
+            started: Instant::now(),
+            outcome: None,
+        }
     }
 }
 
 /// One call's measurement, written out when it is dropped.
-struct Record<'m> {
+pub(crate) struct Record<'m> {
     metrics: &'m Metrics,
     kind: &'static str,
     operation: &'static str,
@@ -172,6 +179,15 @@ impl Drop for Record<'_> {
 }
 
 impl Record<'_> {
+    /// Records the call as it was answered.
+    pub(crate) fn answer(mut self, ctx: &Context, answer: &Answer<'_>) {
+        let reason = match answer {
+            Answer::Sent(_) => SharedString::const_str(""),
+            Answer::Failed(e) => SharedString::from_owned(e.reason.clone()),
+        };
+        self.outcome = Some((answer.code(ctx), reason));
+    }
+
     /// The call's series, looked up by name and labels in the recorder.
     fn resolve(&self, code: i32, reason: SharedString) -> Handles {
         let kind = SharedString::const_str(self.kind);

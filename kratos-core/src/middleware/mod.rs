@@ -16,6 +16,7 @@ pub mod logging;
 pub mod metadata;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+pub mod observer;
 #[cfg(any(feature = "metrics", feature = "opentelemetry"))]
 mod outcome;
 mod payload;
@@ -61,6 +62,14 @@ pub trait Middleware: Send + Sync + 'static {
         let _ = ctx;
         false
     }
+
+    /// This middleware as an observer, when it only watches calls (kratos's metrics
+    /// and tracing): a server then runs it around a direct call of the method, with
+    /// no chain to box, when every other middleware of the call passes or observes
+    /// too (see [`observer`]). None by default.
+    fn observer(&self) -> Option<observer::Observer<'_>> {
+        None
+    }
 }
 
 impl<M: Middleware + ?Sized> Middleware for Arc<M> {
@@ -75,6 +84,10 @@ impl<M: Middleware + ?Sized> Middleware for Arc<M> {
 
     fn passes(&self, ctx: &Context) -> bool {
         (**self).passes(ctx)
+    }
+
+    fn observer(&self) -> Option<observer::Observer<'_>> {
+        (**self).observer()
     }
 }
 

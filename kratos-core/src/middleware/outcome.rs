@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use super::observer::Answer;
 use super::recovery::catch;
 use super::{Next, Reply, Request};
 use crate::context::Context;
@@ -24,12 +25,11 @@ pub(crate) async fn run_caught(
     }
 }
 
-/// The code a call that came back is reported with: on success the status sent
-/// (a route's `201`), else the error's code.
-pub(crate) fn code_of(result: &Result<Reply, Error>, ctx: &Context) -> i32 {
+/// Hands `observe` the chain's answer as observers read it.
+pub(crate) fn answered(result: &Result<Reply, Error>, observe: impl FnOnce(&Answer<'_>)) {
     match result {
-        Ok(_) => i32::from(ctx.reply_status()),
-        Err(e) => e.code,
+        Ok(reply) => observe(&Answer::Sent(&|| reply.encoded_len())),
+        Err(error) => observe(&Answer::Failed(error)),
     }
 }
 

@@ -34,7 +34,8 @@ use opentelemetry::trace::{
 use opentelemetry::{ContextGuard, InstrumentationScope, KeyValue, Value};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 
-use super::outcome::{code_of, run_caught, unanswered};
+use super::observer::{Answer, Observer};
+use super::outcome::{answered, run_caught, unanswered};
 use super::{Middleware, Next, Reply, Request};
 use crate::BoxFuture;
 use crate::context::Context;
@@ -193,51 +194,65 @@ impl Middleware for Tracing {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<Reply, Error>> {
         Box::pin(async move {
-            let parent = match self.kind {
-                SpanKind::Server => self.extract(ctx.request_headers()),
-                _ => opentelemetry::Context::current(),
-            };
-            let builder = SpanBuilder::from_name(ctx.operation()).with_kind(self.kind.clone());
-            let cx = parent.with_span(self.tracer().build_with_context(builder, &parent));
-            let recording = cx.span().is_recording();
-            if recording {
-                cx.span().set_attributes(start_attributes(ctx));
-                if let Some(size) = req.encoded_len() {
-                    cx.span()
-                        .set_attribute(size_attribute(self.kind == SpanKind::Server, size));
-                }
-            }
-            if self.kind == SpanKind::Server {
-                if recording && let Some(peer) = ctx.request_header(SERVICE_HEADER) {
-                    cx.span()
-                        .set_attribute(KeyValue::new("peer.service", peer.to_owned()));
-                }
-            } else {
-                self.propagator
-                    .inject_context(&cx, &mut HeadersMut(ctx.request_headers_mut()));
-                if let Some(name) = &self.service_name {
-                    ctx.request_headers_mut()
-                        .insert(HeaderName::from_static(SERVICE_HEADER), name.clone());
-                }
-            }
-            ctx.set_trace(cx.clone());
-            let mut end = End {
-                cx: cx.clone(),
-                server: self.kind == SpanKind::Server,
-                deadline: ctx.deadline(),
-                ended: !recording,
-            };
+            let end = self.begin(ctx, &|| req.encoded_len());
+            let cx = end.cx.clone();
             let result = run_caught(next, ctx, req).with_context(cx).await;
-            end.finish(&result, ctx);
+            answered(&result, |answer| end.finish(ctx, answer));
             result
         })
+    }
+
+    fn observer(&self) -> Option<Observer<'_>> {
+        Some(Observer::tracing(self))
+    }
+}
+
+impl Tracing {
+    /// Starts `ctx`'s call's span, keeps its trace in `ctx` and, on a client, writes
+    /// it into the outgoing headers; `request_size` measures the request, asked only
+    /// when the span records.
+    pub(crate) fn begin(&self, ctx: &mut Context, request_size: &dyn Fn() -> Option<usize>) -> End {
+        let parent = match self.kind {
+            SpanKind::Server => self.extract(ctx.request_headers()),
+            _ => opentelemetry::Context::current(),
+        };
+        let builder = SpanBuilder::from_name(ctx.operation()).with_kind(self.kind.clone());
+        let cx = parent.with_span(self.tracer().build_with_context(builder, &parent));
+        let recording = cx.span().is_recording();
+        if recording {
+            cx.span().set_attributes(start_attributes(ctx));
+            if let Some(size) = request_size() {
+                cx.span()
+                    .set_attribute(size_attribute(self.kind == SpanKind::Server, size));
+            }
+        }
+        if self.kind == SpanKind::Server {
+            if recording && let Some(peer) = ctx.request_header(SERVICE_HEADER) {
+                cx.span()
+                    .set_attribute(KeyValue::new("peer.service", peer.to_owned()));
+            }
+        } else {
+            self.propagator
+                .inject_context(&cx, &mut HeadersMut(ctx.request_headers_mut()));
+            if let Some(name) = &self.service_name {
+                ctx.request_headers_mut()
+                    .insert(HeaderName::from_static(SERVICE_HEADER), name.clone());
+            }
+        }
+        ctx.set_trace(cx.clone());
+        End {
+            cx,
+            server: self.kind == SpanKind::Server,
+            deadline: ctx.deadline(),
+            ended: !recording,
+        }
     }
 }
 
 /// Ends a call's span: with its outcome when the chain answered, or, when the
 /// call's future is dropped first (the server timeout cut it, the caller left),
 /// with the answer the guard outside the chain gives.
-struct End {
+pub(crate) struct End {
     cx: opentelemetry::Context,
     server: bool,
     deadline: Option<Instant>,
@@ -246,7 +261,8 @@ struct End {
 }
 
 impl End {
-    fn finish(&mut self, result: &Result<Reply, Error>, ctx: &Context) {
+    /// Ends the span with the call's answer.
+    pub(crate) fn finish(mut self, ctx: &Context, answer: &Answer<'_>) {
         if self.ended {
             self.cx.span().end();
             return;
@@ -258,14 +274,14 @@ impl End {
             // request line an HTTP client built.
             span.set_attributes(client_end_attributes(ctx));
         }
-        match result {
-            Ok(reply) => {
-                if let Some(size) = reply.encoded_len() {
+        match answer {
+            Answer::Sent(size) => {
+                if let Some(size) = size() {
                     span.set_attribute(size_attribute(!self.server, size));
                 }
                 span.set_status(Status::Ok);
             }
-            Err(error) => fail(&span, code_of(result, ctx), error.to_string(), Some(error)),
+            Answer::Failed(error) => fail(&span, answer.code(ctx), error.to_string(), Some(error)),
         }
         span.end();
     }
