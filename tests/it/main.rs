@@ -64,6 +64,8 @@ mod metrics;
 #[cfg(feature = "metrics")]
 mod metrics_series;
 mod middleware;
+#[cfg(all(feature = "metrics", feature = "opentelemetry"))]
+mod observers;
 mod panics;
 mod peer;
 #[cfg(feature = "proto-export")]
