@@ -97,7 +97,7 @@ where
         reply.take::<M::Reply>(M::DESCRIPTOR.operation)
     };
     let (result, cut) = {
-        let mut bounded = pin!(run_bounded(timeout, incoming, call).in_trace(current));
+        let mut bounded = pin!(run_traced(timeout, incoming, current, call));
         let result = bounded.as_mut().await;
         (result, bounded.cut)
     };
@@ -121,6 +121,15 @@ pub(crate) fn run_bounded<F, R>(timeout: Duration, incoming: Incoming, call: F) 
 where
     F: Future<Output = Result<R, Error>>,
 {
+    run_traced(timeout, incoming, Current::default(), call)
+}
+
+/// [`run_bounded`], with `current` as the trace each poll of the call runs in.
+#[inline]
+fn run_traced<F, R>(timeout: Duration, incoming: Incoming, current: Current, call: F) -> Bounded<F>
+where
+    F: Future<Output = Result<R, Error>>,
+{
     // Programs that build their servers by hand get the hook with their first call.
     install_hook();
     // The transports set the deadline to now + timeout as the call began: reading
@@ -135,7 +144,7 @@ where
         deadline,
         timeout,
         sleep: None,
-        current: Current::default(),
+        current,
         cut: false,
     }
 }
@@ -160,14 +169,6 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F> Bounded<F> {
-    /// This call with `current` as the trace its polls run in.
-    fn in_trace(mut self, current: Current) -> Self {
-        self.current = current;
-        self
-    }
-}
-
 impl<F, R> Future for Bounded<F>
 where
     F: Future<Output = Result<R, Error>>,
@@ -177,9 +178,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let call = this.call;
-        let entered = this.current.enter();
-        let polled = in_incoming(this.incoming, || poll_guarded(|| call.poll(cx)));
-        drop(entered);
+        let polled = {
+            let _trace = this.current.enter();
+            in_incoming(this.incoming, || poll_guarded(|| call.poll(cx)))
+        };
         match polled {
             Ok(Poll::Ready(out)) => return Poll::Ready(out),
             Ok(Poll::Pending) => {}

@@ -104,26 +104,55 @@ pub fn plan(
     inner: &[&'static dyn Middleware],
     ctx: &Context,
 ) -> Plan {
-    let all = outer
-        .iter()
-        .map(|m| &**m as &dyn Middleware)
-        .chain(middle.iter().map(|m| &**m as &dyn Middleware))
-        .chain(inner.iter().copied());
-    let (mut mask, mut count) = (0_u64, 0);
-    for (i, middleware) in all.enumerate() {
-        if middleware.passes(ctx) {
-            continue;
-        }
-        if i >= 64 || count == MAX || middleware.observer().is_none() {
+    let mut seen = Seen {
+        mask: 0,
+        index: 0,
+        count: 0,
+    };
+    for middleware in outer {
+        if !seen.visit(&**middleware, ctx) {
             return Plan::Chain;
         }
-        mask |= 1 << i;
-        count += 1;
     }
-    if mask == 0 {
+    for middleware in middle {
+        if !seen.visit(&**middleware, ctx) {
+            return Plan::Chain;
+        }
+    }
+    for middleware in inner {
+        if !seen.visit(*middleware, ctx) {
+            return Plan::Chain;
+        }
+    }
+    if seen.mask == 0 {
         Plan::Bare
     } else {
-        Plan::Observed(mask)
+        Plan::Observed(seen.mask)
+    }
+}
+
+/// The observers [`plan`] found so far, by position.
+struct Seen {
+    mask: u64,
+    index: u32,
+    count: usize,
+}
+
+impl Seen {
+    /// Counts in the next middleware; false when it acts (or one observer too many).
+    #[inline]
+    fn visit(&mut self, middleware: &dyn Middleware, ctx: &Context) -> bool {
+        let index = self.index;
+        self.index += 1;
+        if middleware.passes(ctx) {
+            return true;
+        }
+        if index >= 64 || self.count == MAX || middleware.observer().is_none() {
+            return false;
+        }
+        self.mask |= 1 << index;
+        self.count += 1;
+        true
     }
 }
 
