@@ -62,7 +62,9 @@ fi
 
 target=${CARGO_TARGET_DIR:-$root/target}
 if [ -n "$build" ]; then
-  (cd "$root" && cargo build --release --locked -p kratos --example helloworld -p kratos-bench --bins)
+  # kratos with every optional part (`full`), as every number in RESULTS.md before
+  # issue 20 made metrics, opentelemetry and jwt opt-in: --conf may turn them on.
+  (cd "$root" && cargo build --release --locked -p kratos --example helloworld -p kratos-bench --bins --features kratos/full)
 fi
 # The peers' workspace builds into its own target dir, as in run.sh.
 peers_target=$root/bench/peers/target
