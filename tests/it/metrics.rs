@@ -8,14 +8,9 @@ use kratos::http::{HttpConfig, PROMETHEUS_TEXT};
 use kratos::middleware::metrics;
 use kratos::prelude::*;
 
+use crate::common::scrape::sample;
 use crate::common::{Echo, EchoClient, EchoImpl, EchoRequest, EchoServer};
 use crate::curl;
-
-/// The value of the sample whose line starts with `series` (name and labels).
-fn sample(page: &str, series: &str) -> Option<f64> {
-    page.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
 
 #[tokio::test]
 async fn calls_on_both_transports_are_counted_and_timed_on_the_scrape_page() {

@@ -8,14 +8,9 @@ use kratos::http::HttpConfig;
 use kratos::middleware::metrics;
 use kratos::prelude::*;
 
+use crate::common::scrape::sample;
 use crate::common::{Echo as _, EchoClient, EchoImpl, EchoRequest, EchoServer};
 use crate::curl;
-
-/// The value of the sample whose line starts with `series` (name and labels).
-fn sample(page: &str, series: &str) -> Option<f64> {
-    page.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
 
 #[tokio::test]
 async fn each_call_lands_in_its_own_series_by_name_kind_operation_and_code() {

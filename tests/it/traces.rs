@@ -13,10 +13,10 @@ use kratos::middleware::{logging, tracing as traces};
 use kratos::prelude::*;
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
 use tracing_subscriber::layer::SubscriberExt;
 
+use crate::common::spans::Collected;
 use crate::common::{Echo, EchoClient, EchoImpl, EchoReply, EchoRequest, EchoServer};
 use crate::curl;
 use crate::streaming::{Ticker, TickerClient, TickerImpl, TickerServer, drain, ticks};
@@ -24,30 +24,6 @@ use crate::streaming::{Ticker, TickerClient, TickerImpl, TickerServer, drain, ti
 const TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const CALLER_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const CALLER_SPAN: &str = "b7ad6b7169203331";
-
-/// The spans a provider of this test ended, in order.
-#[derive(Clone, Debug, Default)]
-struct Collected(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Collected {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
-        Ok(())
-    }
-}
-
-impl Collected {
-    fn spans(&self) -> Vec<SpanData> {
-        self.0.lock().unwrap().clone()
-    }
-
-    fn named(&self, name: &str, kind: SpanKind) -> Vec<SpanData> {
-        self.spans()
-            .into_iter()
-            .filter(|s| s.name == name && s.span_kind == kind)
-            .collect()
-    }
-}
 
 /// Starts an app with `server` and what `add` adds, not listening for signals.
 async fn serve(

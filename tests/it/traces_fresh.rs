@@ -3,39 +3,15 @@
 //! starts a trace of its own that its outgoing calls continue, and one that brings
 //! only `baggage` still hands that baggage on. Spans from a provider of this test's.
 
-use std::sync::{Arc, Mutex};
-
 use kratos::middleware::tracing as traces;
 use kratos::prelude::*;
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::{SpanId, SpanKind};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 
+use crate::common::spans::Collected;
 use crate::common::{Echo as _, EchoClient, EchoImpl, EchoReply, EchoRequest, EchoServer};
 use crate::curl;
-
-/// The spans the test's provider ended.
-#[derive(Clone, Debug, Default)]
-struct Collected(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Collected {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
-        Ok(())
-    }
-}
-
-impl Collected {
-    fn named(&self, name: &str, kind: SpanKind) -> Vec<SpanData> {
-        let spans = self.0.lock().unwrap();
-        spans
-            .iter()
-            .filter(|s| s.name == name && s.span_kind == kind)
-            .cloned()
-            .collect()
-    }
-}
 
 /// Answers over HTTP by calling the echo service over gRPC, with the baggage it got.
 #[kratos::service(package = "fresh.v1")]

@@ -11,6 +11,10 @@ use kratos::prelude::*;
 /// declares the same, so grpcio clients and servers speak it.
 #[path = "../../../examples/helloworld/api.rs"]
 pub mod helloworld;
+#[cfg(feature = "metrics")]
+pub mod scrape;
+#[cfg(feature = "opentelemetry")]
+pub mod spans;
 
 #[kratos::message]
 pub struct Page {

@@ -1,0 +1,34 @@
+//! A span exporter that keeps what a test's own tracer provider ended, so a test
+//! reads its spans from the OpenTelemetry SDK's pipeline, never the global one.
+
+use std::sync::{Arc, Mutex};
+
+use opentelemetry::trace::SpanKind;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
+/// The spans a provider of the test ended, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Collected(Arc<Mutex<Vec<SpanData>>>);
+
+impl SpanExporter for Collected {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.lock().unwrap().extend(batch);
+        Ok(())
+    }
+}
+
+impl Collected {
+    /// Every span ended so far.
+    pub fn spans(&self) -> Vec<SpanData> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The spans ended so far with this name and kind.
+    pub fn named(&self, name: &str, kind: SpanKind) -> Vec<SpanData> {
+        self.spans()
+            .into_iter()
+            .filter(|s| s.name == name && s.span_kind == kind)
+            .collect()
+    }
+}
