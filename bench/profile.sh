@@ -73,6 +73,8 @@ if [ -n "$peers" ] && [ -n "$build" ]; then
 fi
 out=${out:-$(mktemp -d /tmp/kratos-profile.XXXXXX)}
 mkdir -p "$out"
+# A reused --out would otherwise report the callgrind files of the run before.
+rm -f "$out"/callgrind.*
 request_bin=$out/hello_request.bin
 printf '\x00\x00\x00\x00\x08\x0a\x06kratos' >"$request_bin"
 

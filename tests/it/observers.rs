@@ -13,51 +13,13 @@ use std::time::Duration;
 use kratos::http::HttpConfig;
 use kratos::middleware::{Next, Reply, Request, metrics, tracing as traces};
 use kratos::prelude::*;
-use opentelemetry::trace::{SpanKind, Status};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry::trace::Status;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 
+use crate::common::scrape::sample;
+use crate::common::spans::{Collected, attribute};
 use crate::common::{EchoImpl, EchoServer};
 use crate::curl;
-
-/// The spans this test's provider ended.
-#[derive(Clone, Debug, Default)]
-struct Collected(Arc<Mutex<Vec<SpanData>>>);
-
-impl SpanExporter for Collected {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
-        Ok(())
-    }
-}
-
-impl Collected {
-    fn one(&self, name: &str) -> SpanData {
-        let spans: Vec<_> = self
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.name == name && s.span_kind == SpanKind::Server)
-            .cloned()
-            .collect();
-        assert_eq!(spans.len(), 1, "{name}: {spans:#?}");
-        spans.into_iter().next().unwrap()
-    }
-}
-
-fn attribute(span: &SpanData, key: &str) -> Option<String> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| kv.value.to_string())
-}
-
-/// The value of the sample whose line starts with `series` (name and labels).
-fn sample(page: &str, series: &str) -> Option<f64> {
-    page.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
 
 /// Writes down that it ran, then hands the call on: a middleware that acts.
 struct Mark(Arc<Mutex<Vec<&'static str>>>);

@@ -13,10 +13,10 @@ use kratos::middleware::{logging, tracing as traces};
 use kratos::prelude::*;
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::common::spans::Collected;
+use crate::common::spans::{Collected, attribute};
 use crate::common::{Echo, EchoClient, EchoImpl, EchoReply, EchoRequest, EchoServer};
 use crate::curl;
 use crate::streaming::{Ticker, TickerClient, TickerImpl, TickerServer, drain, ticks};
@@ -44,13 +44,6 @@ fn provider() -> (SdkTracerProvider, Collected) {
         .with_simple_exporter(collected.clone())
         .build();
     (provider, collected)
-}
-
-fn attribute(span: &SpanData, key: &str) -> Option<String> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| kv.value.to_string())
 }
 
 /// The first hop: answers over HTTP by calling the echo service over gRPC.

@@ -31,4 +31,19 @@ impl Collected {
             .filter(|s| s.name == name && s.span_kind == kind)
             .collect()
     }
+
+    /// The one server span ended so far with this name; fails the test otherwise.
+    pub fn one(&self, name: &str) -> SpanData {
+        let spans = self.named(name, SpanKind::Server);
+        assert_eq!(spans.len(), 1, "{name}: {spans:#?}");
+        spans.into_iter().next().unwrap()
+    }
+}
+
+/// The value of a span's attribute, as text.
+pub fn attribute(span: &SpanData, key: &str) -> Option<String> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.to_string())
 }
