@@ -131,6 +131,27 @@ async fn the_scrape_page_is_read_by_prometheus_client_and_a_prometheus_server() 
     assert_eq!(result["metric"]["operation"], OPERATION, "{result}");
 }
 
+/// A histogram keeps every value recorded until it is drained, and the Prometheus
+/// recorder leaves draining to its owner: a server nobody scrapes would grow by 8
+/// bytes per call for ever. The helloworld with metrics on runs the thread that
+/// drains it (kratos-transport/src/http/metrics.rs; its effect on memory under load
+/// is measured in bench/RESULTS.md, "The Prometheus recorder's upkeep").
+#[tokio::test]
+async fn a_server_with_metrics_drains_its_histograms_without_being_scraped() {
+    let (_conf, app) = start_with_metrics();
+    greet_http(&app, "kratos", 200, 1).await;
+    let tasks = format!("/proc/{}/task", app.child.id());
+    let names: Vec<String> = std::fs::read_dir(&tasks)
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    assert!(
+        names.iter().any(|name| name == "metrics-upkeep"),
+        "no upkeep thread among {names:?}"
+    );
+}
+
 #[tokio::test]
 async fn promtool_check_metrics_passes_on_the_scrape_page() {
     let (_conf, app) = start_with_metrics();
