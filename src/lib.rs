@@ -22,10 +22,11 @@
 //!
 //! This crate is the facade: it re-exports the pieces of `kratos-core`,
 //! `kratos-config`, `kratos-transport` and `kratos-macros`, plus [`bootstrap`], the
-//! start-up sequence `#[kratos::main]` runs. The exporters, gRPC
-//! reflection and the xml, yaml and form codecs are cargo features, all on by
-//! default; with `default-features = false` a server speaks JSON and protobuf
-//! (README, "Cargo features").
+//! start-up sequence `#[kratos::main]` runs. gRPC reflection, the descriptors
+//! and the xml, yaml and form codecs are cargo features on by default; `metrics`,
+//! `opentelemetry` and `jwt` (each a dependency tree of its own) are off until
+//! asked for, `full` turns on everything, and with `default-features = false` a
+//! server speaks JSON and protobuf (README, "Cargo features").
 
 extern crate self as kratos;
 
