@@ -61,8 +61,6 @@ mod logging;
 mod messages;
 #[cfg(feature = "metrics")]
 mod metrics;
-#[cfg(feature = "metrics")]
-mod metrics_series;
 mod middleware;
 #[cfg(all(feature = "metrics", feature = "opentelemetry"))]
 mod observers;
@@ -74,7 +72,5 @@ mod ratelimit;
 mod streaming;
 #[cfg(feature = "opentelemetry")]
 mod traces;
-#[cfg(feature = "opentelemetry")]
-mod traces_fresh;
 mod unreachable;
 mod validation;

@@ -10,14 +10,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kratos::http::HttpConfig;
 use kratos::middleware::{Next, Reply, Request, metrics, tracing as traces};
 use kratos::prelude::*;
 use opentelemetry::trace::Status;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 
-use crate::common::scrape::sample;
-use crate::common::spans::{Collected, attribute};
+use crate::common::scrape::{http_with_metrics, sample};
+use crate::common::spans::{attribute, provider};
 use crate::common::{EchoImpl, EchoServer};
 use crate::curl;
 
@@ -39,15 +37,10 @@ impl Middleware for Mark {
 
 #[tokio::test]
 async fn metrics_and_tracing_alone_see_panics_timeouts_and_replies_as_the_chain_did() {
-    let collected = Collected::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(collected.clone())
-        .build();
+    let (provider, collected) = provider();
     // Series names of their own: other tests share the process-wide recorder.
     let counted = || metrics::server().names("observed_requests_total", "observed_seconds");
-    let mut http = HttpConfig::default();
-    http.addr = "127.0.0.1:0".into();
-    http.metrics = Some("/metrics".into());
+    let http = http_with_metrics();
     let mut app = App::builder()
         .handle_signals(false)
         .server(
@@ -130,14 +123,9 @@ async fn metrics_and_tracing_alone_see_panics_timeouts_and_replies_as_the_chain_
 
 #[tokio::test]
 async fn a_middleware_that_acts_beside_the_observers_still_runs_and_is_observed() {
-    let collected = Collected::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(collected.clone())
-        .build();
+    let (provider, collected) = provider();
     let marks = Arc::new(Mutex::new(Vec::new()));
-    let mut http = HttpConfig::default();
-    http.addr = "127.0.0.1:0".into();
-    http.metrics = Some("/metrics".into());
+    let http = http_with_metrics();
     let mut app = App::builder()
         .handle_signals(false)
         .server(

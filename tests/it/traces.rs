@@ -16,7 +16,7 @@ use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::common::spans::{Collected, attribute};
+use crate::common::spans::{attribute, provider};
 use crate::common::{Echo, EchoClient, EchoImpl, EchoReply, EchoRequest, EchoServer};
 use crate::curl;
 use crate::streaming::{Ticker, TickerClient, TickerImpl, TickerServer, drain, ticks};
@@ -35,15 +35,6 @@ async fn serve(
         .start()
         .await
         .unwrap()
-}
-
-/// A provider that records every span and hands it over as it ends.
-fn provider() -> (SdkTracerProvider, Collected) {
-    let collected = Collected::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(collected.clone())
-        .build();
-    (provider, collected)
 }
 
 /// The first hop: answers over HTTP by calling the echo service over gRPC.
@@ -70,13 +61,13 @@ impl Front for FrontImpl {
     }
 }
 
-#[tokio::test]
-async fn a_call_in_over_http_and_out_over_grpc_is_one_trace_with_its_baggage() {
-    let (provider, collected) = provider();
-    let mut back = serve(
+/// The echo service over gRPC behind `Front` over HTTP, traced with `provider`
+/// on both servers and on the client between them (named `front`).
+async fn two_hops(provider: &SdkTracerProvider) -> (kratos::RunningApp, kratos::RunningApp) {
+    let back = serve(
         GrpcServer::new()
             .address("127.0.0.1:0")
-            .middleware(traces::server().provider(&provider)),
+            .middleware(traces::server().provider(provider)),
         |app| app.service(EchoServer::new(EchoImpl)),
     )
     .await;
@@ -86,14 +77,21 @@ async fn a_call_in_over_http_and_out_over_grpc_is_one_trace_with_its_baggage() {
         .replacen("grpc://", "http://", 1);
     let next = EchoClient::grpc(&next_url)
         .unwrap()
-        .middleware(traces::client().provider(&provider).service_name("front"));
-    let mut front = serve(
+        .middleware(traces::client().provider(provider).service_name("front"));
+    let front = serve(
         HttpServer::new()
             .address("127.0.0.1:0")
-            .middleware(traces::server().provider(&provider)),
+            .middleware(traces::server().provider(provider)),
         |app| app.service(FrontServer::new(FrontImpl { next })),
     )
     .await;
+    (back, front)
+}
+
+#[tokio::test]
+async fn a_call_in_over_http_and_out_over_grpc_is_one_trace_with_its_baggage() {
+    let (provider, collected) = provider();
+    let (mut back, mut front) = two_hops(&provider).await;
     let url = format!("{}/v1/front/ada", front.endpoint("http").unwrap());
     let answer = curl::send(
         "GET",
@@ -258,4 +256,53 @@ async fn a_call_cut_by_the_server_timeout_ends_its_span_as_504() {
         "{:?}",
         spans[0].status
     );
+}
+
+/// Issue 20: the middleware skips the W3C propagators when neither `traceparent` nor
+/// `baggage` came. A call without `traceparent` starts a trace of its own that its
+/// outgoing calls continue; one that brings only `baggage` still hands it on.
+#[tokio::test]
+async fn a_call_without_traceparent_starts_a_trace_its_calls_continue_and_keeps_its_baggage() {
+    let (provider, collected) = provider();
+    let (mut back, mut front) = two_hops(&provider).await;
+    let base = front.endpoint("http").unwrap().to_owned();
+
+    let plain = curl::get(&format!("{base}/v1/front/plain")).await;
+    assert_eq!(plain.status, 200, "{}", plain.text());
+    assert!(plain.text().contains("tenant="), "{}", plain.text());
+    let only_baggage = curl::send(
+        "GET",
+        &format!("{base}/v1/front/baggage"),
+        &[("baggage", "tenant=acme")],
+        "",
+    )
+    .await;
+    assert_eq!(only_baggage.status, 200, "{}", only_baggage.text());
+    assert!(
+        only_baggage.text().contains("tenant=acme"),
+        "{}",
+        only_baggage.text()
+    );
+
+    let servers = collected.named("/hop.v1.Front/Front", SpanKind::Server);
+    let clients = collected.named("/test.v1.Echo/GrpcOnly", SpanKind::Client);
+    let inner = collected.named("/test.v1.Echo/GrpcOnly", SpanKind::Server);
+    assert_eq!((servers.len(), clients.len(), inner.len()), (2, 2, 2));
+    for i in 0..2 {
+        let (server, client, inner) = (&servers[i], &clients[i], &inner[i]);
+        // A root of a new trace, which the call it made and that call's server continue.
+        assert!(server.span_context.is_valid(), "{server:#?}");
+        assert_eq!(server.parent_span_id, SpanId::INVALID, "{server:#?}");
+        let trace = server.span_context.trace_id();
+        assert_eq!(client.span_context.trace_id(), trace);
+        assert_eq!(inner.span_context.trace_id(), trace);
+        assert_eq!(client.parent_span_id, server.span_context.span_id());
+        assert_eq!(inner.parent_span_id, client.span_context.span_id());
+    }
+    assert_ne!(
+        servers[0].span_context.trace_id(),
+        servers[1].span_context.trace_id()
+    );
+    front.stop().await.unwrap();
+    back.stop().await.unwrap();
 }

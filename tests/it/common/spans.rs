@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use opentelemetry::trace::SpanKind;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 
 /// The spans a provider of the test ended, in order.
 #[derive(Clone, Debug, Default)]
@@ -46,4 +46,13 @@ pub fn attribute(span: &SpanData, key: &str) -> Option<String> {
         .iter()
         .find(|kv| kv.key.as_str() == key)
         .map(|kv| kv.value.to_string())
+}
+
+/// A provider that records every span and hands it over as it ends.
+pub fn provider() -> (SdkTracerProvider, Collected) {
+    let collected = Collected::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(collected.clone())
+        .build();
+    (provider, collected)
 }
