@@ -252,11 +252,11 @@ pub fn app_builder(name: &str, version: &str, config: Config) -> Result<AppBuild
     // Traces outermost: the span covers every other middleware's work.
     #[cfg(feature = "opentelemetry")]
     if tracing_configured(&config) {
-        use kratos_core::middleware::tracing;
-        let middleware: Arc<dyn Middleware> = Arc::new(tracing::server());
+        let (server, client) = trace::middlewares(name);
+        let middleware: Arc<dyn Middleware> = Arc::new(server);
         http = http.middleware_arc(middleware.clone());
         grpc = grpc.middleware_arc(middleware);
-        clients = clients.with(tracing::client().service_name(name));
+        clients = clients.with(client);
     }
     #[cfg(feature = "metrics")]
     if metrics {

@@ -13,8 +13,10 @@
 //! `trace_id` and `span_id` (also without an endpoint: the ids then only join logs).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use kratos_core::middleware::tracing::{self as calls, Tracing};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
@@ -88,18 +90,45 @@ pub(crate) fn init(section: &TracingSection, service: &Service) -> Result<Traces
     }
     let provider = builder.build();
     opentelemetry::global::set_tracer_provider(provider.clone());
+    *INSTALLED.lock().unwrap_or_else(PoisonError::into_inner) = Some((provider.clone(), ratio));
     Ok(Traces { provider })
+}
+
+/// The provider `init` built and its share of new traces, for the middlewares
+/// `app_builder` adds (it runs after `init`, and may run without it).
+static INSTALLED: Mutex<Option<(SdkTracerProvider, f64)>> = Mutex::new(None);
+
+/// The tracing middlewares of the servers and of the clients `main` builds: on
+/// the provider `init` built and told how it samples (so a call it drops costs
+/// no SDK span), or on the global provider when `init` did not run.
+pub(crate) fn middlewares(app: &str) -> (Tracing, Tracing) {
+    let server = calls::server();
+    let client = calls::client().service_name(app);
+    match INSTALLED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+    {
+        Some((provider, ratio)) => (
+            server.provider(&provider).parent_based_ratio(ratio),
+            client.provider(&provider).parent_based_ratio(ratio),
+        ),
+        None => (server, client),
+    }
 }
 
 impl Traces {
     /// The tracer the log's OpenTelemetry layer turns `tracing` spans into spans with.
     pub(crate) fn tracer(&self) -> opentelemetry_sdk::trace::Tracer {
-        self.provider
-            .tracer(kratos_core::middleware::tracing::TRACER_NAME)
+        self.provider.tracer(calls::TRACER_NAME)
     }
 
     /// Exports what is still buffered and stops the exporter; blocks up to 5s.
     pub(crate) fn shutdown(self) {
+        INSTALLED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Err(e) = self.provider.shutdown_with_timeout(FLUSH_TIMEOUT) {
             tracing::warn!(error = %e, "traces not flushed on stop");
         }

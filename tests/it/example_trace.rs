@@ -437,6 +437,63 @@ async fn with_sample_ratio_0_only_calls_of_a_sampled_trace_are_exported() {
 }
 
 #[tokio::test]
+async fn with_sampling_off_a_call_keeps_its_trace_ids_across_hops_and_in_the_log() {
+    let receiver = Receiver::start(&[]);
+    let tracing = format!(
+        "log:\n  format: json\n  level: \"info,helloworld=debug\"\n{}",
+        receiver.config("  sample_ratio: 0\n")
+    );
+    let (_next_conf, mut next) = start("helloworld", &tracing, &[FLUSH_ON_STOP_ONLY]);
+    let relay_config = format!("relay:\n  target: grpc://{}\n{tracing}", next.grpc);
+    let (_relay_conf, mut relay) = start("relay", &relay_config, &[FLUSH_ON_STOP_ONLY]);
+
+    // A caller that did not sample its trace: both hops follow it, unrecorded.
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let unsampled = format!("00-{trace}-{caller_span}-00");
+    let url = |name: &str| format!("http://{}/helloworld/{name}", relay.http);
+    let answer = curl::send(
+        "GET",
+        &url("unsampled"),
+        &[("traceparent", &unsampled), ("tracestate", "vendor=kept")],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    // A caller without a trace: a new one, unrecorded.
+    let answer = curl::get(&url("fresh")).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    stop(&mut relay);
+    stop(&mut next);
+    let spans = receiver.finish();
+    assert!(spans.is_empty(), "nothing is recorded:\n{}", lines(&spans));
+
+    let log = next.log();
+    let greeting = |name: &str| -> Value {
+        let found: Vec<Value> = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|l| l["message"] == "greeting" && l["name"] == name)
+            .collect();
+        assert_eq!(found.len(), 1, "one greeting for {name}; the log:\n{log}");
+        found.into_iter().next().unwrap()
+    };
+    let followed = greeting("unsampled");
+    assert_eq!(followed["trace_id"], trace, "{followed}");
+    let span_id = followed["span_id"].as_str().unwrap_or_default();
+    assert!(
+        span_id.len() == 16 && span_id != caller_span && span_id != "0000000000000000",
+        "a span of its own in the caller's trace: {followed}"
+    );
+    let fresh = greeting("fresh");
+    let fresh_trace = fresh["trace_id"].as_str().unwrap_or_default();
+    assert!(
+        fresh_trace.len() == 32 && fresh_trace != trace && fresh_trace.bytes().any(|b| b != b'0'),
+        "a new trace: {fresh}"
+    );
+}
+
+#[tokio::test]
 async fn a_failing_collector_never_fails_a_call_and_is_logged_once() {
     // Every export is answered 503 until the receiver is told to recover.
     let receiver = Receiver::start(&["--fail"]);

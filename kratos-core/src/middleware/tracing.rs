@@ -29,10 +29,12 @@ use opentelemetry::propagation::{
     Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
 };
 use opentelemetry::trace::{
-    SpanBuilder, SpanContext, SpanKind, SpanRef, Status, TraceContextExt, Tracer, TracerProvider,
+    SpanBuilder, SpanContext, SpanKind, SpanRef, Status, TraceContextExt, TraceFlags, Tracer,
+    TracerProvider,
 };
 use opentelemetry::{ContextGuard, InstrumentationScope, KeyValue, Value};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 
 use super::observer::{Answer, Observer};
 use super::outcome::{answered, run_caught, unanswered};
@@ -66,6 +68,9 @@ pub struct Tracing {
     /// only headers are known: a call without them starts a new trace without
     /// asking the propagator.
     w3c: bool,
+    /// The share of new traces the provider records, when it is known to sample
+    /// as `#[kratos::main]`'s does ([`Tracing::parent_based_ratio`]).
+    root_ratio: Option<f64>,
 }
 
 /// Traces every call a server serves, continuing the caller's trace.
@@ -79,6 +84,7 @@ pub fn server() -> Tracing {
         tracer: Arc::new(OnceLock::new()),
         service_name: None,
         w3c: true,
+        root_ratio: None,
     }
 }
 
@@ -116,6 +122,48 @@ impl Tracing {
             tracer: Arc::new(resolved),
             ..self
         }
+    }
+
+    /// Promises that the provider samples as the one `#[kratos::main]` builds:
+    /// `ParentBased(TraceIdRatioBased(ratio))` with the SDK's random ids. A call
+    /// that sampler drops (its parent is not sampled, or it starts a trace and
+    /// `ratio` is 0) then gets its span context (ids, trace state, what is
+    /// propagated and logged) without asking the provider for a span that would
+    /// record nothing: with sampling off, most of tracing's cost per call.
+    pub fn parent_based_ratio(mut self, ratio: f64) -> Self {
+        self.root_ratio = Some(ratio);
+        self
+    }
+
+    /// The span context the promised sampler gives a call it drops, as the SDK
+    /// makes it (the parent's trace id and trace state, a new span id, not
+    /// sampled); `None` when it would record the call, or nothing was promised.
+    fn dropped(&self, parent: &opentelemetry::Context) -> Option<SpanContext> {
+        let ratio = self.root_ratio?;
+        let span = parent.span();
+        let of_parent = span.span_context();
+        // `ParentBased` follows any span the parent context holds, valid or not.
+        let drops = if parent.has_active_span() {
+            !of_parent.is_sampled()
+        } else {
+            ratio <= 0.0
+        };
+        if !drops || parent.is_telemetry_suppressed() {
+            return None;
+        }
+        let ids = RandomIdGenerator::default();
+        let trace_id = if of_parent.is_valid() {
+            of_parent.trace_id()
+        } else {
+            ids.new_trace_id()
+        };
+        Some(SpanContext::new(
+            trace_id,
+            ids.new_span_id(),
+            TraceFlags::default(),
+            false,
+            of_parent.trace_state().clone(),
+        ))
     }
 
     /// On a client, the app name sent as `x-md-service-name` (the server's
@@ -216,8 +264,14 @@ impl Tracing {
             SpanKind::Server => self.extract(ctx.request_headers()),
             _ => opentelemetry::Context::current(),
         };
-        let builder = SpanBuilder::from_name(ctx.operation()).with_kind(self.kind.clone());
-        let cx = parent.with_span(self.tracer().build_with_context(builder, &parent));
+        let cx = match self.dropped(&parent) {
+            // Held as a span that records nothing, as the SDK's dropped span is.
+            Some(span) => parent.with_remote_span_context(span),
+            None => {
+                let builder = SpanBuilder::from_name(ctx.operation()).with_kind(self.kind.clone());
+                parent.with_span(self.tracer().build_with_context(builder, &parent))
+            }
+        };
         let recording = cx.span().is_recording();
         if recording {
             cx.span().set_attributes(start_attributes(ctx));
@@ -473,6 +527,102 @@ mod tests {
         );
         assert_eq!(find("rpc.method").as_deref(), Some("SayHello"));
         assert_eq!(find("http.method"), None);
+    }
+
+    /// Ids from the SDK's generator, counted: how often the provider was asked
+    /// for a span.
+    #[derive(Debug, Default)]
+    struct Counted(std::sync::atomic::AtomicUsize);
+
+    impl IdGenerator for &'static Counted {
+        fn new_trace_id(&self) -> opentelemetry::trace::TraceId {
+            RandomIdGenerator::default().new_trace_id()
+        }
+        fn new_span_id(&self) -> opentelemetry::trace::SpanId {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            RandomIdGenerator::default().new_span_id()
+        }
+    }
+
+    /// The span context a server call with `headers` gets from `tracing`.
+    fn served(tracing: &Tracing, headers: &[(&str, &str)]) -> (SpanContext, bool) {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let mut ctx = Context::new(Kind::Http, "/helloworld.v1.Greeter/SayHello", map);
+        let end = tracing.begin(&mut ctx, &|| None);
+        let span = end.cx.span();
+        let seen = (span.span_context().clone(), span.is_recording());
+        drop(span);
+        end.finish(&ctx, &Answer::Sent(&|| None));
+        seen
+    }
+
+    #[test]
+    fn with_the_sampler_known_a_dropped_call_is_the_sdks_span_context_without_asking_it() {
+        use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+        let asked: &'static Counted = Box::leak(Box::default());
+        let provider = SdkTracerProvider::builder()
+            .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
+                0.0,
+            ))))
+            .with_id_generator(asked)
+            .build();
+        let sdk = server().provider(&provider);
+        let known = server().provider(&provider).parent_based_ratio(0.0);
+        let asked_now = || asked.0.load(std::sync::atomic::Ordering::Relaxed);
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let unsampled = [
+            (
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+            ),
+            ("tracestate", "vendor=kept"),
+        ];
+        let sampled = [(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )];
+
+        for headers in [&[][..], &unsampled[..]] {
+            let before = asked_now();
+            let (by_sdk, sdk_records) = served(&sdk, headers);
+            assert_eq!(asked_now(), before + 1, "the SDK makes a span id");
+            let (known_span, known_records) = served(&known, headers);
+            assert_eq!(
+                asked_now(),
+                before + 1,
+                "{headers:?}: the provider is not asked"
+            );
+            assert!(!sdk_records && !known_records);
+            assert!(known_span.is_valid(), "{known_span:?}");
+            assert_eq!(known_span.trace_flags(), by_sdk.trace_flags());
+            assert_eq!(known_span.is_remote(), by_sdk.is_remote());
+            assert_eq!(known_span.trace_state(), by_sdk.trace_state());
+            assert_ne!(known_span.span_id(), by_sdk.span_id());
+            if headers.is_empty() {
+                assert_ne!(known_span.trace_id(), by_sdk.trace_id(), "a new trace each");
+            } else {
+                assert_eq!(known_span.trace_id().to_string(), trace);
+                assert_eq!(by_sdk.trace_id().to_string(), trace);
+                assert_eq!(known_span.trace_state().header(), "vendor=kept");
+            }
+        }
+        // A sampled caller is recorded: the provider makes that span.
+        let before = asked_now();
+        let (span, records) = served(&known, &sampled);
+        assert!(records && span.is_sampled(), "{span:?}");
+        assert_eq!(span.trace_id().to_string(), trace);
+        assert_eq!(asked_now(), before + 1);
+        // And a new trace is the provider's when it records some of them.
+        let some = server().provider(&provider).parent_based_ratio(0.5);
+        let before = asked_now();
+        served(&some, &[]);
+        assert_eq!(asked_now(), before + 1);
     }
 
     #[test]
