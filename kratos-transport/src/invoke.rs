@@ -71,17 +71,16 @@ where
     // No middleware acts on this call (none configured, or each passes or only
     // observes it): the method is called directly, with nothing boxed, between the
     // observers' beginnings and ends.
-    let plan = observer::plan(outer, middle, M::MIDDLEWARE, ctx);
-    let (observations, current) = match plan {
-        Plan::Observed(mask) => {
-            let observations =
-                Observations::begin(mask, outer, middle, M::MIDDLEWARE, ctx, &request);
-            (Some(observations), Current::of(ctx))
+    let (observations, current, chained) = match observer::plan(outer, middle, M::MIDDLEWARE, ctx) {
+        Plan::Observed(picked) => {
+            let observations = Observations::begin(picked, ctx, &request);
+            (Some(observations), Current::of(ctx), false)
         }
-        Plan::Bare | Plan::Chain => (None, Current::default()),
+        Plan::Bare => (None, Current::default(), false),
+        Plan::Chain => (None, Current::default(), true),
     };
     let call = async {
-        if plan != Plan::Chain {
+        if !chained {
             kratos_core::field_rules::check(&request)?;
             return M::call(service, ctx, request).await;
         }

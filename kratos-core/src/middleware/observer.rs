@@ -26,8 +26,10 @@ use crate::error::Error;
 
 /// What a middleware that only watches calls hands a server, to be run without the
 /// chain; see [`Middleware::observer`]. Only kratos's own middlewares make one.
+#[derive(Clone, Copy)]
 pub struct Observer<'m>(Watcher<'m>);
 
+#[derive(Clone, Copy)]
 enum Watcher<'m> {
     #[cfg(feature = "metrics")]
     Metrics(&'m super::metrics::Metrics),
@@ -87,73 +89,65 @@ enum Observation<'m> {
 const MAX: usize = 2;
 
 /// How a server runs one call, decided from its middlewares before it starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Plan {
+pub enum Plan<'m> {
     /// Every middleware passes the call: the method alone.
     Bare,
-    /// Every middleware passes or observes: these (bit `i`: the `i`-th middleware,
-    /// server's, then service's, then method's) observe the method's call.
-    Observed(u64),
+    /// Every middleware passes or observes: these observe the method's call.
+    Observed(Picked<'m>),
     /// Some middleware acts: the whole chain.
     Chain,
 }
 
+/// The observers of a call, in chain order (server's, then service's, then
+/// method's middlewares).
+pub struct Picked<'m>([Option<Observer<'m>>; MAX]);
+
 /// Which way a call with these middlewares (server's, service's, method's) runs.
-pub fn plan(
-    outer: &[Arc<dyn Middleware>],
-    middle: &[Arc<dyn Middleware>],
-    inner: &[&'static dyn Middleware],
+pub fn plan<'m>(
+    outer: &'m [Arc<dyn Middleware>],
+    middle: &'m [Arc<dyn Middleware>],
+    inner: &'static [&'static dyn Middleware],
     ctx: &Context,
-) -> Plan {
-    let mut seen = Seen {
-        mask: 0,
-        index: 0,
-        count: 0,
-    };
+) -> Plan<'m> {
+    let mut picked = Picked([None; MAX]);
+    let mut count = 0;
     for middleware in outer {
-        if !seen.visit(&**middleware, ctx) {
+        if !picked.visit(&**middleware, ctx, &mut count) {
             return Plan::Chain;
         }
     }
     for middleware in middle {
-        if !seen.visit(&**middleware, ctx) {
+        if !picked.visit(&**middleware, ctx, &mut count) {
             return Plan::Chain;
         }
     }
     for middleware in inner {
-        if !seen.visit(*middleware, ctx) {
+        if !picked.visit(*middleware, ctx, &mut count) {
             return Plan::Chain;
         }
     }
-    if seen.mask == 0 {
+    if count == 0 {
         Plan::Bare
     } else {
-        Plan::Observed(seen.mask)
+        Plan::Observed(picked)
     }
 }
 
-/// The observers [`plan`] found so far, by position.
-struct Seen {
-    mask: u64,
-    index: u32,
-    count: usize,
-}
-
-impl Seen {
-    /// Counts in the next middleware; false when it acts (or one observer too many).
+impl<'m> Picked<'m> {
+    /// Counts in the next middleware; false when it acts (or is one observer too many).
     #[inline]
-    fn visit(&mut self, middleware: &dyn Middleware, ctx: &Context) -> bool {
-        let index = self.index;
-        self.index += 1;
+    fn visit(&mut self, middleware: &'m dyn Middleware, ctx: &Context, count: &mut usize) -> bool {
         if middleware.passes(ctx) {
             return true;
         }
-        if index >= 64 || self.count == MAX || middleware.observer().is_none() {
-            return false;
+        match middleware.observer() {
+            Some(observer) if *count < MAX => {
+                self.0[*count] = Some(observer);
+                *count += 1;
+                true
+            }
+            _ => false,
         }
-        self.mask |= 1 << index;
-        self.count += 1;
-        true
     }
 }
 
@@ -167,10 +161,7 @@ impl<'m> Observations<'m> {
     /// Begins the observers `plan` picked; `request` is the request message, for
     /// tracing's `recv_msg.size`.
     pub fn begin<T: crate::message::Message>(
-        mask: u64,
-        outer: &'m [Arc<dyn Middleware>],
-        middle: &'m [Arc<dyn Middleware>],
-        inner: &'static [&'static dyn Middleware],
+        picked: Picked<'m>,
         ctx: &mut Context,
         request: &T,
     ) -> Self {
@@ -179,18 +170,7 @@ impl<'m> Observations<'m> {
             slots: [None, None],
             len: 0,
         };
-        let all = outer
-            .iter()
-            .map(|m| &**m as &'m dyn Middleware)
-            .chain(middle.iter().map(|m| &**m as &'m dyn Middleware))
-            .chain(inner.iter().copied());
-        for (i, middleware) in all.enumerate().take(64) {
-            if mask & (1 << i) == 0 {
-                continue;
-            }
-            let Some(Observer(watcher)) = middleware.observer() else {
-                continue;
-            };
+        for Observer(watcher) in picked.0.into_iter().flatten() {
             let observation = match watcher {
                 #[cfg(feature = "metrics")]
                 Watcher::Metrics(metrics) => Observation::Metrics(metrics.begin(ctx)),
@@ -198,10 +178,8 @@ impl<'m> Observations<'m> {
                 Watcher::Tracing(tracing) => Observation::Tracing(tracing.begin(ctx, &size)),
                 Watcher::Never(never, _) => match never {},
             };
-            if this.len < MAX {
-                this.slots[this.len] = Some(observation);
-                this.len += 1;
-            }
+            this.slots[this.len] = Some(observation);
+            this.len += 1;
         }
         let _ = &size;
         this
