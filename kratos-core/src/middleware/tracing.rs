@@ -13,8 +13,10 @@
 //! call ends with status ERROR, the error recorded and `rpc.status_code` its code.
 //! A stream has one span for its whole life: the middleware runs around all of it.
 //!
-//! Spans go to the global tracer provider (what `#[kratos::main]` installs from the
-//! `tracing` config section) unless [`Tracing::provider`] names one. The call's
+//! Spans go to the global tracer provider unless [`Tracing::provider`] names one;
+//! the middlewares `#[kratos::main]` adds name the provider it builds from the
+//! `tracing` config section, and its sampler ([`Tracing::parent_based_ratio`]), so
+//! a call that sampler drops costs no SDK span. The call's
 //! OpenTelemetry context is current while the rest of the chain runs, and kept in
 //! the [`Context`] (read it with [`call_trace`]), so a middleware outside this one
 //! (the `logging` middleware) still logs with the call's ids.
