@@ -13,7 +13,7 @@
 //! `metrics` and `opentelemetry` features there is none, and this module is inert.
 #![cfg_attr(
     not(any(feature = "metrics", feature = "opentelemetry")),
-    allow(unused, unreachable_code, clippy::drop_non_drop)
+    allow(unused, unreachable_code, clippy::drop_non_drop, clippy::never_loop)
 )]
 
 use std::any::Any;

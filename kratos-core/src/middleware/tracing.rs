@@ -557,9 +557,10 @@ mod tests {
         }
         let mut ctx = Context::new(Kind::Http, "/helloworld.v1.Greeter/SayHello", map);
         let end = tracing.begin(&mut ctx, &|| None);
-        let span = end.cx.span();
-        let seen = (span.span_context().clone(), span.is_recording());
-        drop(span);
+        let seen = {
+            let span = end.cx.span();
+            (span.span_context().clone(), span.is_recording())
+        };
         end.finish(&ctx, &Answer::Sent(&|| None));
         seen
     }
