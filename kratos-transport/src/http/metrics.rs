@@ -41,13 +41,10 @@ pub fn install_prometheus(buckets: &[f64]) -> Result<&'static PrometheusHandle, 
                 format!("cannot install the Prometheus recorder (is another `metrics` recorder installed?): {e}")
             })?;
             describe();
+            spawn_upkeep();
             Ok(handle)
         })
         .as_ref()
-        .inspect(|handle| {
-            static UPKEEP: OnceLock<()> = OnceLock::new();
-            UPKEEP.get_or_init(|| spawn_upkeep(handle));
-        })
         .map_err(Clone::clone)
 }
 
@@ -62,14 +59,17 @@ const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// A histogram keeps every value recorded until a scrape or an upkeep folds them into
 /// its buckets, and `install_recorder` leaves upkeep to the caller: without this, a
 /// server nobody scrapes grew by 8 bytes per call, without bound (bench/RESULTS.md).
-/// A thread of its own, not a task, so it outlives any one runtime.
-fn spawn_upkeep(handle: &'static PrometheusHandle) {
+/// A thread of its own, not a task, so it outlives any one runtime. Started once,
+/// as the recorder is installed; it finds the handle in [`HANDLE`], stored by then.
+fn spawn_upkeep() {
     let spawned = std::thread::Builder::new()
         .name(UPKEEP_THREAD.to_owned())
-        .spawn(move || {
+        .spawn(|| {
             loop {
                 std::thread::sleep(UPKEEP_EVERY);
-                handle.run_upkeep();
+                if let Some(Ok(handle)) = HANDLE.get() {
+                    handle.run_upkeep();
+                }
             }
         });
     if let Err(error) = spawned {
