@@ -9,7 +9,7 @@ use kratos::middleware::metrics;
 use kratos::prelude::*;
 
 use crate::common::scrape::{http_with_metrics, sample};
-use crate::common::{Echo, EchoClient, EchoImpl, EchoRequest, EchoServer};
+use crate::common::{Echo, EchoClient, EchoImpl, EchoRequest, EchoServer, grpc_url, http_url};
 use crate::curl;
 
 #[tokio::test]
@@ -28,11 +28,8 @@ async fn calls_on_both_transports_are_counted_and_timed_on_the_scrape_page() {
         .start()
         .await
         .unwrap();
-    let base = app.endpoint("http").unwrap().to_owned();
-    let grpc = app
-        .endpoint("grpc")
-        .unwrap()
-        .replacen("grpc://", "http://", 1);
+    let base = http_url(&app);
+    let grpc = grpc_url(&app);
     for _ in 0..3 {
         assert_eq!(curl::get(&format!("{base}/v1/echo/a")).await.status, 200);
     }
@@ -121,11 +118,8 @@ async fn each_call_lands_in_its_own_series_by_name_kind_operation_and_code() {
         .start()
         .await
         .unwrap();
-    let base = app.endpoint("http").unwrap().to_owned();
-    let grpc = app
-        .endpoint("grpc")
-        .unwrap()
-        .replacen("grpc://", "http://", 1);
+    let base = http_url(&app);
+    let grpc = grpc_url(&app);
     for _ in 0..2 {
         assert_eq!(curl::get(&format!("{base}/v1/echo/a")).await.status, 200);
     }

@@ -16,7 +16,7 @@ use opentelemetry::trace::Status;
 
 use crate::common::scrape::{http_with_metrics, sample};
 use crate::common::spans::{attribute, provider};
-use crate::common::{EchoImpl, EchoServer};
+use crate::common::{EchoImpl, EchoServer, http_url};
 use crate::curl;
 
 /// Writes down that it ran, then hands the call on: a middleware that acts.
@@ -54,7 +54,7 @@ async fn metrics_and_tracing_alone_see_panics_timeouts_and_replies_as_the_chain_
         .start()
         .await
         .unwrap();
-    let base = app.endpoint("http").unwrap().to_owned();
+    let base = http_url(&app);
 
     let ok = curl::get(&format!("{base}/v1/echo/a")).await;
     assert_eq!(ok.status, 200, "{}", ok.text());
@@ -139,7 +139,7 @@ async fn a_middleware_that_acts_beside_the_observers_still_runs_and_is_observed(
         .start()
         .await
         .unwrap();
-    let base = app.endpoint("http").unwrap().to_owned();
+    let base = http_url(&app);
     assert_eq!(curl::get(&format!("{base}/v1/echo/a")).await.status, 200);
     let panicked = curl::get(&format!("{base}/v1/fail/panic")).await;
     curl::assert_error(&panicked, 500, "UNKNOWN");

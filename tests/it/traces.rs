@@ -17,7 +17,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::common::spans::{attribute, provider};
-use crate::common::{Echo, EchoClient, EchoImpl, EchoReply, EchoRequest, EchoServer};
+use crate::common::{Echo, EchoClient, EchoImpl, EchoReply, EchoRequest, EchoServer, http_url};
 use crate::curl;
 use crate::streaming::{Ticker, TickerClient, TickerImpl, TickerServer, drain, ticks};
 
@@ -265,7 +265,7 @@ async fn a_call_cut_by_the_server_timeout_ends_its_span_as_504() {
 async fn a_call_without_traceparent_starts_a_trace_its_calls_continue_and_keeps_its_baggage() {
     let (provider, collected) = provider();
     let (mut back, mut front) = two_hops(&provider).await;
-    let base = front.endpoint("http").unwrap().to_owned();
+    let base = http_url(&front);
 
     let plain = curl::get(&format!("{base}/v1/front/plain")).await;
     assert_eq!(plain.status, 200, "{}", plain.text());
